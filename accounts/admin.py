@@ -1,0 +1,18 @@
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+
+from accounts.models import User
+
+
+@admin.register(User)
+class UserAdmin(DjangoUserAdmin):
+    ordering = ["id"]
+    list_display = ["id", "full_name", "email", "role", "is_active"]
+    list_filter = ["role", "is_active"]
+    search_fields = ["full_name", "email"]
+    fieldsets = (
+        (None, {"fields": ("email", "civil_id", "password")}),
+        ("Profile", {"fields": ("full_name", "mobile", "role", "language")}),
+        ("Access", {"fields": ("is_active", "is_staff", "is_superuser", "groups")}),
+    )
+    add_fieldsets = ((None, {"fields": ("email", "role", "password1", "password2")}),)

@@ -1,0 +1,43 @@
+"""Navigation per role, built from the permission module (templates never compare roles)."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from accounts.permissions import Capability, capabilities
+
+_NAV = [
+    (Capability.VIEW_OWN_REQUESTS, "applicants:my_requests", _("My requests")),
+    (Capability.APPLY, "aid_requests:catalogue", _("Apply for aid")),
+    (Capability.APPLY, "applicants:profile", _("My profile")),
+    (Capability.APPLY, "identity:verify", _("Identity")),
+    (Capability.VIEW_QUEUE, "charities:dashboard", _("Charity dashboard")),
+    (Capability.VIEW_QUEUE, "charities:queue", _("Open requests")),
+    (Capability.VIEW_QUEUE, "charities:my_cases", _("Our cases")),
+    (Capability.VIEW_STATISTICS, "reports:overview", _("Ministry overview")),
+    (Capability.VIEW_STATISTICS, "reports:statistics", _("Statistics")),
+    (Capability.VIEW_STATISTICS, "audit:trail", _("Audit trail")),
+    (Capability.REVIEW_APPEALS, "aid_requests:appeals", _("Appeals")),
+    (Capability.MANAGE_STAFF, "charities:staff", _("Staff")),
+    (Capability.LICENSE_ORGANISATIONS, "charities:licensing", _("Licensing")),
+    (Capability.MANAGE_AID_TYPES, "aid_requests:aid_types", _("Aid types")),
+]
+
+
+def navigation(request: HttpRequest) -> dict[str, object]:
+    user = getattr(request, "user", None)
+    if user is None:
+        return {"nav_items": []}
+    allowed = capabilities(user)
+    items = [
+        {"url": reverse(name), "label": label, "active": False}
+        for capability, name, label in _NAV
+        if capability in allowed
+    ]
+    # The page's own item is the one whose address is the longest prefix of the path.
+    matching = [item for item in items if request.path.startswith(item["url"])]
+    if matching:
+        max(matching, key=lambda item: len(item["url"]))["active"] = True
+    return {"nav_items": items}

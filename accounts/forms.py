@@ -1,0 +1,104 @@
+from __future__ import annotations
+
+from typing import Any
+
+from allauth.account.forms import LoginForm as AllauthLoginForm
+from allauth.account.forms import ResetPasswordForm
+from allauth.account.forms import SignupForm as AllauthSignupForm
+from django import forms
+from django.http import HttpRequest
+from django.utils import translation
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from accounts.adapter import SMS_RESET_PREFIX
+from accounts.models import Role, User
+from identity.civil_id import normalise_digits, parse_civil_id
+from notifications.sms import send_sms
+
+
+class LoginForm(AllauthLoginForm):
+    """One sign-in form: applicants type their civil ID, staff their e-mail address."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        login = self.fields["login"]
+        login.label = _("Civil ID or staff e-mail")
+        login.help_text = _("Applicants: the 12 digits of your civil ID. Staff: your work e-mail.")
+        login.widget.attrs.update(
+            {"placeholder": "", "autocomplete": "username", "inputmode": "text", "dir": "ltr"}
+        )
+        self.fields["password"].label = _("Password")
+
+    def clean_login(self) -> str:
+        # Phones often type Arabic-Indic digits (٢٨٥…); the civil ID is stored in ASCII digits.
+        value: str = self.cleaned_data["login"]
+        return normalise_digits(value).strip()
+
+
+class SignupForm(AllauthSignupForm):
+    """Applicant sign-up: civil ID, mobile, password, language.
+
+    A civil ID that already has an account is treated like allauth treats a taken e-mail
+    address: the page that follows is the same "enter the code we sent" page, nothing is
+    created, and the account holder's own mobile is told that someone tried.
+    """
+
+    language = forms.ChoiceField(
+        label=_("Language for messages"),
+        choices=[("ar", _("Arabic")), ("en", _("English"))],
+        initial="ar",
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.existing_user: User | None = None
+        username = self.fields["username"]
+        username.label = _("Civil ID")
+        username.help_text = _("The 12 digits on your civil ID card.")
+        username.widget.attrs.update(
+            {"inputmode": "numeric", "autocomplete": "username", "dir": "ltr", "placeholder": ""}
+        )
+        self.fields["phone"].label = _("Mobile number")
+        self.fields["phone"].help_text = _("We text a code to this number to confirm it.")
+        self.fields["password1"].label = _("Password")
+        self.fields["password2"].label = _("Password (again)")
+        self.order_fields(["username", "phone", "password1", "password2", "language"])
+
+    def clean_username(self) -> str:
+        value = super().clean_username()
+        self.existing_user = User.objects.filter(civil_id=value).first()
+        if self.existing_user is not None:
+            self.account_already_exists = True
+        return value
+
+    def try_save(self, request: HttpRequest) -> Any:
+        if self.account_already_exists and self.existing_user and self.existing_user.mobile:
+            with translation.override(self.existing_user.language):
+                body = gettext(
+                    "Musaada: someone tried to register a new account with your civil ID. "
+                    "If it was you, sign in or reset your password instead."
+                )
+            send_sms(to=self.existing_user.mobile, body=body)
+        return super().try_save(request)
+
+
+class PasswordResetForm(ResetPasswordForm):
+    """Reset by code: applicants get it by SMS (civil ID), staff by e-mail."""
+
+    email = forms.CharField(label=_("Civil ID or staff e-mail"), max_length=254)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["email"].widget.attrs.update({"dir": "ltr", "autocomplete": "username"})
+
+    def clean_email(self) -> str:
+        value = normalise_digits(self.cleaned_data["email"]).strip()
+        if "@" in value:
+            self.cleaned_data["email"] = value
+            address = super().clean_email()
+            self.users = [u for u in self.users if not u.is_applicant]  # type: ignore[attr-defined]
+            return address
+        parse_civil_id(value)
+        self.users = list(User.objects.filter(civil_id=value, role=Role.APPLICANT, is_active=True))
+        return f"{SMS_RESET_PREFIX}{value}"

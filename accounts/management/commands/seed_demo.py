@@ -1,0 +1,16 @@
+from django.core.management.base import BaseCommand
+
+from accounts.demo import DEMO_PASSWORD, seed
+
+
+class Command(BaseCommand):
+    help = "Create or refresh the demo data set (idempotent) and print the demo logins."
+
+    def handle(self, *args: object, **options: object) -> None:
+        report = seed()
+        self.stdout.write(
+            "Demo data: " + ", ".join(f"{n} {label}" for label, n in report.counts.items())
+        )
+        self.stdout.write(f"\nDemo logins (password for all: {DEMO_PASSWORD}):")
+        for role, login, note in report.logins:
+            self.stdout.write(f"  {role:<56} {login:<26} {note}")

@@ -1,0 +1,133 @@
+"""The one place that answers "what may this user do?".
+
+Views, templates (through the navigation context processor) and services ask ``can(user, …)``;
+nothing else compares roles. Object-level access (which case, which organisation) is answered
+by each app's selectors, which start from what this module allows.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Callable
+from functools import wraps
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from django.conf import settings
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+
+from accounts.models import CHARITY_ROLES, Role
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+
+    from accounts.models import User
+
+
+class Capability(enum.StrEnum):
+    # applicants
+    APPLY = "apply"
+    VIEW_OWN_REQUESTS = "view_own_requests"
+    # charity staff
+    VIEW_QUEUE = "view_queue"
+    CLAIM_CASE = "claim_case"
+    RECORD_PAYMENT = "record_payment"
+    APPROVE_CASE = "approve_case"
+    RELEASE_CASE = "release_case"
+    MANAGE_STAFF = "manage_staff"
+    # ministry
+    VIEW_STATISTICS = "view_statistics"
+    VIEW_ALL_CASES = "view_all_cases"
+    LICENSE_ORGANISATIONS = "license_organisations"
+    MANAGE_AID_TYPES = "manage_aid_types"
+    MANAGE_SETTINGS = "manage_settings"
+    REVIEW_APPEALS = "review_appeals"
+
+
+_CASEWORKER = {
+    Capability.VIEW_QUEUE,
+    Capability.CLAIM_CASE,
+    Capability.RECORD_PAYMENT,
+}
+_OFFICIAL = {Capability.VIEW_STATISTICS, Capability.VIEW_ALL_CASES}
+
+ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
+    Role.APPLICANT: frozenset({Capability.APPLY, Capability.VIEW_OWN_REQUESTS}),
+    Role.CASEWORKER: frozenset(_CASEWORKER),
+    Role.MANAGER: frozenset(
+        _CASEWORKER | {Capability.APPROVE_CASE, Capability.RELEASE_CASE, Capability.MANAGE_STAFF}
+    ),
+    Role.MINISTRY_OFFICIAL: frozenset(_OFFICIAL),
+    Role.MINISTRY_ADMIN: frozenset(
+        _OFFICIAL
+        | {
+            Capability.LICENSE_ORGANISATIONS,
+            Capability.MANAGE_AID_TYPES,
+            Capability.MANAGE_SETTINGS,
+            Capability.REVIEW_APPEALS,
+        }
+    ),
+}
+
+
+def capabilities(user: User | AnonymousUser) -> frozenset[Capability]:
+    """Everything ``user`` may do right now (empty for anonymous or inactive users).
+
+    Charity staff act only through a membership of an *active* organisation: staff of a pending
+    or suspended organisation, or without a membership, may do nothing.
+    """
+    if not user.is_authenticated or not user.is_active:
+        return frozenset()
+    role = user.role  # type: ignore[union-attr]
+    if role in CHARITY_ROLES:
+        organisation = acting_organisation(user)  # type: ignore[arg-type]
+        if organisation is None:
+            return frozenset()
+    return ROLE_CAPABILITIES.get(role, frozenset())
+
+
+def can(user: User | AnonymousUser, capability: Capability) -> bool:
+    return capability in capabilities(user)
+
+
+def acting_organisation(user: User) -> Any | None:
+    """The active organisation ``user`` works for, or None."""
+    membership = getattr(user, "membership", None)
+    if membership is None or not membership.is_active:
+        return None
+    organisation = membership.organisation
+    return organisation if organisation.is_active else None
+
+
+def has_second_factor(user: User) -> bool:
+    from allauth.mfa.models import Authenticator
+
+    return Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()
+
+
+def may_see_personal_data(user: User | AnonymousUser) -> bool:
+    """Staff see names, civil IDs and documents only with a second factor (when required)."""
+    if not user.is_authenticated:
+        return False
+    if not settings.STAFF_REQUIRE_MFA or user.is_applicant:  # type: ignore[union-attr]
+        return True
+    return has_second_factor(user)  # type: ignore[arg-type]
+
+
+ViewFunc = TypeVar("ViewFunc", bound=Callable[..., HttpResponse])
+
+
+def require_capability(capability: Capability) -> Callable[[ViewFunc], ViewFunc]:
+    """Anonymous → sign-in page; signed in without ``capability`` → 403."""
+
+    def decorator(view: ViewFunc) -> ViewFunc:
+        @wraps(view)
+        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            if not can(request.user, capability):
+                raise PermissionDenied
+            return view(request, *args, **kwargs)
+
+        return login_required(wrapped)  # type: ignore[return-value]
+
+    return decorator

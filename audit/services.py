@@ -1,0 +1,191 @@
+"""Writing to the audit trail. Call inside the transaction of the change being audited.
+
+Also: checking the hash chain (``audit_chain_verify``, run by ``manage.py audit_verify``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from django.db import connection, transaction
+from django.utils import timezone
+
+from accounts.models import STAFF_ROLES
+from audit.models import AuditEntry, AuditTrailIsAppendOnly
+
+if TYPE_CHECKING:
+    from accounts.models import User
+
+__all__ = [
+    "AuditTrailIsAppendOnly",
+    "ChainReport",
+    "audit_chain_verify",
+    "audit_record",
+    "client_ip",
+    "entry_content",
+    "staff_sign_in_record",
+]
+
+#: Key of the PostgreSQL advisory lock that serialises appends to the hash chain.
+_CHAIN_LOCK = 0x4D555341  # "MUSA"
+
+
+def _digest(previous_hash: str, fields: dict[str, Any]) -> str:
+    payload = json.dumps(fields, sort_keys=True, default=str, ensure_ascii=False)
+    return hashlib.sha256(f"{previous_hash}|{payload}".encode()).hexdigest()
+
+
+def entry_content(entry: AuditEntry) -> dict[str, Any]:
+    """The fields covered by an entry's hash (also used to verify the chain)."""
+    return {
+        "created_at": entry.created_at.isoformat(),
+        "actor": entry.actor_id,
+        "action": entry.action,
+        "object_type": entry.object_type,
+        "object_id": entry.object_id,
+        "organisation_id": entry.organisation_id,
+        "applicant_id": entry.applicant_id,
+        "data": entry.data,
+        "ip_address": entry.ip_address,
+    }
+
+
+def audit_record(
+    *,
+    actor: Any | None,
+    action: str,
+    target: Any | None = None,
+    organisation_id: int | None = None,
+    applicant_id: int | None = None,
+    data: dict[str, Any] | None = None,
+    ip_address: str | None = None,
+) -> AuditEntry:
+    """Append one entry. ``target`` is any model instance (its type and pk are recorded).
+
+    Runs in the caller's transaction when there is one, so the entry commits or rolls back with
+    the change it describes. Appends are serialised (advisory lock on PostgreSQL; SQLite runs
+    writers one at a time) because each entry chains to the one before it.
+    """
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_CHAIN_LOCK])
+        previous = AuditEntry.objects.order_by("-id").values_list("entry_hash", flat=True).first()
+        entry = AuditEntry(
+            created_at=timezone.now(),
+            actor=actor if getattr(actor, "is_authenticated", False) else None,
+            action=action,
+            object_type=target._meta.label_lower if target is not None else "",
+            object_id=str(target.pk) if target is not None else "",
+            organisation_id=organisation_id,
+            applicant_id=applicant_id,
+            data=data or {},
+            # Stored as the database will give it back (IPv6 compressed), so that the hash
+            # computed now matches the one recomputed from the row by audit_verify.
+            ip_address=AuditEntry._meta.get_field("ip_address").get_prep_value(ip_address),
+            previous_hash=previous or "",
+        )
+        entry.entry_hash = _digest(entry.previous_hash, entry_content(entry))
+        entry.save(force_insert=True)
+    return entry
+
+
+def client_ip(request: Any) -> str | None:
+    """The client's address as seen by Django (the proxy must set REMOTE_ADDR correctly)."""
+    return request.META.get("REMOTE_ADDR") or None
+
+
+def staff_sign_in_record(*, user: User, ip_address: str | None) -> AuditEntry | None:
+    """Record that a staff member signed in (charity staff and ministry users).
+
+    Applicants' sign-ins are not recorded: the ministry asked for staff accountability, and an
+    applicant acts only on their own file, where each change is audited anyway.
+    """
+    if user.role not in STAFF_ROLES:
+        return None
+    # The organisation the person works for (charity staff), whatever its licence status.
+    membership = getattr(user, "membership", None)
+    return audit_record(
+        actor=user,
+        action="staff.signed_in",
+        target=user,
+        organisation_id=membership.organisation_id if membership is not None else None,
+        ip_address=ip_address,
+    )
+
+
+# --- verifying the chain ------------------------------------------------------------------
+
+CONTENT_CHANGED = "content changed"
+LINK_BROKEN = "link broken"
+ENTRY_MISSING = "entry missing"
+
+
+@dataclass(frozen=True)
+class ChainReport:
+    """The outcome of one walk over the chain. ``broken_id`` is the first entry that fails."""
+
+    checked: int
+    last_id: int | None = None
+    last_hash: str = ""
+    broken_id: int | None = None
+    reason: str = ""
+    detail: str = ""
+
+    @property
+    def intact(self) -> bool:
+        return self.broken_id is None
+
+
+def audit_chain_verify(*, chunk_size: int = 2000) -> ChainReport:
+    """Walk every entry in id order, streaming, and stop at the first one that does not hold.
+
+    For each entry: its ``previous_hash`` must be the ``entry_hash`` of the entry before it
+    (the first entry's is empty), and its ``entry_hash`` must be the digest of that
+    ``previous_hash`` and its content. A changed row fails the second test; a removed row fails
+    the first test on the entry after it ("entry missing" when no entry has the hash it links
+    to). Removing the newest entries leaves a shorter, intact chain: compare ``last_hash`` with
+    one recorded earlier to detect that.
+    """
+    checked = 0
+    previous: AuditEntry | None = None
+    # .iterator(): rows are fetched in chunks (a server-side cursor on PostgreSQL), so memory
+    # stays flat however long the trail is.
+    for entry in AuditEntry.objects.order_by("id").iterator(chunk_size=chunk_size):
+        expected_link = previous.entry_hash if previous is not None else ""
+        if entry.previous_hash != expected_link:
+            reason, detail = _link_failure(entry, previous)
+            return ChainReport(checked=checked, broken_id=entry.pk, reason=reason, detail=detail)
+        if _digest(entry.previous_hash, entry_content(entry)) != entry.entry_hash:
+            return ChainReport(
+                checked=checked,
+                broken_id=entry.pk,
+                reason=CONTENT_CHANGED,
+                detail="its fields no longer match its hash",
+            )
+        checked += 1
+        previous = entry
+    return ChainReport(
+        checked=checked,
+        last_id=previous.pk if previous is not None else None,
+        last_hash=previous.entry_hash if previous is not None else "",
+    )
+
+
+def _link_failure(entry: AuditEntry, previous: AuditEntry | None) -> tuple[str, str]:
+    """Why ``entry`` does not link to ``previous``: (reason, detail)."""
+    after = f"entry {previous.pk}" if previous is not None else "the start of the trail"
+    if not entry.previous_hash:
+        return LINK_BROKEN, f"it claims to be the first entry but follows {after}"
+    # Only on failure: one lookup by the unique entry_hash index.
+    linked_id = (
+        AuditEntry.objects.filter(entry_hash=entry.previous_hash)
+        .values_list("pk", flat=True)
+        .first()
+    )
+    if linked_id is None:
+        return ENTRY_MISSING, f"the entry it links to, after {after}, is gone"
+    return LINK_BROKEN, f"it links to entry {linked_id}, not to {after}"

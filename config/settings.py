@@ -1,0 +1,451 @@
+"""Musaada settings, read from the environment (django-environ).
+
+With nothing set this is the *embedded default*: a SQLite file in the project folder, Celery
+tasks run inline, e-mail and SMS printed to the console, the identity simulator on, DEBUG on.
+``DJANGO_ENV=production`` turns on every deployment safeguard and refuses to start without its
+secrets. The README lists every variable.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import environ
+from django.core.exceptions import ImproperlyConfigured
+from django.utils.translation import gettext_lazy as _
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+env = environ.Env()
+
+DJANGO_ENV = env.str("DJANGO_ENV", default="development")
+if DJANGO_ENV not in {"development", "production"}:
+    raise ImproperlyConfigured("DJANGO_ENV must be 'development' or 'production'.")
+PRODUCTION = DJANGO_ENV == "production"
+
+if PRODUCTION:
+    _missing = [
+        name for name in ("SECRET_KEY", "ALLOWED_HOSTS", "DATABASE_URL") if not env.str(name, "")
+    ]
+    if _missing:
+        raise ImproperlyConfigured(
+            "Production refuses to start without: " + ", ".join(_missing) + ". See README."
+        )
+    SECRET_KEY = env.str("SECRET_KEY")
+    if len(SECRET_KEY) < 50 or len(set(SECRET_KEY)) < 5:
+        raise ImproperlyConfigured("SECRET_KEY must be at least 50 random characters.")
+    DEBUG = env.bool("DEBUG", default=False)
+    if DEBUG:
+        raise ImproperlyConfigured("DEBUG must be off in production.")
+    ALLOWED_HOSTS = env.list("ALLOWED_HOSTS")
+else:
+    # Only used on a developer's machine; production never reads this value.
+    SECRET_KEY = env.str("SECRET_KEY", default="embedded-development-key-not-for-production-use")
+    DEBUG = env.bool("DEBUG", default=True)
+    ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]"])
+
+CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+
+# --- applications -------------------------------------------------------------------------
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django.contrib.humanize",
+    "django.forms",
+    "django_htmx",
+    "csp",
+    "allauth",
+    "allauth.account",
+    "allauth.mfa",
+    # Musaada, in the order data flows: identity → applicants → aid_requests → dedup ← charities.
+    "accounts",
+    "identity",
+    "applicants",
+    "aid_requests",
+    "charities",
+    "dedup",
+    "reports",
+    "audit",
+    "notifications",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "config.middleware.LanguageMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+    "allauth.account.middleware.AccountMiddleware",
+]
+
+if PRODUCTION:
+    # Production serves the collected static files itself (no CDN, no separate file server
+    # needed); in development the staticfiles app serves them from the source folders.
+    MIDDLEWARE.insert(1, "whitenoise.middleware.WhiteNoiseMiddleware")
+
+ROOT_URLCONF = "config.urls"
+WSGI_APPLICATION = "config.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "accounts.context_processors.navigation",
+            ],
+        },
+    }
+]
+FORM_RENDERER = "config.forms.FormRenderer"
+
+# --- database -----------------------------------------------------------------------------
+DATABASES = {
+    "default": env.db_url("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'musaada.sqlite3'}")
+}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # IMMEDIATE transactions take the write lock at BEGIN, so two writers queue instead of one
+    # failing half-way with "database is locked" (the dedup rule relies on this).
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {"transaction_mode": "IMMEDIATE", "timeout": 20}
+    )
+else:
+    # A new PostgreSQL connection costs 7-15 ms: keep connections open between requests.
+    DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- cache, tasks -------------------------------------------------------------------------
+REDIS_URL = env.str("REDIS_URL", default="")
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+        }
+    }
+    CELERY_BROKER_URL = REDIS_URL
+    CELERY_RESULT_BACKEND = REDIS_URL
+    CELERY_TASK_ALWAYS_EAGER = False
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    # Embedded default: no broker; tasks run inline, in the request that sends them.
+    CELERY_BROKER_URL = "memory://"
+    CELERY_RESULT_BACKEND = "cache+memory://"
+    CELERY_TASK_ALWAYS_EAGER = True
+CELERY_TASK_EAGER_PROPAGATES = True
+CELERY_TASK_ACKS_LATE = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TIMEZONE = "Asia/Kuwait"
+CELERY_BEAT_SCHEDULE = {
+    "worker-heartbeat": {"task": "reports.tasks.worker_heartbeat", "schedule": 60.0},
+    "release-expired-claims": {
+        "task": "charities.tasks.release_expired_claims",
+        "schedule": 3600.0,
+    },
+    "refresh-report-rollups": {"task": "reports.tasks.refresh_rollups", "schedule": 300.0},
+}
+
+# --- accounts (django-allauth) ------------------------------------------------------------
+AUTH_USER_MODEL = "accounts.User"
+AUTHENTICATION_BACKENDS = ["accounts.backends.RoleAwareAuthenticationBackend"]
+LOGIN_URL = "account_login"
+LOGIN_REDIRECT_URL = "home"
+# A new applicant goes straight on to prove their identity with the identity app.
+ACCOUNT_SIGNUP_REDIRECT_URL = "identity:verify"
+ACCOUNT_ADAPTER = "accounts.adapter.AccountAdapter"
+# "username" is the civil ID (applicants); "email" is for staff. The backend keeps them apart.
+ACCOUNT_LOGIN_METHODS = {"email", "username"}
+ACCOUNT_USER_MODEL_USERNAME_FIELD = "civil_id"
+ACCOUNT_USER_MODEL_EMAIL_FIELD = "email"
+ACCOUNT_SIGNUP_FIELDS = ["username*", "phone*", "password1*", "password2*"]
+ACCOUNT_PHONE_VERIFICATION_ENABLED = True
+ACCOUNT_PREVENT_ENUMERATION = True
+ACCOUNT_PASSWORD_RESET_BY_CODE_ENABLED = True
+ACCOUNT_EMAIL_VERIFICATION = "optional"
+ACCOUNT_UNIQUE_EMAIL = True
+ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
+ACCOUNT_SESSION_REMEMBER = None
+ACCOUNT_FORMS = {
+    "login": "accounts.forms.LoginForm",
+    "signup": "accounts.forms.SignupForm",
+    "reset_password": "accounts.forms.PasswordResetForm",
+}
+ACCOUNT_RATE_LIMITS = {
+    "login_failed": "10/m/ip,5/5m/key",
+    "signup": "5/m/ip,30/h/ip",
+    "reset_password": "5/m/ip,10/h/key",
+}
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+MFA_TOTP_ISSUER = "Musaada"
+# Staff must have a second factor before they see personal data (enforced from issue 5 on).
+STAFF_REQUIRE_MFA = env.bool("STAFF_REQUIRE_MFA", default=PRODUCTION)
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+# --- domain settings ----------------------------------------------------------------------
+# The name the identity app shows on the phone, and the portal shows beside it, per language.
+PORTAL_NAME = env.str("PORTAL_NAME", default="Musaada")
+PORTAL_NAME_AR = env.str("PORTAL_NAME_AR", default="مساعدة")
+CIVIL_ID_SCHEME = env.str("CIVIL_ID_SCHEME", default="kw")
+if CIVIL_ID_SCHEME not in {"kw", "sa"}:
+    raise ImproperlyConfigured("CIVIL_ID_SCHEME must be 'kw' or 'sa'.")
+CLAIM_DEADLINE_DAYS = env.int("CLAIM_DEADLINE_DAYS", default=14)
+
+# --- identity verification (identity/) -----------------------------------------------------
+# One provider at a time: "simulator" (built-in page that plays the phone; development only),
+# "hawiyati" (Kuwait Mobile ID, push-then-poll), "nafath" (Saudi, push + signed callback) or
+# "oidc" (UAE PASS, MOSIP eSignet or any OpenID provider). identity/providers/ has one adapter each.
+IDENTITY_PROVIDER = env.str("IDENTITY_PROVIDER", default="simulator")
+if IDENTITY_PROVIDER not in {"simulator", "hawiyati", "nafath", "oidc"}:
+    raise ImproperlyConfigured("IDENTITY_PROVIDER must be simulator, hawiyati, nafath or oidc.")
+if PRODUCTION and IDENTITY_PROVIDER == "simulator":
+    raise ImproperlyConfigured("The identity simulator is refused in production.")
+# Lifetimes of one attempt: the person has this long to answer on the phone / at the provider.
+IDENTITY_PUSH_LIFETIME_SECONDS = env.int("IDENTITY_PUSH_LIFETIME_SECONDS", default=120)
+IDENTITY_OIDC_LIFETIME_SECONDS = env.int("IDENTITY_OIDC_LIFETIME_SECONDS", default=600)
+# The browser asks for news every N seconds (htmx); the server asks the provider at most once
+# per IDENTITY_PROVIDER_POLL_MIN_SECONDS per attempt, however many tabs are open (0 = always).
+IDENTITY_POLL_SECONDS = env.int("IDENTITY_POLL_SECONDS", default=3)
+IDENTITY_PROVIDER_POLL_MIN_SECONDS = env.int("IDENTITY_PROVIDER_POLL_MIN_SECONDS", default=2)
+IDENTITY_HTTP_CONNECT_TIMEOUT = env.float("IDENTITY_HTTP_CONNECT_TIMEOUT", default=5.0)
+IDENTITY_HTTP_READ_TIMEOUT = env.float("IDENTITY_HTTP_READ_TIMEOUT", default=10.0)
+IDENTITY_JWT_LEEWAY_SECONDS = env.int("IDENTITY_JWT_LEEWAY_SECONDS", default=60)
+# Signing keys (JWKS) are cached this long; an unknown key id forces one refresh, at most once
+# per IDENTITY_JWKS_REFRESH_COOLDOWN_SECONDS (a stream of made-up key ids cannot hammer the
+# provider).
+IDENTITY_JWKS_CACHE_SECONDS = env.int("IDENTITY_JWKS_CACHE_SECONDS", default=3600)
+IDENTITY_JWKS_REFRESH_COOLDOWN_SECONDS = env.int(
+    "IDENTITY_JWKS_REFRESH_COOLDOWN_SECONDS", default=60
+)
+# Abuse limits: pushes to one civil ID's phone, and attempts from one client address, per window.
+IDENTITY_PUSH_LIMIT_PER_CIVIL_ID = env.int("IDENTITY_PUSH_LIMIT_PER_CIVIL_ID", default=3)
+IDENTITY_START_LIMIT_PER_IP = env.int("IDENTITY_START_LIMIT_PER_IP", default=10)
+IDENTITY_LIMIT_WINDOW_SECONDS = env.int("IDENTITY_LIMIT_WINDOW_SECONDS", default=600)
+# Shown when the identity app says the person has not enrolled (e.g. no Kuwait Mobile ID yet).
+IDENTITY_ENROLMENT_HELP_URL = env.str(
+    "IDENTITY_ENROLMENT_HELP_URL",
+    default={
+        "hawiyati": "https://www.paci.gov.kw/",
+        "nafath": "https://www.iam.gov.sa/",
+        "oidc": "",
+        "simulator": "",
+    }[IDENTITY_PROVIDER],
+)
+# Simulator: its RSA signing key is generated at first use and kept in this file (never in
+# production; the file is outside the web root, mode 0600).
+IDENTITY_SIMULATOR_KEY_FILE = Path(
+    env.str("IDENTITY_SIMULATOR_KEY_FILE", default=str(BASE_DIR / "var" / "identity-simulator.pem"))
+)
+
+# Hawiyati (Kuwait Mobile ID, PACI). The wire format is not public: every path, field name,
+# status string and claim lives in HAWIYATI_MAPPING, so the real specification only changes
+# this table (or the JSON in HAWIYATI_MAPPING_JSON, merged over it one level deep).
+HAWIYATI_BASE_URL = env.str("HAWIYATI_BASE_URL", default="")
+HAWIYATI_CLIENT_ID = env.str("HAWIYATI_CLIENT_ID", default="")
+HAWIYATI_CLIENT_SECRET = env.str("HAWIYATI_CLIENT_SECRET", default="")
+HAWIYATI_MAPPING: dict = {
+    "paths": {
+        "availability": "/api/v1/availability",
+        "push": "/api/v1/authentication",
+        "result": "/api/v1/authentication/{request_id}",
+        "jwks": "/.well-known/jwks.json",
+    },
+    # "basic" = HTTP Basic client_id:client_secret; "bearer" = Authorization: Bearer <secret>.
+    "auth": "basic",
+    "request_fields": {
+        "civil_id": "civilId",
+        "reference": "clientReference",
+        "challenge": "challenge",
+        "display_text": "displayText",
+    },
+    "response_fields": {
+        "available": "available",
+        "request_id": "requestId",
+        "match_code": "verificationCode",
+        "status": "status",
+        "signed_result": "signedResult",
+    },
+    # Provider status string -> our outcome (pending, approved, rejected, expired, not_enrolled).
+    "statuses": {
+        "WAITING": "pending",
+        "RUNNING": "pending",
+        "APPROVED": "approved",
+        "OK": "approved",
+        "REJECTED": "rejected",
+        "USER_REFUSED": "rejected",
+        "EXPIRED": "expired",
+        "TIMEOUT": "expired",
+        "NOT_ENROLLED": "not_enrolled",
+    },
+    # Claims of the signed result (RS256 JWS over our challenge).
+    "claims": {"civil_id": "civilId", "challenge": "challenge"},
+    "algorithms": ["RS256"],
+    # Expected "aud" of the signed result; empty = our client id.
+    "audience": "",
+}
+_hawiyati_override = env.json("HAWIYATI_MAPPING_JSON", default={})
+for _key, _value in _hawiyati_override.items():
+    if isinstance(_value, dict) and isinstance(HAWIYATI_MAPPING.get(_key), dict):
+        HAWIYATI_MAPPING[_key] = {**HAWIYATI_MAPPING[_key], **_value}
+    else:
+        HAWIYATI_MAPPING[_key] = _value
+
+# Nafath (Saudi Arabia): APP-ID / APP-KEY headers; the callback JWT is checked against the keys
+# of /api/v1/mfa/jwk and, unless NAFATH_JWT_AUDIENCE is empty, its "aud" (default: the app id).
+NAFATH_BASE_URL = env.str("NAFATH_BASE_URL", default="")
+NAFATH_APP_ID = env.str("NAFATH_APP_ID", default="")
+NAFATH_APP_KEY = env.str("NAFATH_APP_KEY", default="")
+NAFATH_SERVICE = env.str("NAFATH_SERVICE", default="Login")
+NAFATH_JWT_AUDIENCE = env.str("NAFATH_JWT_AUDIENCE", default=NAFATH_APP_ID)
+
+# OpenID Connect (UAE PASS: OIDC_ID_CLAIM=idn; MOSIP eSignet: individual_id).
+OIDC_ISSUER = env.str("OIDC_ISSUER", default="")
+OIDC_CLIENT_ID = env.str("OIDC_CLIENT_ID", default="")
+OIDC_CLIENT_SECRET = env.str("OIDC_CLIENT_SECRET", default="")
+OIDC_ID_CLAIM = env.str("OIDC_ID_CLAIM", default="idn")
+OIDC_SCOPES = env.str("OIDC_SCOPES", default="openid")
+OIDC_ACR_VALUES = env.str("OIDC_ACR_VALUES", default="")
+# "client_secret_basic" or "client_secret_post".
+OIDC_TOKEN_AUTH_METHOD = env.str("OIDC_TOKEN_AUTH_METHOD", default="client_secret_basic")
+if OIDC_TOKEN_AUTH_METHOD not in {"client_secret_basic", "client_secret_post"}:
+    raise ImproperlyConfigured(
+        "OIDC_TOKEN_AUTH_METHOD must be client_secret_basic or client_secret_post."
+    )
+OIDC_ALGORITHMS = env.list("OIDC_ALGORITHMS", default=["RS256"])
+# Empty: built from the request (https://<host>/identity/oidc/callback/).
+OIDC_REDIRECT_URI = env.str("OIDC_REDIRECT_URI", default="")
+
+if PRODUCTION:
+    for _name in ("HAWIYATI_BASE_URL", "NAFATH_BASE_URL", "OIDC_ISSUER", "OIDC_REDIRECT_URI"):
+        if globals()[_name] and not globals()[_name].startswith("https://"):
+            raise ImproperlyConfigured(f"{_name} must be an https:// URL in production.")
+
+CELERY_BEAT_SCHEDULE["identity-expire-stale-attempts"] = {
+    "task": "identity.tasks.expire_stale_attempts",
+    "schedule": 60.0,
+}
+# --- end identity verification ------------------------------------------------------------
+
+# --- internationalisation -----------------------------------------------------------------
+LANGUAGE_CODE = "ar"
+LANGUAGES = [("ar", _("Arabic")), ("en", _("English"))]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+LANGUAGE_COOKIE_AGE = 365 * 24 * 3600
+LANGUAGE_COOKIE_SAMESITE = "Lax"
+TIME_ZONE = "Asia/Kuwait"
+USE_I18N = True
+USE_TZ = True
+
+# --- static and uploaded files ------------------------------------------------------------
+STATIC_URL = "/static/"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+STATIC_ROOT = Path(env.str("STATIC_ROOT", default=str(BASE_DIR / "staticfiles")))
+# Uploads live outside the web root and are only served through permission-checked views.
+MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(BASE_DIR / "var" / "uploads")))
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+DATA_UPLOAD_MAX_MEMORY_SIZE = 12 * 1024 * 1024
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": (
+            "whitenoise.storage.CompressedManifestStaticFilesStorage"
+            if PRODUCTION
+            else "django.contrib.staticfiles.storage.StaticFilesStorage"
+        )
+    },
+}
+
+# --- e-mail -------------------------------------------------------------------------------
+EMAIL_BACKEND = env.str(
+    "EMAIL_BACKEND",
+    default=(
+        "django.core.mail.backends.smtp.EmailBackend"
+        if PRODUCTION
+        else "django.core.mail.backends.console.EmailBackend"
+    ),
+)
+if PRODUCTION or env.str("EMAIL_URL", ""):
+    globals().update(env.email_url("EMAIL_URL", default="smtp://localhost:25"))
+# Text messages: "console" (default), "locmem" (tests), or a dotted path to a backend class.
+SMS_BACKEND = env.str("SMS_BACKEND", default="console")
+# The "http" backend: POST JSON to the gateway with a Bearer key (notifications/sms.py).
+SMS_GATEWAY_URL = env.str("SMS_GATEWAY_URL", default="")
+SMS_GATEWAY_KEY = env.str("SMS_GATEWAY_KEY", default="")
+SMS_SENDER = env.str("SMS_SENDER", default="Musaada")
+SMS_GATEWAY_CONNECT_TIMEOUT = env.float("SMS_GATEWAY_CONNECT_TIMEOUT", default=5.0)
+SMS_GATEWAY_READ_TIMEOUT = env.float("SMS_GATEWAY_READ_TIMEOUT", default=10.0)
+if SMS_BACKEND == "http" and not SMS_GATEWAY_URL:
+    raise ImproperlyConfigured("SMS_BACKEND=http needs SMS_GATEWAY_URL.")
+if (
+    PRODUCTION
+    and SMS_BACKEND == "http"
+    and not (SMS_GATEWAY_URL.startswith("https://") and SMS_GATEWAY_KEY)
+):
+    raise ImproperlyConfigured("In production the SMS gateway needs an https:// URL and a key.")
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Musaada <no-reply@musaada.local>")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+
+# --- security -----------------------------------------------------------------------------
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_HTTPONLY = True
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+if PRODUCTION:
+    SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31536000)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = True
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    LANGUAGE_COOKIE_SECURE = True
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+
+# Content Security Policy: everything comes from this origin; no inline script or style.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+        "base-uri": ["'self'"],
+        "object-src": ["'none'"],
+    }
+}
+
+# --- logging ------------------------------------------------------------------------------
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+    "loggers": {"django.db.backends": {"level": "WARNING"}},
+}

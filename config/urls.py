@@ -1,0 +1,23 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from config import views
+
+urlpatterns = [
+    path("healthz", views.healthz, name="healthz"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("accounts/", include("allauth.urls")),
+    path("ministry/audit/", include("audit.urls")),
+    path("ministry/", include("reports.urls")),
+    path("charity/", include("charities.urls")),
+    path("apply/", include("applicants.urls")),
+    path("identity/", include("identity.urls")),
+    path("requests/", include("aid_requests.urls")),
+    path("notifications/", include("notifications.urls")),
+    path("django-admin/", admin.site.urls),
+    path("", include("accounts.urls")),
+]
+
+handler403 = "config.views.error_403"
+handler404 = "config.views.error_404"
+handler500 = "config.views.error_500"

@@ -1,0 +1,55 @@
+"""Sign-in: applicants by civil ID, staff by e-mail, never the other way round."""
+
+import pytest
+from allauth.account.models import EmailAddress
+
+from accounts.models import Role
+from tests.factories import PASSWORD, ApplicantUserFactory, StaffUserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def sign_in(client, login, password=PASSWORD):
+    return client.post("/accounts/login/", {"login": login, "password": password})
+
+
+def test_applicant_signs_in_with_civil_id(client):
+    applicant = ApplicantUserFactory(civil_id="285031401239")
+    response = sign_in(client, "285031401239")
+    assert response.status_code == 302
+    assert client.session["_auth_user_id"] == str(applicant.pk)
+
+
+def test_applicant_may_type_arabic_indic_digits(client):
+    applicant = ApplicantUserFactory(civil_id="285031401239")
+    sign_in(client, "٢٨٥٠٣١٤٠١٢٣٩")
+    assert client.session["_auth_user_id"] == str(applicant.pk)
+
+
+def test_staff_sign_in_with_email(client):
+    official = StaffUserFactory(email="official@example.test", role=Role.MINISTRY_OFFICIAL)
+    EmailAddress.objects.create(user=official, email=official.email, verified=True, primary=True)
+    response = sign_in(client, "official@example.test")
+    assert response.status_code == 302
+    assert response["Location"] == "/"
+    assert client.session["_auth_user_id"] == str(official.pk)
+
+
+def test_an_applicant_cannot_sign_in_by_email(client):
+    applicant = ApplicantUserFactory(email="family@example.test")
+    EmailAddress.objects.create(user=applicant, email=applicant.email, verified=True, primary=True)
+    response = sign_in(client, "family@example.test")
+    assert response.status_code == 200
+    assert "_auth_user_id" not in client.session
+
+
+def test_wrong_password_shows_a_translated_message_and_signs_nobody_in(client):
+    ApplicantUserFactory(civil_id="285031401239")
+    response = sign_in(client, "285031401239", "not the password")
+    assert response.status_code == 200
+    assert "_auth_user_id" not in client.session
+    assert (
+        "aria-invalid" in response.content.decode() or "alert-danger" in response.content.decode()
+    )
+    # Arabic is the default language: allauth's message comes translated.
+    assert "غير صحيح" in response.content.decode() or "غير صحيحة" in response.content.decode()

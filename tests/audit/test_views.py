@@ -1,0 +1,250 @@
+"""The audit trail viewer: who may see it, each filter, keyset pages, constant query count."""
+
+from __future__ import annotations
+
+import datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+import time_machine
+
+from accounts.models import Role
+from audit.models import AuditEntry
+from audit.selectors import TRAIL_PAGE_SIZE
+from tests.factories import (
+    ApplicantUserFactory,
+    CharityStaffFactory,
+    OrganisationFactory,
+    StaffUserFactory,
+)
+
+pytestmark = pytest.mark.django_db
+URL = "/ministry/audit/"
+KUWAIT = ZoneInfo("Asia/Kuwait")
+
+
+@pytest.fixture
+def official(client):
+    user = StaffUserFactory(role=Role.MINISTRY_OFFICIAL)
+    client.force_login(user)
+    return user
+
+
+def shown(response) -> list[int]:
+    return [row["entry"].pk for row in response.context["rows"]]
+
+
+# --- who may see it -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("role", [Role.MINISTRY_OFFICIAL, Role.MINISTRY_ADMIN])
+def test_ministry_officials_and_admins_see_the_trail_newest_first(client, record, role):
+    organisation = OrganisationFactory(name_en="Al Noor", name_ar="النور")
+    manager = CharityStaffFactory(role=Role.MANAGER, full_name="Mona Manager")
+    older = record("aid_request.claimed", actor=manager, organisation_id=organisation.pk)
+    newer = record("aid_request.approved", actor=manager, applicant_id=42, ip_address="10.1.2.3")
+    client.force_login(StaffUserFactory(role=role))
+    response = client.get(URL)
+    assert response.status_code == 200
+    assert shown(response) == [newer.pk, older.pk]
+    html = response.content.decode()
+    assert "Mona Manager" in html
+    assert "النور" in html  # Arabic is the default language
+    assert "aid_request.approved" in html
+    assert "10.1.2.3" in html
+    assert "#42" in html
+
+
+def test_an_applicant_actor_is_shown_by_id_not_by_name(client, official, record):
+    applicant = ApplicantUserFactory(full_name="Secret Name")
+    record("applicant_profile.update", actor=applicant, applicant_id=applicant.pk)
+    html = client.get(URL).content.decode()
+    assert "Secret Name" not in html
+    assert applicant.civil_id not in html
+    assert f"#{applicant.pk}" in html
+
+
+@pytest.mark.parametrize(
+    "make_user",
+    [
+        ApplicantUserFactory,
+        lambda: CharityStaffFactory(role=Role.CASEWORKER),
+        lambda: CharityStaffFactory(role=Role.MANAGER),
+    ],
+    ids=["applicant", "caseworker", "charity-manager"],
+)
+def test_everyone_else_gets_403(client, make_user):
+    client.force_login(make_user())
+    assert client.get(URL).status_code == 403
+
+
+def test_anonymous_is_sent_to_sign_in(client):
+    response = client.get(URL)
+    assert response.status_code == 302
+    assert response["Location"].startswith("/accounts/login/?next=/ministry/audit/")
+
+
+def test_wrong_method_is_405(client, official):
+    assert client.post(URL).status_code == 405
+
+
+# --- filters ------------------------------------------------------------------------------
+
+
+def test_filter_by_actor_email_part(client, official, record):
+    alice = StaffUserFactory(email="alice@ministry.test")
+    bob = StaffUserFactory(email="bob@charity.test")
+    mine = record(actor=alice)
+    record(actor=bob)
+    record()
+    assert shown(client.get(URL, {"actor": "ALICE@ministry"})) == [mine.pk]
+
+
+def test_filter_by_actor_civil_id_part_in_arabic_digits(client, official, record):
+    applicant = ApplicantUserFactory(civil_id="285031401239")
+    mine = record(actor=applicant)
+    record(actor=ApplicantUserFactory())
+    assert shown(client.get(URL, {"actor": "٣١٤٠١٢"})) == [mine.pk]
+
+
+def test_an_actor_search_matching_too_many_people_asks_for_more(
+    client, official, record, monkeypatch
+):
+    monkeypatch.setattr("audit.forms.ACTOR_MATCH_LIMIT", 2)
+    users = [StaffUserFactory(email=f"same{n}@ministry.test") for n in range(3)]
+    record(actor=users[0])
+    response = client.get(URL, {"actor": "same"})
+    assert shown(response) == []
+    assert response.context["form"].errors["actor"]
+
+
+def test_an_actor_search_matching_nobody_shows_nothing(client, official, record):
+    record(actor=official)
+    assert shown(client.get(URL, {"actor": "nobody-has-this"})) == []
+
+
+def test_filter_by_organisation(client, official, record):
+    ours, theirs = OrganisationFactory(), OrganisationFactory()
+    mine = record(organisation_id=ours.pk)
+    record(organisation_id=theirs.pk)
+    record()
+    response = client.get(URL, {"organisation": ours.pk})
+    assert shown(response) == [mine.pk]
+    assert (ours.pk, str(ours)) in response.context["form"].fields["organisation"].choices
+
+
+def test_filter_by_applicant_civil_id(client, official, record):
+    applicant = ApplicantUserFactory()
+    mine = record(applicant_id=applicant.pk)
+    record(applicant_id=ApplicantUserFactory().pk)
+    assert shown(client.get(URL, {"applicant": applicant.civil_id})) == [mine.pk]
+
+
+def test_an_unknown_applicant_civil_id_shows_an_error_and_no_rows(client, official, record):
+    record(applicant_id=1)
+    response = client.get(URL, {"applicant": "285031401239"})
+    assert response.status_code == 200
+    assert shown(response) == []
+    assert response.context["form"].errors["applicant"]
+
+
+def test_filter_by_action_offers_each_action_once(client, official, record):
+    claimed = [record("aid_request.claimed"), record("aid_request.claimed")]
+    record("aid_request.approved")
+    record("staff.signed_in")
+    response = client.get(URL, {"action": "aid_request.claimed"})
+    assert shown(response) == [claimed[1].pk, claimed[0].pk]
+    assert response.context["form"].fields["action"].choices[1:] == [
+        ("aid_request.approved", "aid_request.approved"),
+        ("aid_request.claimed", "aid_request.claimed"),
+        ("staff.signed_in", "staff.signed_in"),
+    ]
+
+
+def test_filter_by_date_range_in_kuwait_time(client, official, record):
+    def on(day: int, hour: int):
+        moment = datetime.datetime(2026, 3, day, hour, 30, tzinfo=KUWAIT)
+        with time_machine.travel(moment, tick=False):
+            return record(f"test.day_{day}_{hour}")
+
+    before = on(1, 23)
+    first = on(2, 0)  # 21:30 UTC on 1 March: still the 2nd in Kuwait
+    last = on(3, 23)
+    after = on(4, 0)
+    response = client.get(URL, {"date_from": "2026-03-02", "date_to": "2026-03-03"})
+    assert shown(response) == [last.pk, first.pk]
+    assert before.pk not in shown(response)
+    assert after.pk not in shown(response)
+
+
+def test_a_reversed_date_range_is_an_error(client, official, record):
+    record()
+    response = client.get(URL, {"date_from": "2026-03-05", "date_to": "2026-03-01"})
+    assert shown(response) == []
+    assert response.context["form"].errors["date_to"]
+
+
+# --- pages --------------------------------------------------------------------------------
+
+
+def test_older_pages_follow_by_id_and_keep_the_filters(client, official, record):
+    entries = [record("test.paged") for _ in range(TRAIL_PAGE_SIZE + 3)]
+    record("test.other")
+    first = client.get(URL, {"action": "test.paged"})
+    assert shown(first) == [e.pk for e in reversed(entries)][:TRAIL_PAGE_SIZE]
+    cursor = first.context["next_before"]
+    assert cursor == entries[3].pk
+    assert f"?action=test.paged&amp;before={cursor}" in first.content.decode()
+    assert 'id="audit-more"' in first.content.decode()
+
+    second = client.get(URL, {"action": "test.paged", "before": cursor})
+    assert shown(second) == [entries[2].pk, entries[1].pk, entries[0].pk]
+    assert second.context["next_before"] is None
+    assert 'id="audit-more"' not in second.content.decode()
+
+
+def test_htmx_asks_for_the_rows_alone(client, official, record):
+    entries = [record() for _ in range(TRAIL_PAGE_SIZE + 1)]
+    response = client.get(URL, {"before": entries[-1].pk}, headers={"HX-Request": "true"})
+    html = response.content.decode()
+    assert "<html" not in html
+    assert html.count('data-testid="audit-row"') == TRAIL_PAGE_SIZE
+
+
+def test_a_garbage_cursor_is_ignored(client, official, record):
+    entry = record()
+    assert shown(client.get(URL, {"before": "x' OR 1=1"})) == [entry.pk]
+    assert shown(client.get(URL, {"before": "9" * 40})) == [entry.pk]
+
+
+def test_query_count_does_not_grow_with_the_trail(
+    client, official, record, django_assert_max_num_queries
+):
+    organisation = OrganisationFactory()
+    applicant = ApplicantUserFactory()
+    record(actor=official, organisation_id=organisation.pk)
+    with django_assert_max_num_queries(12) as few:
+        client.get(URL)
+    for n in range(TRAIL_PAGE_SIZE + 10):
+        record(
+            f"test.action_{n % 7}",
+            actor=CharityStaffFactory() if n % 5 == 0 else official,
+            organisation_id=OrganisationFactory().pk if n % 3 == 0 else None,
+            applicant_id=n,
+        )
+    assert AuditEntry.objects.count() > TRAIL_PAGE_SIZE
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        response = client.get(URL)
+    assert len(response.context["rows"]) == TRAIL_PAGE_SIZE
+    # Every filter at once: two more queries (actor search → ids, civil ID → applicant id).
+    every_filter = {
+        "actor": "staff",
+        "organisation": organisation.pk,
+        "applicant": applicant.civil_id,
+        "action": "test.action_1",
+        "date_from": "2020-01-01",
+        "date_to": "2099-12-31",
+        "before": "999999",
+    }
+    with django_assert_max_num_queries(len(few.captured_queries) + 2):
+        assert client.get(URL, every_filter).status_code == 200

@@ -1,0 +1,78 @@
+"""Shared fixtures, and the rule for tests that need real services.
+
+Tests marked ``postgres``, ``redis`` or ``browser`` run whenever the service is there. Elsewhere
+they skip with the reason shown in the summary (``-ra``), so ``make test`` passes on a bare
+machine; under ``CI=true`` a missing service fails the test instead, so CI proves everything.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+from pathlib import Path
+from urllib.parse import urlparse
+
+import pytest
+from django.db import connection
+
+IN_CI = os.environ.get("CI") == "true"
+ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
+
+
+def redis_url() -> str:
+    return os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/0"
+
+
+def _reachable(url: str) -> bool:
+    parsed = urlparse(url)
+    try:
+        with socket.create_connection((parsed.hostname or "127.0.0.1", parsed.port or 6379), 1):
+            return True
+    except OSError:
+        return False
+
+
+def chromium_path() -> str | None:
+    candidate = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+    return candidate if Path(candidate).exists() else shutil.which("chromium")
+
+
+def _missing(reason: str) -> None:
+    if IN_CI:
+        pytest.fail(f"required under CI=true: {reason}")
+    pytest.skip(reason)
+
+
+@pytest.fixture(autouse=True)
+def _require_services(request: pytest.FixtureRequest) -> None:
+    if request.node.get_closest_marker("postgres") and connection.vendor != "postgresql":
+        # The SQLite pass of CI skips these on purpose; the PostgreSQL pass runs them (and
+        # fails at once if PostgreSQL is missing, because it is the test database).
+        pytest.skip("needs PostgreSQL (DATABASE_URL is not a PostgreSQL URL)")
+    if request.node.get_closest_marker("redis") and not _reachable(redis_url()):
+        _missing(f"Redis is not reachable at {redis_url()}")
+    if request.node.get_closest_marker("browser") and chromium_path() is None:
+        _missing("Chromium is not installed (apt-get install chromium)")
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    if os.environ.get("REQUIRE_POSTGRES") == "1":
+        url = os.environ.get("DATABASE_URL", "")
+        if not url.startswith(("postgres://", "postgresql://")):
+            raise pytest.UsageError("REQUIRE_POSTGRES=1 but DATABASE_URL is not PostgreSQL")
+
+
+@pytest.fixture
+def artifacts_dir() -> Path:
+    path = ARTIFACTS / "screenshots"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache() -> None:
+    """Rate-limit counters and cached values never leak from one test into the next."""
+    from django.core.cache import cache
+
+    cache.clear()
