@@ -1,0 +1,86 @@
+from django.contrib import admin
+
+from applicants.models import (
+    ApplicantProfile,
+    Document,
+    Governorate,
+    HouseholdMember,
+    IncomeSource,
+    MonthlyObligation,
+    PossibleDuplicate,
+    ProfileChange,
+)
+
+
+@admin.register(Governorate)
+class GovernorateAdmin(admin.ModelAdmin):
+    list_display = ["code", "name_ar", "name_en"]
+
+
+class HouseholdMemberInline(admin.TabularInline):
+    model = HouseholdMember
+    extra = 0
+
+
+class _ReadOnlyInline(admin.TabularInline):
+    """What the applicant declared: changed only by the applicant, through the services."""
+
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+class IncomeSourceInline(_ReadOnlyInline):
+    model = IncomeSource
+    fields = ["kind", "amount", "description", "created_at"]
+
+
+class MonthlyObligationInline(_ReadOnlyInline):
+    model = MonthlyObligation
+    fields = ["kind", "amount", "description", "created_at"]
+
+
+class DocumentInline(_ReadOnlyInline):
+    model = Document
+    # No file link: files are served only by the permission-checked, audited download view.
+    fields = ["kind", "original_name", "content_type", "size", "uploaded_at"]
+
+
+@admin.register(ApplicantProfile)
+class ApplicantProfileAdmin(admin.ModelAdmin):
+    list_display = ["name_ar", "governorate", "is_protected"]
+    list_select_related = ["governorate"]
+    inlines = [HouseholdMemberInline, IncomeSourceInline, MonthlyObligationInline, DocumentInline]
+
+
+class _ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(PossibleDuplicate)
+class PossibleDuplicateAdmin(_ReadOnlyAdmin):
+    """For the ministry: a person listed in two households (review happens in a later issue)."""
+
+    list_display = ["civil_id", "profile", "other_applicant", "status", "detected_at"]
+    list_filter = ["status"]
+    list_select_related = ["profile", "other_applicant"]
+    search_fields = ["civil_id"]
+
+
+@admin.register(ProfileChange)
+class ProfileChangeAdmin(_ReadOnlyAdmin):
+    list_display = ["profile", "model", "kind", "field", "changed_at", "changed_by"]
+    list_filter = ["model", "kind"]
+    list_select_related = ["profile", "changed_by"]

@@ -1,0 +1,253 @@
+"""Reads for applicants: only ever their own data.
+
+Every object an applicant opens by id goes through one ``get_<thing>_for_user`` function here,
+which returns the object or raises Http404 for anything that is not theirs (another person's
+id and a missing id look the same).
+"""
+
+from __future__ import annotations
+
+import datetime
+import enum
+from collections.abc import Iterable
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.core.exceptions import ValidationError
+from django.db.models import F, QuerySet, Sum
+from django.http import Http404
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import User
+from accounts.permissions import acting_organisation, may_see_personal_data
+from accounts.phones import normalise_mobile
+from aid_requests.models import HELD_STATUSES, AidRequest
+from applicants.models import (
+    ApplicantProfile,
+    Document,
+    HouseholdMember,
+    IncomeSource,
+    MonthlyObligation,
+    PossibleDuplicate,
+    ReviewStatus,
+)
+from identity.civil_id import parse_civil_id
+
+
+def profile_of(user: User) -> ApplicantProfile | None:
+    return ApplicantProfile.objects.filter(user=user).select_related("governorate").first()
+
+
+def requests_of(user: User) -> QuerySet[AidRequest]:
+    return (
+        AidRequest.objects.filter(applicant=user)
+        .select_related("aid_type", "claimed_by")
+        .order_by("-submitted_at")
+    )
+
+
+def birth_date_of(user: User) -> datetime.date | None:
+    """The birth date carried by ``user``'s civil ID (None under a scheme without one)."""
+    try:
+        return parse_civil_id(user.civil_id or "").birth_date
+    except ValidationError:
+        return None
+
+
+def is_profile_held(user: User) -> bool:
+    """True once a charity holds (or held) one of ``user``'s requests: changes are then kept."""
+    return AidRequest.objects.filter(applicant=user, status__in=HELD_STATUSES).exists()
+
+
+# --- the declared rows, scoped to their owner ---------------------------------------------
+
+
+def members_of(user: User) -> QuerySet[HouseholdMember]:
+    return HouseholdMember.objects.filter(profile__user=user).order_by("id")
+
+
+def incomes_of(user: User) -> QuerySet[IncomeSource]:
+    return IncomeSource.objects.filter(profile__user=user).order_by("id")
+
+
+def obligations_of(user: User) -> QuerySet[MonthlyObligation]:
+    return MonthlyObligation.objects.filter(profile__user=user).order_by("id")
+
+
+def documents_of(user: User) -> QuerySet[Document]:
+    return Document.objects.filter(profile__user=user).order_by("id")
+
+
+def members_listed_elsewhere(user: User) -> set[int]:
+    """Ids of ``user``'s members with an open possible duplicate (never who or where)."""
+    return set(
+        PossibleDuplicate.objects.filter(
+            profile__user=user,
+            status=ReviewStatus.OPEN,
+            member__isnull=False,
+            member__civil_id=F("civil_id"),  # not once the civil ID was corrected
+        ).values_list("member_id", flat=True)
+    )
+
+
+def get_member_for_user(user: User, pk: int) -> HouseholdMember:
+    member = members_of(user).filter(pk=pk).first()
+    if member is None:
+        raise Http404
+    return member
+
+
+def get_income_for_user(user: User, pk: int) -> IncomeSource:
+    income = incomes_of(user).filter(pk=pk).first()
+    if income is None:
+        raise Http404
+    return income
+
+
+def get_obligation_for_user(user: User, pk: int) -> MonthlyObligation:
+    obligation = obligations_of(user).filter(pk=pk).first()
+    if obligation is None:
+        raise Http404
+    return obligation
+
+
+def get_document_for_user(user: User, pk: int) -> Document:
+    """The document ``pk`` if ``user`` may open it, else Http404. The one access rule for files.
+
+    The applicant who uploaded it; and staff of the organisation holding a request the document
+    is attached to (claimed or later), once they have a second factor where one is required.
+    """
+    if user.is_applicant:
+        allowed = Document.objects.filter(profile__user=user)
+    elif (organisation := acting_organisation(user)) is not None and may_see_personal_data(user):
+        allowed = Document.objects.filter(
+            aid_requests__claimed_by=organisation, aid_requests__status__in=HELD_STATUSES
+        ).distinct()
+    else:
+        allowed = Document.objects.none()
+    document = allowed.select_related("profile").filter(pk=pk).first()
+    if document is None:
+        raise Http404
+    return document
+
+
+# --- money --------------------------------------------------------------------------------
+
+_FILS = Decimal("0.001")
+
+
+@dataclass(frozen=True)
+class HouseholdFinances:
+    """The monthly figures of a household, in KWD."""
+
+    income_total: Decimal
+    obligations_total: Decimal
+    household_size: int
+
+    @property
+    def net_income(self) -> Decimal:
+        return self.income_total - self.obligations_total
+
+    @property
+    def per_capita(self) -> Decimal:
+        return per_capita_income(
+            incomes=[self.income_total],
+            obligations=[self.obligations_total],
+            household_size=self.household_size,
+        )
+
+
+def per_capita_income(
+    *, incomes: Iterable[Decimal], obligations: Iterable[Decimal], household_size: int
+) -> Decimal:
+    """Monthly income per person after obligations, rounded to the fils (half up).
+
+    (Σ incomes − Σ obligations) ÷ household size, the applicant included. Negative when the
+    obligations exceed the income: that is what the household lives on, not an error.
+    """
+    if household_size < 1:
+        raise ValueError("A household has at least one person: the applicant.")
+    net = sum(incomes, Decimal(0)) - sum(obligations, Decimal(0))
+    return (net / household_size).quantize(_FILS, rounding=ROUND_HALF_UP)
+
+
+def household_finances(user: User) -> HouseholdFinances:
+    """Totals and size of ``user``'s household (three aggregate queries)."""
+    income = incomes_of(user).aggregate(total=Sum("amount"))["total"] or Decimal(0)
+    obligations = obligations_of(user).aggregate(total=Sum("amount"))["total"] or Decimal(0)
+    return HouseholdFinances(
+        income_total=income,
+        obligations_total=obligations,
+        household_size=1 + members_of(user).count(),
+    )
+
+
+# --- the steps of the profile -------------------------------------------------------------
+
+
+class Step(enum.StrEnum):
+    """The pages of the profile, in order; the value is the URL segment and URL name suffix."""
+
+    PERSONAL = "personal"
+    HOUSEHOLD = "household"
+    INCOMES = "incomes"
+    OBLIGATIONS = "obligations"
+    DOCUMENTS = "documents"
+    REVIEW = "review"
+
+
+STEP_LABELS: dict[Step, Promise] = {
+    Step.PERSONAL: _("Personal details"),
+    Step.HOUSEHOLD: _("Household"),
+    Step.INCOMES: _("Income"),
+    Step.OBLIGATIONS: _("Obligations"),
+    Step.DOCUMENTS: _("Documents"),
+    Step.REVIEW: _("Review"),
+}
+
+#: The list steps and the profile field that records their confirmation.
+CONFIRMED_FIELD: dict[Step, str] = {
+    Step.HOUSEHOLD: "household_confirmed_at",
+    Step.INCOMES: "incomes_confirmed_at",
+    Step.OBLIGATIONS: "obligations_confirmed_at",
+    Step.DOCUMENTS: "documents_confirmed_at",
+}
+
+
+def personal_step_complete(profile: ApplicantProfile | None, user: User) -> bool:
+    if profile is None:
+        return False
+    required = (profile.name_ar, profile.gender, profile.nationality, profile.area, profile.address)
+    return all(required) and profile.governorate_id is not None and is_valid_mobile(user.mobile)
+
+
+def is_valid_mobile(mobile: str) -> bool:
+    """True for a Kuwaiti mobile number already in its stored form (``+965`` and 8 digits)."""
+    try:
+        return normalise_mobile(mobile) == mobile
+    except ValidationError:
+        return False
+
+
+def completed_steps(profile: ApplicantProfile | None, user: User) -> set[Step]:
+    """The steps ``user`` has finished; the review counts once every other step is done."""
+    done: set[Step] = set()
+    if personal_step_complete(profile, user):
+        done.add(Step.PERSONAL)
+    if profile is not None:
+        done |= {step for step, field in CONFIRMED_FIELD.items() if getattr(profile, field)}
+    if done >= set(Step) - {Step.REVIEW}:
+        done.add(Step.REVIEW)
+    return done
+
+
+def first_incomplete_step(profile: ApplicantProfile | None, user: User) -> Step:
+    """Where the profile entry point sends ``user``: the review once all is done."""
+    done = completed_steps(profile, user)
+    return next((step for step in Step if step not in done), Step.REVIEW)
+
+
+def next_step(step: Step) -> Step:
+    steps = list(Step)
+    return steps[min(steps.index(step) + 1, len(steps) - 1)]

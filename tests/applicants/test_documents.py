@@ -1,0 +1,280 @@
+"""Documents: checked by content, stored under random names, served only to their owner."""
+
+import re
+from pathlib import Path
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from accounts.models import Role
+from applicants import services
+from applicants.models import Document
+from audit.models import AuditEntry
+from tests.factories import (
+    ApplicantProfileFactory,
+    CharityStaffFactory,
+    OrganisationFactory,
+    StaffUserFactory,
+)
+from tests.factories.applicants import JPEG_BYTES, PDF_BYTES, DocumentFactory, png_bytes
+
+pytestmark = pytest.mark.django_db
+
+TEN_MB = 10 * 1024 * 1024
+HTML_AS_PDF = b"<!DOCTYPE html><html><script>alert(1)</script></html>"
+EXE_AS_PDF = b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff\x00\x00" + b"\x00" * 64
+
+
+def stored_files(settings) -> list[Path]:
+    root = Path(settings.MEDIA_ROOT)
+    return [path for path in root.rglob("*") if path.is_file()] if root.exists() else []
+
+
+def upload(name: str, content: bytes) -> SimpleUploadedFile:
+    return SimpleUploadedFile(name, content, content_type="application/octet-stream")
+
+
+# --- the service --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "content_type", "extension"),
+    [
+        ("salary.pdf", PDF_BYTES, "application/pdf", ".pdf"),
+        ("civil-id.png", png_bytes(), "image/png", ".png"),
+        ("report.jpg", JPEG_BYTES, "image/jpeg", ".jpg"),
+        ("REPORT.JPEG", JPEG_BYTES, "image/jpeg", ".jpg"),
+    ],
+)
+def test_real_files_are_stored_under_a_random_name(
+    settings, profile, name, content, content_type, extension
+):
+    document = services.document_upload(
+        actor=profile.user, kind="salary_certificate", upload=upload(name, content)
+    )
+    assert document.original_name == name
+    assert document.content_type == content_type
+    assert document.size == len(content)
+    assert re.fullmatch(rf"documents/[0-9a-f]{{32}}\{extension}", document.file.name)
+    [path] = stored_files(settings)
+    assert path.read_bytes() == content
+    assert path.is_relative_to(Path(settings.MEDIA_ROOT))
+    assert not path.is_relative_to(Path(settings.BASE_DIR) / "static")
+    entry = AuditEntry.objects.get(action="document.upload")
+    assert (entry.actor, entry.object_id) == (profile.user, str(document.pk))
+    assert entry.data["content_type"] == content_type
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "message"),
+    [
+        ("letter.pdf", HTML_AS_PDF, "Only PDF, JPEG or PNG"),
+        ("setup.pdf", EXE_AS_PDF, "Only PDF, JPEG or PNG"),
+        ("photo.pdf", png_bytes(), "it is a PNG file"),
+        ("scan.png", PDF_BYTES, "it is a PDF file"),
+        ("scan", PDF_BYTES, "it is a PDF file"),
+        ("big.pdf", PDF_BYTES + b"\0" * (TEN_MB + 1 - len(PDF_BYTES)), "larger than 10 MB"),
+        ("empty.pdf", b"", "empty"),
+    ],
+    ids=[
+        "html-as-pdf",
+        "exe-as-pdf",
+        "png-renamed-pdf",
+        "pdf-renamed-png",
+        "no-extension",
+        "ten-mb-plus-one",
+        "empty",
+    ],
+)
+def test_refused_files_leave_nothing_behind(settings, profile, name, content, message):
+    with pytest.raises(services.DocumentRejectedError, match=message):
+        services.document_upload(actor=profile.user, kind="other", upload=upload(name, content))
+    assert not Document.objects.exists()
+    assert stored_files(settings) == []
+    assert not AuditEntry.objects.exists()
+
+
+def test_exactly_ten_mb_is_accepted(profile):
+    content = PDF_BYTES + b"\0" * (TEN_MB - len(PDF_BYTES))
+    document = services.document_upload(
+        actor=profile.user, kind="other", upload=upload("big.pdf", content)
+    )
+    assert document.size == TEN_MB
+
+
+def test_folders_in_the_uploaded_name_are_dropped(profile):
+    document = services.document_upload(
+        actor=profile.user, kind="other", upload=upload("..\\..\\secret/../evil.pdf", PDF_BYTES)
+    )
+    assert document.original_name == "evil.pdf"
+    assert ".." not in document.file.name
+
+
+def test_removing_a_document_deletes_its_file_after_commit(
+    settings, profile, django_capture_on_commit_callbacks
+):
+    document = services.document_upload(
+        actor=profile.user, kind="other", upload=upload("a.pdf", PDF_BYTES)
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        services.document_remove(actor=profile.user, document=document)
+    assert not Document.objects.exists()
+    assert stored_files(settings) == []
+    assert AuditEntry.objects.filter(action="document.remove").exists()
+
+
+def test_a_failed_row_removes_the_file_it_wrote(settings, profile, monkeypatch):
+    def broken(**kwargs):
+        raise RuntimeError("audit down")
+
+    monkeypatch.setattr(services, "audit_record", broken)
+    with pytest.raises(RuntimeError):
+        services.document_upload(
+            actor=profile.user, kind="other", upload=upload("a.pdf", PDF_BYTES)
+        )
+    assert not Document.objects.exists()
+    assert stored_files(settings) == []
+
+
+# --- the views ----------------------------------------------------------------------------
+
+
+def post_upload(client, name, content, kind="civil_id_copy"):
+    token = client.get(reverse("applicants:documents")).context["submission"]
+    return client.post(
+        reverse("applicants:document_upload"),
+        {"kind": kind, "file": upload(name, content), "submission": token},
+    )
+
+
+def test_an_upload_through_the_page_is_stored(client, profile):
+    client.force_login(profile.user)
+    response = post_upload(client, "هوية.png", png_bytes())
+    assert response["Location"] == reverse("applicants:documents")
+    assert Document.objects.get().original_name == "هوية.png"
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "message"),
+    [
+        ("fake.pdf", HTML_AS_PDF, "Only PDF, JPEG or PNG"),
+        ("photo.pdf", png_bytes(), "does not match its content"),
+        ("big.pdf", PDF_BYTES + b"\0" * (TEN_MB + 1 - len(PDF_BYTES)), "larger than 10 MB"),
+        ("empty.pdf", b"", "empty"),
+    ],
+)
+def test_a_refused_upload_shows_why_on_the_field(settings, client, profile, name, content, message):
+    client.force_login(profile.user)
+    response = post_upload(client, name, content)
+    assert response.status_code == 200
+    assert message in " ".join(response.context["form"].errors["file"])
+    assert not Document.objects.exists()
+    assert stored_files(settings) == []
+
+
+def test_the_owner_downloads_an_attachment_and_it_is_logged(client, profile):
+    document = DocumentFactory(profile=profile, original_name="شهادة راتب.pdf")
+    client.force_login(profile.user)
+    response = client.get(reverse("applicants:document_download", args=[document.pk]))
+    assert response.status_code == 200
+    assert b"".join(response.streaming_content) == PDF_BYTES
+    assert response["Content-Type"] == "application/pdf"
+    assert response["Content-Disposition"].startswith("attachment;")
+    assert "filename*=utf-8''" in response["Content-Disposition"]
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert "no-store" in response["Cache-Control"]
+    entry = AuditEntry.objects.get(action="document.download")
+    assert (entry.actor, entry.object_id, entry.applicant_id) == (
+        profile.user,
+        str(document.pk),
+        profile.user.pk,
+    )
+
+
+def test_png_is_served_as_png(client, profile):
+    document = DocumentFactory(
+        profile=profile,
+        content_type="image/png",
+        original_name="x.png",
+        file__data=png_bytes(),
+        size=len(png_bytes()),
+    )
+    client.force_login(profile.user)
+    response = client.get(reverse("applicants:document_download", args=[document.pk]))
+    assert response["Content-Type"] == "image/png"
+    assert 'filename="x.png"' in response["Content-Disposition"]
+
+
+def test_another_applicant_cannot_download_and_nothing_is_logged(client, profile):
+    document = DocumentFactory(profile=ApplicantProfileFactory())
+    client.force_login(profile.user)
+    response = client.get(reverse("applicants:document_download", args=[document.pk]))
+    assert response.status_code == 404
+    assert not AuditEntry.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "make_staff",
+    [lambda: CharityStaffFactory(role=Role.MANAGER), lambda: StaffUserFactory()],
+    ids=["charity", "ministry"],
+)
+def test_staff_without_a_case_holding_the_document_get_404(client, make_staff):
+    document = DocumentFactory()
+    client.force_login(make_staff())
+    assert (
+        client.get(reverse("applicants:document_download", args=[document.pk])).status_code == 404
+    )
+    assert not AuditEntry.objects.exists()
+
+
+def _case_with(document, status):
+    from aid_requests.models import RequestStatus
+    from tests.factories import AidRequestFactory, OrganisationFactory
+
+    organisation = OrganisationFactory()
+    aid_request = AidRequestFactory(
+        applicant=document.profile.user,
+        status=getattr(RequestStatus, status.upper()),
+        claimed_by=organisation if status != "open" else None,
+    )
+    aid_request.documents.add(document)
+    return organisation
+
+
+def test_the_charity_holding_the_case_may_download_and_it_is_logged(client):
+    document = DocumentFactory()
+    organisation = _case_with(document, "claimed")
+    staff = CharityStaffFactory(role=Role.CASEWORKER, membership__organisation=organisation)
+    client.force_login(staff)
+    response = client.get(reverse("applicants:document_download", args=[document.pk]))
+    assert response.status_code == 200
+    entry = AuditEntry.objects.get(action="document.download")
+    assert entry.actor == staff
+
+
+def test_charity_staff_without_a_second_factor_get_404_when_mfa_is_required(client, settings):
+    settings.STAFF_REQUIRE_MFA = True
+    document = DocumentFactory()
+    organisation = _case_with(document, "claimed")
+    client.force_login(CharityStaffFactory(membership__organisation=organisation))
+    response = client.get(reverse("applicants:document_download", args=[document.pk]))
+    assert response.status_code == 404
+
+
+def test_a_document_on_an_open_request_is_not_shown_to_charities(client):
+    document = DocumentFactory()
+    other = OrganisationFactory()
+    _case_with(document, "open")
+    client.force_login(CharityStaffFactory(membership__organisation=other))
+    response = client.get(reverse("applicants:document_download", args=[document.pk]))
+    assert response.status_code == 404
+
+
+def test_a_file_missing_on_disk_is_404_not_500(client, profile):
+    document = DocumentFactory(profile=profile)
+    document.file.storage.delete(document.file.name)
+    client.force_login(profile.user)
+    response = client.get(reverse("applicants:document_download", args=[document.pk]))
+    assert response.status_code == 404
+    assert not AuditEntry.objects.exists()
