@@ -1,0 +1,51 @@
+"""Domain errors of aid requests: each carries a message the view shows as it is."""
+
+from __future__ import annotations
+
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+
+class AidRequestError(Exception):
+    """Base class: nothing was changed, and ``message`` says why, in the user's language."""
+
+    message: str | Promise = _("This action is not possible.")
+
+    def __init__(self, message: str | Promise | None = None) -> None:
+        if message is not None:
+            self.message = message
+        super().__init__(str(self.message))
+
+
+class IllegalTransition(AidRequestError):
+    message = _("This request cannot make that move from its current status.")
+
+
+class IdentityNotVerified(AidRequestError):
+    message = _("Prove your identity with the identity app before you submit a request.")
+
+
+class ProfileIncomplete(AidRequestError):
+    message = _("Complete every step of your profile before you submit a request.")
+
+
+class AidTypeUnavailable(AidRequestError):
+    message = _("This aid type is not open for requests.")
+
+
+class AmountNotAllowed(AidRequestError):
+    message = _("The amount must be more than zero and at most the aid type's maximum.")
+
+
+class DuplicateRequest(AidRequestError):
+    """The applicant already has a live request of this aid type."""
+
+    def __init__(self, existing_id: int | None) -> None:
+        self.existing_id = existing_id
+        super().__init__(
+            _("You already have a request for this aid type that is still in progress.")
+        )
+
+
+class AppealNotAllowed(AidRequestError):
+    message = _("Only an ineligible or rejected request can be appealed, once at a time.")

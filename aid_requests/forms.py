@@ -1,0 +1,141 @@
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from django import forms
+from django.core.validators import MaxValueValidator
+from django.db.models import QuerySet
+from django.utils.translation import gettext_lazy as _
+
+from aid_requests.models import AidScope, AidType
+from applicants.models import Document, DocumentKind
+
+
+class RequestForm(forms.Form):
+    amount = forms.DecimalField(
+        label=_("Amount requested (KWD)"),
+        max_digits=12,
+        decimal_places=3,
+        min_value=Decimal("0.001"),
+    )
+    justification = forms.CharField(
+        label=_("Why do you need this aid?"),
+        widget=forms.Textarea(attrs={"rows": 4}),
+        max_length=2000,
+    )
+    documents = forms.ModelMultipleChoiceField(
+        label=_("Documents to attach"),
+        queryset=Document.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    def __init__(
+        self, *args: Any, aid_type: AidType, documents: QuerySet[Document], **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.aid_type = aid_type
+        amount = self.fields["amount"]
+        amount.validators.append(
+            MaxValueValidator(
+                aid_type.max_amount,
+                message=_("The most you can request for this aid type is %(limit_value)s KWD."),
+            )
+        )
+        amount.help_text = _("At most %(max)s KWD for this aid type.") % {
+            "max": f"{aid_type.max_amount:.3f}"
+        }
+        amount.widget.attrs.update(
+            {"inputmode": "decimal", "dir": "ltr", "step": "0.001", "max": str(aid_type.max_amount)}
+        )
+        field = self.fields["documents"]
+        field.queryset = documents
+        field.label_from_instance = lambda d: f"{d.get_kind_display()} — {d.original_name}"
+        required = set(aid_type.required_documents)
+        self.initial.setdefault("documents", [d.pk for d in documents if d.kind in required])
+
+
+class NoteForm(forms.Form):
+    note = forms.CharField(
+        label=_("Reason (optional)"),
+        required=False,
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+
+class AppealForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Why should this decision be reviewed?"),
+        min_length=20,
+        max_length=3000,
+        widget=forms.Textarea(attrs={"rows": 5}),
+        help_text=_("Explain what was wrong or what has changed; the ministry reads every appeal."),
+    )
+
+
+class AppealDecisionForm(forms.Form):
+    outcome = forms.ChoiceField(
+        label=_("Decision"),
+        choices=[
+            ("overturn", _("Overturn: reopen the request for charities")),
+            ("uphold", _("Uphold the original decision")),
+        ],
+        widget=forms.RadioSelect,
+    )
+    note = forms.CharField(
+        label=_("Reason for the decision"),
+        max_length=3000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+
+class AidTypeForm(forms.ModelForm):
+    required_documents = forms.MultipleChoiceField(
+        label=_("Required documents"),
+        choices=DocumentKind.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    class Meta:
+        model = AidType
+        fields = [
+            "code",
+            "name_ar",
+            "name_en",
+            "description_ar",
+            "description_en",
+            "scope",
+            "coverage_months",
+            "max_amount",
+            "required_documents",
+            "max_income_per_capita",
+            "is_active",
+            "licensed_only",
+        ]
+        widgets = {
+            "description_ar": forms.Textarea(attrs={"rows": 2}),
+            "description_en": forms.Textarea(attrs={"rows": 2, "dir": "ltr"}),
+            "name_en": forms.TextInput(attrs={"dir": "ltr"}),
+            "code": forms.TextInput(attrs={"dir": "ltr"}),
+        }
+
+    def clean_coverage_months(self) -> int:
+        months: int = self.cleaned_data["coverage_months"]
+        if months > 60:
+            raise forms.ValidationError(_("Coverage cannot be longer than 60 months."))
+        return months
+
+    def clean_max_amount(self) -> Decimal:
+        amount: Decimal = self.cleaned_data["max_amount"]
+        if amount <= 0:
+            raise forms.ValidationError(_("The maximum amount must be more than zero."))
+        return amount
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if data.get("scope") not in AidScope.values:
+            self.add_error("scope", _("Choose person or household."))
+        return data

@@ -1,0 +1,434 @@
+"""Aid requests: the aid-type catalogue and the requests applicants submit."""
+
+from __future__ import annotations
+
+import datetime
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+
+
+class AidScope(models.TextChoices):
+    PERSON = "person", _("Person")
+    HOUSEHOLD = "household", _("Household")
+
+
+class AidType(models.Model):
+    """A kind of aid in the ministry's catalogue (needy families, rent allowance, …).
+
+    ``coverage_months`` = 0 means one-off aid; otherwise the aid covers that many months from
+    the start of its period, and the one-aid-type rule applies over that window.
+    """
+
+    code = models.SlugField(_("code"), max_length=40, unique=True)
+    name_ar = models.CharField(_("name (Arabic)"), max_length=120)
+    name_en = models.CharField(_("name (English)"), max_length=120)
+    description_ar = models.TextField(_("description (Arabic)"), blank=True)
+    description_en = models.TextField(_("description (English)"), blank=True)
+    scope = models.CharField(_("scope"), max_length=10, choices=AidScope.choices)
+    coverage_months = models.PositiveSmallIntegerField(
+        _("coverage (months)"), default=0, help_text=_("0 means one-off aid.")
+    )
+    max_amount = models.DecimalField(_("maximum amount (KWD)"), max_digits=12, decimal_places=3)
+    required_documents = models.JSONField(_("required document kinds"), default=list, blank=True)
+    max_income_per_capita = models.DecimalField(
+        _("maximum monthly income per person after obligations (KWD)"),
+        max_digits=12,
+        decimal_places=3,
+        null=True,
+        blank=True,
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+    licensed_only = models.BooleanField(
+        _("only organisations licensed for this type may claim it"), default=False
+    )
+
+    class Meta:
+        verbose_name = _("aid type")
+        verbose_name_plural = _("aid types")
+        ordering = ["id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(max_amount__gt=Decimal("0")),
+                name="aid_type_max_amount_positive",
+                violation_error_message=_("The maximum amount must be more than zero."),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name_en if get_language() == "en" else self.name_ar
+
+    @property
+    def is_one_off(self) -> bool:
+        return self.coverage_months == 0
+
+
+class RequestStatus(models.TextChoices):
+    """The lifecycle of DESIGN.md. Transitions are made only by ``aid_requests.services``."""
+
+    SUBMITTED = "submitted", _("Submitted")
+    SCREENED = "screened", _("Screened")
+    INELIGIBLE = "ineligible", _("Ineligible")
+    OPEN = "open", _("Open")
+    CLAIMED = "claimed", _("Claimed")
+    APPROVED = "approved", _("Approved")
+    PAYING = "paying", _("Paying")
+    CLOSED = "closed", _("Closed")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+    REJECTED = "rejected", _("Rejected")
+    APPEALED = "appealed", _("Under appeal")
+
+
+#: A request in one of these states blocks a second request of the same type by the applicant.
+LIVE_STATUSES = (
+    RequestStatus.SUBMITTED,
+    RequestStatus.SCREENED,
+    RequestStatus.OPEN,
+    RequestStatus.CLAIMED,
+    RequestStatus.APPROVED,
+    RequestStatus.PAYING,
+    RequestStatus.APPEALED,
+)
+#: A request in one of these states is held by an organisation.
+HELD_STATUSES = (
+    RequestStatus.CLAIMED,
+    RequestStatus.APPROVED,
+    RequestStatus.PAYING,
+    RequestStatus.CLOSED,
+)
+
+
+class AidRequest(models.Model):
+    """One applicant's request for one aid type, from submission to the last payment."""
+
+    applicant = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="aid_requests",
+        verbose_name=_("applicant"),
+    )
+    aid_type = models.ForeignKey(
+        AidType, on_delete=models.PROTECT, related_name="requests", verbose_name=_("aid type")
+    )
+    amount_requested = models.DecimalField(
+        _("amount requested (KWD)"), max_digits=12, decimal_places=3
+    )
+    justification = models.TextField(_("justification"), blank=True)
+    status = models.CharField(
+        _("status"), max_length=12, choices=RequestStatus.choices, default=RequestStatus.SUBMITTED
+    )
+    governorate = models.ForeignKey(
+        "applicants.Governorate",
+        on_delete=models.PROTECT,
+        verbose_name=_("governorate"),
+        help_text=_("Where the applicant lived when submitting."),
+    )
+    household_size = models.PositiveSmallIntegerField(_("household size"), default=1)
+    need_score = models.PositiveSmallIntegerField(_("need score"), null=True, blank=True)
+    screening = models.JSONField(
+        _("screening result"),
+        default=dict,
+        blank=True,
+        help_text=_("Eligibility reasons and the need-score breakdown, as computed at screening."),
+    )
+    coverage_start = models.DateField(_("coverage from"))
+    coverage_end = models.DateField(_("coverage until"))
+    claimed_by = models.ForeignKey(
+        "charities.Organisation",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="claimed_requests",
+        verbose_name=_("claimed by"),
+    )
+    claimed_at = models.DateTimeField(_("claimed at"), null=True, blank=True)
+    approved_amount = models.DecimalField(
+        _("approved amount per payment (KWD)"),
+        max_digits=12,
+        decimal_places=3,
+        null=True,
+        blank=True,
+    )
+    approved_payments = models.PositiveSmallIntegerField(
+        _("number of payments approved"),
+        null=True,
+        blank=True,
+        help_text=_("One per month for recurring aid; 1 for one-off aid."),
+    )
+    approved_at = models.DateTimeField(_("approved at"), null=True, blank=True)
+    documents = models.ManyToManyField(
+        "applicants.Document",
+        blank=True,
+        related_name="aid_requests",
+        verbose_name=_("documents attached"),
+    )
+    submitted_at = models.DateTimeField(_("submitted at"))
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("aid request")
+        verbose_name_plural = _("aid requests")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(amount_requested__gt=Decimal("0")),
+                name="aid_request_amount_positive",
+                violation_error_message=_("The amount requested must be more than zero."),
+            ),
+            models.CheckConstraint(
+                condition=Q(coverage_end__gte=models.F("coverage_start")),
+                name="aid_request_coverage_ordered",
+                violation_error_message=_("The coverage period ends before it starts."),
+            ),
+            models.CheckConstraint(
+                condition=Q(need_score__isnull=True) | Q(need_score__lte=100),
+                name="aid_request_need_score_range",
+                violation_error_message=_("The need score is between 0 and 100."),
+            ),
+            models.CheckConstraint(
+                condition=(
+                    Q(status__in=HELD_STATUSES, claimed_by__isnull=False)
+                    | ~Q(status__in=HELD_STATUSES)
+                ),
+                name="aid_request_held_has_organisation",
+                violation_error_message=_("A claimed request must name the organisation."),
+            ),
+            models.CheckConstraint(
+                condition=Q(approved_amount__isnull=True) | Q(approved_amount__gt=Decimal("0")),
+                name="aid_request_approved_amount_positive",
+                violation_error_message=_("The approved amount must be more than zero."),
+            ),
+            models.UniqueConstraint(
+                fields=["applicant", "aid_type"],
+                condition=Q(status__in=LIVE_STATUSES),
+                name="one_live_request_per_aid_type",
+                violation_error_message=_(
+                    "You already have a request for this aid type that is still in progress."
+                ),
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["status", "aid_type", "governorate"], name="aid_request_queue"),
+            # The shared queue (charities.selectors.queue_for) reads open requests in one of two
+            # orders and walks an index in that order instead of sorting every open request;
+            # partial, so they hold only the open requests (docs/benchmarks.md).
+            models.Index(
+                fields=["-need_score", "-id"],
+                name="aid_request_queue_score",
+                condition=Q(status="open"),
+            ),
+            models.Index(
+                fields=["submitted_at", "id"],
+                name="aid_request_queue_oldest",
+                condition=Q(status="open"),
+            ),
+            models.Index(
+                fields=["aid_type", "governorate", "-need_score", "-id"],
+                name="aid_request_queue_filtered",
+                condition=Q(status="open"),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.aid_type} ({self.get_status_display()})"
+
+    @property
+    def reference(self) -> str:
+        """The number an applicant quotes on the phone."""
+        return f"MSA-{self.pk:07d}"
+
+    def claim_deadline(self, days: int) -> datetime.datetime | None:
+        """When an unapproved claim is released automatically."""
+        if self.status != RequestStatus.CLAIMED or self.claimed_at is None:
+            return None
+        return self.claimed_at + datetime.timedelta(days=days)
+
+    def is_claim_overdue(self, days: int, now: datetime.datetime) -> bool:
+        deadline = self.claim_deadline(days)
+        return deadline is not None and deadline <= now
+
+
+class PaymentMethod(models.TextChoices):
+    BANK_TRANSFER = "bank_transfer", _("Bank transfer")
+    CHEQUE = "cheque", _("Cheque")
+    IN_KIND = "in_kind", _("In kind")
+
+
+class Payment(models.Model):
+    """Money (or goods) given on an approved request; recurring aid records one per period."""
+
+    aid_request = models.ForeignKey(
+        AidRequest, on_delete=models.PROTECT, related_name="payments", verbose_name=_("request")
+    )
+    organisation = models.ForeignKey(
+        "charities.Organisation",
+        on_delete=models.PROTECT,
+        related_name="payments",
+        verbose_name=_("paid by"),
+    )
+    period = models.PositiveSmallIntegerField(
+        _("period"), help_text=_("1 for the first month (or the one-off payment), 2 for the next…")
+    )
+    amount = models.DecimalField(_("amount (KWD)"), max_digits=12, decimal_places=3)
+    paid_on = models.DateField(_("paid on"))
+    method = models.CharField(_("method"), max_length=16, choices=PaymentMethod.choices)
+    reference = models.CharField(_("reference"), max_length=100, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("recorded by"),
+    )
+    recorded_at = models.DateTimeField(_("recorded at"))
+
+    class Meta:
+        verbose_name = _("payment")
+        verbose_name_plural = _("payments")
+        ordering = ["aid_request", "period"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["aid_request", "period"],
+                name="one_payment_per_period",
+                violation_error_message=_("This period already has a payment."),
+            ),
+            models.CheckConstraint(
+                condition=Q(amount__gt=Decimal("0")),
+                name="payment_amount_positive",
+                violation_error_message=_("A payment must be more than zero."),
+            ),
+            models.CheckConstraint(
+                condition=Q(period__gte=1),
+                name="payment_period_from_one",
+            ),
+        ]
+        indexes = [models.Index(fields=["paid_on"], name="payment_paid_on")]
+
+    def __str__(self) -> str:
+        return f"#{self.aid_request_id} period {self.period}: {self.amount}"
+
+
+class TimelineEntry(models.Model):
+    """One step in a request's life: from which status to which, by whom, when, and why."""
+
+    aid_request = models.ForeignKey(
+        AidRequest, on_delete=models.CASCADE, related_name="timeline", verbose_name=_("request")
+    )
+    from_status = models.CharField(
+        _("from"), max_length=12, choices=RequestStatus.choices, blank=True
+    )
+    to_status = models.CharField(_("to"), max_length=12, choices=RequestStatus.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("by"),
+        help_text=_("Empty when the system made the change (screening, deadlines)."),
+    )
+    at = models.DateTimeField(_("at"))
+    note = models.TextField(_("note"), blank=True)
+
+    class Meta:
+        verbose_name = _("timeline entry")
+        verbose_name_plural = _("timeline entries")
+        ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.from_status or '∅'} → {self.to_status}"
+
+
+class AppealDecision(models.TextChoices):
+    PENDING = "pending", _("Awaiting review")
+    UPHELD = "upheld", _("Decision upheld")
+    OVERTURNED = "overturned", _("Decision overturned")
+
+
+class Appeal(models.Model):
+    """An applicant's appeal against an ineligible or rejected decision, for ministry review."""
+
+    aid_request = models.ForeignKey(
+        AidRequest, on_delete=models.CASCADE, related_name="appeals", verbose_name=_("request")
+    )
+    appealed_status = models.CharField(
+        _("decision appealed"), max_length=12, choices=RequestStatus.choices
+    )
+    reason = models.TextField(_("reason for the appeal"))
+    lodged_at = models.DateTimeField(_("lodged at"))
+    decision = models.CharField(
+        _("decision"),
+        max_length=12,
+        choices=AppealDecision.choices,
+        default=AppealDecision.PENDING,
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("decided by"),
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    decision_note = models.TextField(_("reason for the decision"), blank=True)
+
+    class Meta:
+        verbose_name = _("appeal")
+        verbose_name_plural = _("appeals")
+        ordering = ["-lodged_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["aid_request"],
+                condition=Q(decision=AppealDecision.PENDING),
+                name="one_pending_appeal_per_request",
+                violation_error_message=_("This request already has an appeal under review."),
+            ),
+            models.CheckConstraint(
+                condition=Q(decision=AppealDecision.PENDING) | Q(decided_at__isnull=False),
+                name="appeal_decided_has_time",
+                violation_error_message=_("A decided appeal records when it was decided."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Appeal on #{self.aid_request_id} ({self.get_decision_display()})"
+
+
+class CaseMessage(models.Model):
+    """A message from the organisation holding a case to the applicant, shown on the request."""
+
+    aid_request = models.ForeignKey(
+        AidRequest, on_delete=models.CASCADE, related_name="messages", verbose_name=_("request")
+    )
+    organisation = models.ForeignKey(
+        "charities.Organisation",
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("from"),
+    )
+    sender = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("sent by"),
+    )
+    body = models.TextField(_("message"))
+    sent_at = models.DateTimeField(_("sent at"))
+
+    class Meta:
+        verbose_name = _("case message")
+        verbose_name_plural = _("case messages")
+        ordering = ["sent_at", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(body=""),
+                name="case_message_not_empty",
+                violation_error_message=_("A message cannot be empty."),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.aid_request_id} {self.sent_at:%Y-%m-%d}"

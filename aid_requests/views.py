@@ -1,0 +1,194 @@
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from accounts.permissions import Capability, require_capability
+from aid_requests import selectors, services
+from aid_requests.exceptions import AidRequestError, DuplicateRequest
+from aid_requests.forms import (
+    AidTypeForm,
+    AppealDecisionForm,
+    AppealForm,
+    NoteForm,
+    RequestForm,
+)
+from aid_requests.models import AidType
+from aid_requests.reasons import breakdown_rows, reason_text
+from aid_requests.states import APPEALABLE, WITHDRAWABLE
+from applicants import selectors as applicant_selectors
+from audit.services import client_ip
+
+
+@require_GET
+def catalogue(request: HttpRequest) -> HttpResponse:
+    """The aid types anyone may apply for, with what each needs (public)."""
+    return render(request, "aid_requests/catalogue.html", {"aid_types": selectors.catalogue()})
+
+
+@require_http_methods(["GET", "POST"])
+@require_capability(Capability.APPLY)
+def request_new(request: HttpRequest, code: str) -> HttpResponse:
+    aid_type = selectors.get_active_aid_type(code)
+    user = request.user
+    existing = selectors.live_request_of(user, aid_type)  # type: ignore[arg-type]
+    documents = applicant_selectors.documents_of(user)  # type: ignore[arg-type]
+    form = RequestForm(request.POST or None, aid_type=aid_type, documents=documents)
+    if request.method == "POST" and form.is_valid():
+        try:
+            aid_request = services.aid_request_submit(
+                applicant=user,  # type: ignore[arg-type]
+                aid_type=aid_type,
+                amount=form.cleaned_data["amount"],
+                justification=form.cleaned_data["justification"],
+                documents=form.cleaned_data["documents"],
+                ip_address=client_ip(request),
+            )
+        except DuplicateRequest as error:
+            messages.error(request, error.message)
+            if error.existing_id:
+                return redirect("aid_requests:detail", pk=error.existing_id)
+            return redirect("applicants:my_requests")
+        except AidRequestError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(request, _("Your request was submitted and screened."))
+            return redirect("aid_requests:detail", pk=aid_request.pk)
+    context = {
+        "aid_type": aid_type,
+        "form": form,
+        "existing": existing,
+        "verified": user.is_identity_verified,  # type: ignore[union-attr]
+        "profile_complete": services.household_snapshot(user).profile_complete,  # type: ignore[arg-type]
+    }
+    return render(request, "aid_requests/request_form.html", context)
+
+
+@require_GET
+@login_required
+def request_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    aid_request, may_act = selectors.get_request_for_user(request.user, pk)  # type: ignore[arg-type]
+    if not may_act:
+        services.aid_request_view_logged(
+            aid_request=aid_request,
+            viewer=request.user,
+            ip_address=client_ip(request),  # type: ignore[arg-type]
+        )
+    screening = aid_request.screening or {}
+    context = {
+        "aid_request": aid_request,
+        "may_act": may_act,
+        "timeline": aid_request.timeline.select_related("actor").all(),
+        "reasons": [reason_text(r) for r in screening.get("reasons", [])],
+        "breakdown": breakdown_rows(screening.get("breakdown", [])),
+        "can_withdraw": may_act and aid_request.status in WITHDRAWABLE,
+        "can_appeal": may_act and aid_request.status in APPEALABLE,
+        "appeals": aid_request.appeals.all(),
+        "documents": aid_request.documents.all(),
+        "case_messages": aid_request.messages.select_related("organisation"),
+        "withdraw_form": NoteForm(),
+    }
+    return render(request, "aid_requests/request_detail.html", context)
+
+
+@require_POST
+@require_capability(Capability.APPLY)
+def request_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
+    aid_request = selectors.get_request_for_applicant(request.user, pk)  # type: ignore[arg-type]
+    form = NoteForm(request.POST)
+    note = form.cleaned_data["note"] if form.is_valid() else ""
+    try:
+        services.aid_request_withdraw(
+            aid_request_id=aid_request.pk,
+            applicant=request.user,
+            note=note,  # type: ignore[arg-type]
+        )
+    except AidRequestError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("Your request was withdrawn."))
+    return redirect("aid_requests:detail", pk=pk)
+
+
+@require_http_methods(["GET", "POST"])
+@require_capability(Capability.APPLY)
+def request_appeal(request: HttpRequest, pk: int) -> HttpResponse:
+    aid_request = selectors.get_request_for_applicant(request.user, pk)  # type: ignore[arg-type]
+    form = AppealForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.aid_request_appeal(
+                aid_request_id=aid_request.pk,
+                applicant=request.user,  # type: ignore[arg-type]
+                reason=form.cleaned_data["reason"],
+            )
+        except AidRequestError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(request, _("Your appeal was sent to the ministry for review."))
+        return redirect("aid_requests:detail", pk=pk)
+    return render(
+        request, "aid_requests/appeal_form.html", {"aid_request": aid_request, "form": form}
+    )
+
+
+@require_GET
+@require_capability(Capability.REVIEW_APPEALS)
+def appeal_list(request: HttpRequest) -> HttpResponse:
+    return render(
+        request, "aid_requests/appeal_list.html", {"appeals": selectors.pending_appeals()}
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@require_capability(Capability.REVIEW_APPEALS)
+def appeal_decide(request: HttpRequest, pk: int) -> HttpResponse:
+    appeal = selectors.get_pending_appeal(pk)
+    form = AppealDecisionForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.appeal_decide(
+                appeal_id=appeal.pk,
+                decided_by=request.user,  # type: ignore[arg-type]
+                overturn=form.cleaned_data["outcome"] == "overturn",
+                note=form.cleaned_data["note"],
+            )
+        except AidRequestError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(request, _("The appeal was decided and the applicant notified."))
+        return redirect("aid_requests:appeals")
+    return render(request, "aid_requests/appeal_decide.html", {"appeal": appeal, "form": form})
+
+
+@require_GET
+@require_capability(Capability.MANAGE_AID_TYPES)
+def aid_type_list(request: HttpRequest) -> HttpResponse:
+    return render(
+        request, "aid_requests/aid_type_list.html", {"aid_types": selectors.aid_types_for_admin()}
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@require_capability(Capability.MANAGE_AID_TYPES)
+def aid_type_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
+    aid_type = None
+    if pk is not None:
+        aid_type = selectors.aid_types_for_admin().filter(pk=pk).first()
+        if aid_type is None:
+            raise Http404
+    form = AidTypeForm(request.POST or None, instance=aid_type or AidType())
+    if request.method == "POST" and form.is_valid():
+        services.aid_type_save(
+            actor=request.user,
+            aid_type=aid_type,  # type: ignore[arg-type]
+            data=form.cleaned_data,
+        )
+        messages.success(request, _("The aid type was saved."))
+        return redirect(reverse("aid_requests:aid_types"))
+    return render(request, "aid_requests/aid_type_form.html", {"form": form, "aid_type": aid_type})

@@ -1,0 +1,171 @@
+"""The message catalogue: a subject and a body for every notification kind.
+
+Source strings are English with ``%(name)s`` placeholders; the Arabic text lives in ``locale/``.
+A message is rendered in the reader's language: the recipient's ``language`` when it is sent,
+the page language when it is shown in the portal.
+
+Every body must fit one text message: at most ``SMS_MAX_LENGTH`` characters in every language
+with each value at its longest (``MAX_VALUE_LENGTH``); tests/notifications checks it. Values
+carry no personal data: the request number, the aid type, amounts, dates, a short reason.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from django.utils.functional import Promise
+from django.utils.translation import get_language, override
+from django.utils.translation import gettext_lazy as _
+
+from notifications.models import NotificationKind
+
+SMS_MAX_LENGTH = 300
+#: Longest text kept for a value (an aid type name); longer text is cut with "…".
+MAX_VALUE_LENGTH = 60
+#: A reason or an outcome may be a short sentence.
+SENTENCE_VALUES = frozenset({"reason", "outcome"})
+MAX_SENTENCE_LENGTH = 140
+#: Shown for a value the message needs but the notification does not have.
+MISSING_VALUE = "—"
+
+_PLACEHOLDER = re.compile(r"%\((\w+)\)s")
+
+
+@dataclass(frozen=True)
+class Message:
+    subject: Promise
+    body: Promise
+
+
+@dataclass(frozen=True)
+class RenderedMessage:
+    subject: str
+    body: str
+
+
+CATALOGUE: dict[str, Message] = {
+    NotificationKind.REQUEST_SUBMITTED: Message(
+        subject=_("Request received"),
+        body=_(
+            "Your request #%(number)s for %(aid_type)s was received. "
+            "We will tell you when it has been checked."
+        ),
+    ),
+    NotificationKind.REQUEST_OPEN: Message(
+        subject=_("Request open to charities"),
+        body=_(
+            "Your request #%(number)s for %(aid_type)s meets the conditions and is now "
+            "in the charities' queue."
+        ),
+    ),
+    NotificationKind.REQUEST_INELIGIBLE: Message(
+        subject=_("Request not eligible"),
+        body=_(
+            "Your request #%(number)s for %(aid_type)s does not meet the conditions: "
+            "%(reason)s. You may appeal."
+        ),
+    ),
+    NotificationKind.REQUEST_CLAIMED: Message(
+        subject=_("A charity took your case"),
+        body=_("A licensed charity has taken your request #%(number)s for %(aid_type)s."),
+    ),
+    NotificationKind.REQUEST_APPROVED: Message(
+        subject=_("Request approved"),
+        body=_("Your request #%(number)s for %(aid_type)s was approved for %(amount)s KWD."),
+    ),
+    NotificationKind.PAYMENT_RECORDED: Message(
+        subject=_("Payment recorded"),
+        body=_(
+            "A payment of %(amount)s KWD on %(date)s was recorded for your request #%(number)s."
+        ),
+    ),
+    NotificationKind.REQUEST_CLOSED: Message(
+        subject=_("Request closed"),
+        body=_("Your request #%(number)s for %(aid_type)s is complete and has been closed."),
+    ),
+    NotificationKind.REQUEST_REJECTED: Message(
+        subject=_("Request rejected"),
+        body=_(
+            "Your request #%(number)s for %(aid_type)s was rejected: %(reason)s. You may appeal."
+        ),
+    ),
+    NotificationKind.REQUEST_RELEASED: Message(
+        subject=_("Request back in the queue"),
+        body=_(
+            "Your request #%(number)s for %(aid_type)s is back in the charities' queue; "
+            "another charity may take it."
+        ),
+    ),
+    NotificationKind.APPEAL_RECEIVED: Message(
+        subject=_("Appeal received"),
+        body=_("Your appeal on request #%(number)s was received and will be reviewed."),
+    ),
+    NotificationKind.APPEAL_DECIDED: Message(
+        subject=_("Appeal decided"),
+        body=_("Your appeal on request #%(number)s was decided: %(outcome)s."),
+    ),
+    NotificationKind.REQUEST_WITHDRAWN: Message(
+        subject=_("Request withdrawn"),
+        body=_("Your request #%(number)s for %(aid_type)s has been withdrawn."),
+    ),
+    NotificationKind.CLAIM_DEADLINE_RELEASED: Message(
+        subject=_("Claim released"),
+        body=_(
+            "Request #%(number)s for %(aid_type)s was not approved before the claim deadline "
+            "and is back in the queue."
+        ),
+    ),
+    NotificationKind.CASE_MESSAGE: Message(
+        subject=_("Message from the charity"),
+        body=_(
+            "The charity handling your request #%(number)s for %(aid_type)s sent you a message. "
+            "Read it on the portal."
+        ),
+    ),
+}
+
+
+def max_length(key: str) -> int:
+    """The longest text kept for the value ``key``."""
+    return MAX_SENTENCE_LENGTH if key in SENTENCE_VALUES else MAX_VALUE_LENGTH
+
+
+def placeholders(kind: str) -> frozenset[str]:
+    """The values the subject and body of ``kind`` need, read from the English source."""
+    message = CATALOGUE[kind]
+    with override("en"):
+        return frozenset(_PLACEHOLDER.findall(f"{message.subject}\n{message.body}"))
+
+
+class _Values(dict[str, str]):
+    """Message values; a missing one shows as a dash instead of breaking the page."""
+
+    def __missing__(self, key: str) -> str:
+        return MISSING_VALUE
+
+
+def _value_in(value: Any, language: str) -> str:
+    # A value stored per language ({"ar": "بدل إيجار", "en": "Rent allowance"}) is shown in the
+    # reader's language, falling back to any language it has.
+    if isinstance(value, dict):
+        return str(value.get(language) or next(iter(value.values()), MISSING_VALUE))
+    if isinstance(value, list):
+        separator = "، " if language == "ar" else ", "
+        return separator.join(_value_in(item, language) for item in value) or MISSING_VALUE
+    return str(value)
+
+
+def render(
+    kind: str, context: Mapping[str, Any], *, language: str | None = None
+) -> RenderedMessage:
+    """Subject and body of ``kind`` filled with ``context``, in ``language`` (default: now)."""
+    language = language or get_language()
+    message = CATALOGUE[kind]
+    values = _Values({key: _value_in(value, language) for key, value in context.items()})
+    with override(language):
+        return RenderedMessage(
+            subject=str(message.subject) % values, body=str(message.body) % values
+        )

@@ -1,0 +1,237 @@
+"""Writes of the notifications app: create a notification, deliver it, mark it read.
+
+Other apps call ``notify()`` from inside the transaction of the change it tells about. The row
+commits or rolls back with that change; SMS and e-mail go out only after the commit, from the
+Celery task ``notifications.tasks.deliver_notification``. A delivery failure is recorded on the
+notification and never reaches the caller or the aid request.
+"""
+
+from __future__ import annotations
+
+import datetime
+import logging
+from collections.abc import Mapping
+from decimal import Decimal
+from functools import partial
+from typing import TYPE_CHECKING, Any
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import models, transaction
+from django.utils import timezone
+from django.utils.functional import Promise
+from django.utils.translation import gettext, override
+
+from notifications import messages as catalogue
+from notifications.models import DeliveryStatus, Notification, NotificationKind
+from notifications.sms import SmsDeliveryError, send_sms
+
+if TYPE_CHECKING:
+    from accounts.models import User
+    from aid_requests.models import AidRequest
+
+logger = logging.getLogger(__name__)
+
+#: Channels in the order they are sent, with the field that records each one.
+CHANNELS = (("sms", "sms_status"), ("email", "email_status"))
+
+
+class DeliveryIncomplete(Exception):
+    """A channel failed this time and will be tried again (the task retries on this)."""
+
+
+def _stored_value(value: Any, *, limit: int) -> Any:
+    """``value`` as kept in the JSON ``context``: text, a whole number, or text per language."""
+    if isinstance(value, models.Choices):
+        value = value.label  # a status or decision is shown by its (translated) label
+    if isinstance(value, Promise):
+        # A translatable label (e.g. a TextChoices label): keep it in every language now, so
+        # that the message can be shown later in the reader's language.
+        return {
+            code: _stored_value(_in_language(value, code), limit=limit)
+            for code, _name in settings.LANGUAGES
+        }
+    if isinstance(value, dict):
+        # Already per language: {"ar": "...", "en": "..."}.
+        return {str(code): _stored_value(text, limit=limit) for code, text in value.items()}
+    if isinstance(value, Decimal):
+        return f"{value:.3f}"  # money: KWD has three decimals
+    if isinstance(value, datetime.datetime):
+        return timezone.localdate(value).isoformat()
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    if isinstance(value, str):
+        return value if len(value) <= limit else value[: limit - 1] + "…"
+    if isinstance(value, list | tuple):
+        return [_stored_value(item, limit=limit) for item in value]
+    raise TypeError(f"A notification cannot keep a {type(value).__name__} value.")
+
+
+def _in_language(value: Promise, language: str) -> str:
+    with override(language):
+        return str(value)
+
+
+def notify(
+    *,
+    recipient: User,
+    kind: NotificationKind | str,
+    aid_request: AidRequest | None = None,
+    context: Mapping[str, Any] | None = None,
+) -> Notification:
+    """Create the in-portal notification now and send it by SMS and e-mail after the commit.
+
+    Call it inside the caller's transaction: if that rolls back, the row disappears and nothing
+    is sent. ``aid_request`` fills ``number`` and ``aid_type``; ``context`` gives the other
+    values the message of ``kind`` needs: ``amount`` as Decimal, ``date`` as a date,
+    ``reason`` / ``outcome`` as a TextChoices member or label, a ``gettext_lazy`` text, or text
+    per language (``{"ar": ..., "en": ...}``), never with personal data in it. Lists of such
+    values are kept as lists (shown joined with commas).
+    Raises ``ValueError`` when a value the message needs is missing.
+    """
+    kind = NotificationKind(kind)
+    values: dict[str, Any] = {}
+    if aid_request is not None:
+        aid_type = aid_request.aid_type
+        values["number"] = aid_request.pk
+        values["aid_type"] = {"ar": aid_type.name_ar, "en": aid_type.name_en}
+    values.update(context or {})
+    missing = catalogue.placeholders(kind) - values.keys()
+    if missing:
+        raise ValueError(f"Notification {kind} needs: {', '.join(sorted(missing))}.")
+    notification = Notification.objects.create(
+        recipient=recipient,
+        kind=kind,
+        aid_request=aid_request,
+        context={
+            key: _stored_value(value, limit=catalogue.max_length(key))
+            for key, value in values.items()
+        },
+        created_at=timezone.now(),
+    )
+    # robust: a broker that is down must not turn the caller's committed change into an error
+    # page; the notification stays pending and is visible in the portal.
+    transaction.on_commit(partial(_enqueue_delivery, notification.pk), robust=True)
+    return notification
+
+
+def _enqueue_delivery(notification_id: int) -> None:
+    from notifications.tasks import deliver_notification
+
+    deliver_notification.delay(notification_id)
+
+
+def _address(notification: Notification, channel: str) -> str:
+    recipient = notification.recipient
+    if not recipient.is_active:
+        return ""
+    if channel == "sms":
+        # Only a confirmed number: a mistyped one would tell a stranger about the request.
+        return recipient.mobile if recipient.mobile_verified else ""
+    return recipient.email or ""
+
+
+def _send(channel: str, address: str, message: catalogue.RenderedMessage) -> None:
+    if channel == "sms":
+        send_sms(to=address, body=message.body)
+    else:
+        footer = gettext("Sign in to Musaada to see the details.")
+        send_mail(message.subject, f"{message.body}\n\n{footer}\n", None, [address])
+
+
+def _failure(channel: str, exc: Exception) -> str:
+    # SmsDeliveryError texts are ours and carry no personal data; mail errors can quote the
+    # address, so only their type is kept.
+    if isinstance(exc, SmsDeliveryError):
+        return f"{channel}: {exc}"
+    return f"{channel}: {type(exc).__name__}"
+
+
+def notification_deliver(*, notification_id: int, final_attempt: bool) -> Notification | None:
+    """Send every channel of the notification that is still pending and record the result.
+
+    Idempotent: a channel already ``sent`` (or ``skipped``) is never sent again, so a retried
+    or redelivered task only sends what is missing. Each sent channel is recorded at once, so a
+    failure of the e-mail after the SMS went out does not send the SMS again. A channel that
+    fails stays ``pending`` and ``DeliveryIncomplete`` is raised for the task to retry; on the
+    ``final_attempt`` it becomes ``failed`` instead and nothing is raised.
+    """
+    notification = (
+        Notification.objects.select_related("recipient").filter(pk=notification_id).first()
+    )
+    if notification is None:
+        logger.warning("notification %s no longer exists; nothing to deliver", notification_id)
+        return None
+    pending = [
+        (channel, field)
+        for channel, field in CHANNELS
+        if getattr(notification, field) == DeliveryStatus.PENDING
+    ]
+    if not pending:
+        return notification
+    with override(notification.recipient.language):
+        message = notification.message()
+        errors: list[str] = []
+        for channel, field in pending:
+            address = _address(notification, channel)
+            if not address:
+                _record_channel(notification_id, field, DeliveryStatus.SKIPPED)
+                continue
+            try:
+                _send(channel, address, message)
+            except (SmsDeliveryError, OSError) as exc:
+                errors.append(_failure(channel, exc))
+                continue
+            _record_channel(notification_id, field, DeliveryStatus.SENT)
+    notification = _record_attempt(notification_id, errors, final_attempt=final_attempt)
+    if errors:
+        logger.warning(
+            "notification %s attempt %s failed: %s",
+            notification_id,
+            notification.attempts,
+            notification.last_error,
+        )
+        if not final_attempt:
+            raise DeliveryIncomplete(notification.last_error)
+    return notification
+
+
+def _record_channel(notification_id: int, field: str, status: DeliveryStatus) -> None:
+    # One conditional UPDATE: it only moves a channel out of "pending", so two copies of the
+    # task can never overwrite each other's result.
+    Notification.objects.filter(pk=notification_id, **{field: DeliveryStatus.PENDING}).update(
+        **{field: status}
+    )
+
+
+def _record_attempt(
+    notification_id: int, errors: list[str], *, final_attempt: bool
+) -> Notification:
+    with transaction.atomic(durable=True):
+        notification = Notification.objects.select_for_update().get(pk=notification_id)
+        notification.attempts += 1
+        notification.last_error = "; ".join(errors)[:200]
+        if errors and final_attempt:
+            for _channel, field in CHANNELS:
+                if getattr(notification, field) == DeliveryStatus.PENDING:
+                    setattr(notification, field, DeliveryStatus.FAILED)
+        notification.save(update_fields=["attempts", "last_error", "sms_status", "email_status"])
+    return notification
+
+
+def notification_mark_read(*, user: User, notification_id: int) -> bool:
+    """Mark one notification of ``user`` read; False when it is not theirs or already read."""
+    # Scoped to the user in the statement itself: another user's id changes nothing.
+    updated = Notification.objects.filter(
+        pk=notification_id, recipient=user, read_at__isnull=True
+    ).update(read_at=timezone.now())
+    return updated == 1
+
+
+def notification_mark_all_read(*, user: User) -> int:
+    """Mark every unread notification of ``user`` read; returns how many there were."""
+    return Notification.objects.filter(recipient=user, read_at__isnull=True).update(
+        read_at=timezone.now()
+    )
