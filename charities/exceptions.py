@@ -1,0 +1,103 @@
+"""Domain errors of charity work on cases; each carries the message the view shows."""
+
+from __future__ import annotations
+
+import datetime
+
+from django.utils.formats import date_format
+from django.utils.translation import gettext_lazy as _
+
+from aid_requests.exceptions import AidRequestError
+
+
+class NotAllowed(AidRequestError):
+    message = _("Your account may not do this.")
+
+
+class SecondFactorRequired(AidRequestError):
+    message = _("Set up two-factor authentication before you claim cases or see personal data.")
+
+
+class NotLicensed(AidRequestError):
+    message = _("Your organisation's licence does not cover this aid type or governorate.")
+
+
+class NoLongerOpen(AidRequestError):
+    message = _("This request is no longer open: another organisation claimed it first.")
+
+
+class DuplicateAid(AidRequestError):
+    """The rule refused the claim; tells which aid is held and until when — never by whom."""
+
+    def __init__(self, aid_type_name: str, held_until: datetime.date | None) -> None:
+        self.held_until = held_until
+        if held_until is not None:
+            message = _(
+                "Refused: a person in this case already receives %(aid_type)s until %(date)s "
+                "from another commitment. The same aid cannot be given twice for the same period."
+            ) % {"aid_type": aid_type_name, "date": date_format(held_until, "SHORT_DATE_FORMAT")}
+        else:
+            message = _(
+                "Refused: a person in this case already receives %(aid_type)s for this period."
+            ) % {"aid_type": aid_type_name}
+        super().__init__(message)
+
+
+class AmountNotAllowed(AidRequestError):
+    message = _("The amount must be more than zero and within the aid type's maximum.")
+
+
+class PaymentNotAllowed(AidRequestError):
+    message = _("No more payments can be recorded on this case.")
+
+
+class CloseNotAllowed(AidRequestError):
+    message = _("A case can be closed only after at least one payment is recorded.")
+
+
+# --- licensing and staff ------------------------------------------------------------------
+
+
+class OrganisationError(AidRequestError):
+    """Licensing or staff management refused: nothing was changed, ``message`` says why."""
+
+
+class IllegalStatusMove(OrganisationError):
+    """The organisation is not in a status this move starts from (e.g. approve an active one)."""
+
+    def __init__(self, current_label: str) -> None:
+        self.current_label = current_label
+        super().__init__(
+            _("This is not possible while the organisation is %(status)s. Nothing was changed.")
+            % {"status": current_label}
+        )
+
+
+class ReasonRequired(OrganisationError):
+    message = _("Give a reason: it is kept in the organisation's history.")
+
+
+class LicenceNumberTaken(OrganisationError):
+    message = _(
+        "This licence number is already registered. If your organisation applied before, "
+        "contact the ministry instead of applying again."
+    )
+
+
+class EmailAlreadyHasAccount(OrganisationError):
+    message = _("This e-mail already has an account; ask the ministry to move it.")
+
+
+class AlreadyOnStaff(OrganisationError):
+    message = _("This person is already on your staff.")
+
+
+class LastManager(OrganisationError):
+    message = _(
+        "You are the last active manager: make someone else a manager first, "
+        "so that the organisation keeps one."
+    )
+
+
+class RoleNotAllowed(OrganisationError):
+    message = _("Staff can be caseworkers or managers only.")

@@ -1,0 +1,237 @@
+"""Reads for charity staff, always scoped to the organisation the user acts for."""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+from decimal import Decimal
+
+from allauth.mfa.models import Authenticator
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.http import Http404
+
+from accounts.models import User
+from accounts.permissions import Capability, acting_organisation, can
+from aid_requests.models import AidRequest, RequestStatus
+from charities.models import (
+    Organisation,
+    OrganisationStatus,
+    OrganisationStatusChange,
+    StaffMembership,
+)
+
+
+def organisation_for_staff(user: User) -> Organisation | None:
+    """The active organisation ``user`` acts for, or None."""
+    return acting_organisation(user)
+
+
+def open_requests_in_licence(organisation: Organisation) -> QuerySet[AidRequest]:
+    """Open requests this organisation's licence covers (its aid types and governorates)."""
+    return AidRequest.objects.filter(
+        status=RequestStatus.OPEN,
+        aid_type__in=organisation.aid_types.all(),
+        governorate__in=organisation.governorates.all(),
+    )
+
+
+def staff_of(organisation: Organisation) -> QuerySet[StaffMembership]:
+    return (
+        StaffMembership.objects.filter(organisation=organisation, is_active=True)
+        .select_related("user")
+        .order_by("user__full_name")
+    )
+
+
+def held_requests(organisation: Organisation) -> QuerySet[AidRequest]:
+    return AidRequest.objects.filter(claimed_by=organisation)
+
+
+# --- the shared queue ---------------------------------------------------------------------
+
+QUEUE_PAGE_SIZE = 25
+
+
+@dataclass(frozen=True)
+class QueueFilters:
+    aid_type: int | None = None
+    governorate: int | None = None
+    min_amount: Decimal | None = None
+    max_amount: Decimal | None = None
+    min_score: int | None = None
+    sort: str = "score"  # "score" (highest need first) or "oldest"
+
+
+@dataclass(frozen=True)
+class QueuePage:
+    rows: list[AidRequest]
+    next_cursor: str | None
+
+
+def queue_for(
+    organisation: Organisation,
+    filters: QueueFilters,
+    *,
+    after: str | None = None,
+    limit: int = QUEUE_PAGE_SIZE,
+) -> QueuePage:
+    """Open requests the licence covers, anonymised by the template, keyset-paginated.
+
+    ``after`` is the cursor of the last row shown ("<score>:<id>" or "<timestamp>:<id>"); a
+    deep page costs the same as the first (no OFFSET).
+    """
+    query = AidRequest.objects.filter(
+        status=RequestStatus.OPEN,
+        aid_type_id__in=organisation.aid_types.values("pk"),
+        governorate_id__in=organisation.governorates.values("pk"),
+    ).select_related("aid_type", "governorate")
+    if filters.aid_type:
+        query = query.filter(aid_type_id=filters.aid_type)
+    if filters.governorate:
+        query = query.filter(governorate_id=filters.governorate)
+    if filters.min_amount is not None:
+        query = query.filter(amount_requested__gte=filters.min_amount)
+    if filters.max_amount is not None:
+        query = query.filter(amount_requested__lte=filters.max_amount)
+    if filters.min_score is not None:
+        query = query.filter(need_score__gte=filters.min_score)
+    if filters.sort == "oldest":
+        query = query.order_by("submitted_at", "id")
+        if after:
+            stamp, _sep, pk = after.partition("|")
+            moment = datetime.datetime.fromisoformat(stamp)
+            query = query.filter(Q(submitted_at__gt=moment) | Q(submitted_at=moment, id__gt=pk))
+    else:
+        query = query.order_by("-need_score", "-id")
+        if after:
+            score, _sep, pk = after.partition("|")
+            query = query.filter(Q(need_score__lt=score) | Q(need_score=score, id__lt=pk))
+    rows = list(query[: limit + 1])
+    next_cursor = None
+    if len(rows) > limit:
+        rows = rows[:limit]
+        last = rows[-1]
+        next_cursor = (
+            f"{last.submitted_at.isoformat()}|{last.pk}"
+            if filters.sort == "oldest"
+            else f"{last.need_score}|{last.pk}"
+        )
+    return QueuePage(rows=rows, next_cursor=next_cursor)
+
+
+def cases_of(organisation: Organisation) -> QuerySet[AidRequest]:
+    """What this organisation holds, newest claim first."""
+    return (
+        AidRequest.objects.filter(claimed_by=organisation)
+        .select_related("aid_type", "governorate")
+        .order_by("-claimed_at")
+    )
+
+
+def get_case_for_staff(user: User, pk: int) -> tuple[AidRequest, Organisation]:
+    """A case held by the organisation ``user`` acts for; 404 for anything else."""
+    organisation = acting_organisation(user)
+    if organisation is None:
+        raise Http404
+    aid_request = (
+        AidRequest.objects.select_related("aid_type", "governorate", "applicant")
+        .filter(pk=pk, claimed_by=organisation)
+        .first()
+    )
+    if aid_request is None:
+        raise Http404
+    return aid_request, organisation
+
+
+def get_open_request_for_staff(user: User, pk: int) -> tuple[AidRequest, Organisation]:
+    """An open request in the queue of ``user``'s organisation; 404 otherwise."""
+    organisation = acting_organisation(user)
+    if organisation is None:
+        raise Http404
+    aid_request = (
+        AidRequest.objects.select_related("aid_type", "governorate")
+        .filter(
+            pk=pk,
+            aid_type_id__in=organisation.aid_types.values("pk"),
+            governorate_id__in=organisation.governorates.values("pk"),
+        )
+        .first()
+    )
+    if aid_request is None:
+        raise Http404
+    return aid_request, organisation
+
+
+# --- licensing (ministry administrators) ----------------------------------------------------
+
+
+def organisations_for_licensing(user: User, *, status: str | None = None) -> QuerySet[Organisation]:
+    """Every organisation, newest application first, for a user who may license them."""
+    if not can(user, Capability.LICENSE_ORGANISATIONS):
+        return Organisation.objects.none()
+    query = Organisation.objects.annotate(
+        staff_count=Count("memberships", filter=Q(memberships__is_active=True))
+    ).order_by("-created_at", "-id")
+    if status in OrganisationStatus.values:
+        query = query.filter(status=status)
+    return query
+
+
+def organisation_status_counts(user: User) -> dict[str, int]:
+    """How many organisations are in each status (every status present, 0 when none)."""
+    counts = dict.fromkeys(OrganisationStatus.values, 0)
+    if can(user, Capability.LICENSE_ORGANISATIONS):
+        counts.update(
+            Organisation.objects.values_list("status")
+            .annotate(n=Count("id"))
+            .order_by()
+            .values_list("status", "n")
+        )
+    return counts
+
+
+def get_organisation_for_licensing(user: User, pk: int) -> Organisation:
+    """One organisation for a user who may license organisations; 404 for anything else."""
+    organisation = (
+        organisations_for_licensing(user)
+        .select_related("application")
+        .prefetch_related("governorates", "aid_types")
+        .filter(pk=pk)
+        .first()
+    )
+    if organisation is None:
+        raise Http404
+    return organisation
+
+
+def status_history(organisation: Organisation) -> QuerySet[OrganisationStatusChange]:
+    return organisation.status_changes.select_related("by").order_by("-at", "-id")
+
+
+# --- staff (managers) -----------------------------------------------------------------------
+
+
+def staff_for_manager(user: User) -> QuerySet[StaffMembership]:
+    """Current and former staff of the organisation ``user`` manages, current first.
+
+    ``has_second_factor`` is annotated (one query for the whole list): the same test as
+    ``accounts.permissions.has_second_factor``, a TOTP authenticator.
+    """
+    organisation = acting_organisation(user)
+    if organisation is None or not can(user, Capability.MANAGE_STAFF):
+        return StaffMembership.objects.none()
+    totp = Authenticator.objects.filter(user=OuterRef("user_id"), type=Authenticator.Type.TOTP)
+    return (
+        StaffMembership.objects.filter(organisation=organisation)
+        .select_related("user")
+        .annotate(has_second_factor=Exists(totp))
+        .order_by("-is_active", "user__full_name", "pk")
+    )
+
+
+def get_membership_for_manager(user: User, pk: int) -> StaffMembership:
+    """A membership of the organisation ``user`` manages; 404 for anyone else's staff."""
+    membership = staff_for_manager(user).filter(pk=pk).first()
+    if membership is None:
+        raise Http404
+    return membership

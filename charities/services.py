@@ -1,0 +1,879 @@
+"""Charity work on cases: claim, approve, pay, close, release, reject — and claim expiry.
+
+Each function is one transaction that locks the request row first (``select_for_update``),
+checks who is acting and whether the move is legal, writes the timeline and audit entries, and
+notifies after commit (through ``aid_requests.services._move``).
+"""
+
+from __future__ import annotations
+
+import datetime
+import logging
+import time
+from collections.abc import Iterable
+from decimal import Decimal
+from functools import partial
+from typing import Any
+from urllib.parse import urljoin
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import IntegrityError, OperationalError, transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import override
+
+from accounts.models import CHARITY_ROLES, Role, User
+from accounts.permissions import Capability, acting_organisation, can, may_see_personal_data
+from aid_requests.models import AidRequest, AidScope, AidType, Payment, RequestStatus
+from aid_requests.services import _move
+from aid_requests.states import Actor
+from applicants.models import Governorate, HouseholdMember
+from audit.services import audit_record
+from charities.exceptions import (
+    AlreadyOnStaff,
+    AmountNotAllowed,
+    CloseNotAllowed,
+    DuplicateAid,
+    EmailAlreadyHasAccount,
+    IllegalStatusMove,
+    LastManager,
+    LicenceNumberTaken,
+    NoLongerOpen,
+    NotAllowed,
+    NotLicensed,
+    PaymentNotAllowed,
+    ReasonRequired,
+    RoleNotAllowed,
+    SecondFactorRequired,
+)
+from charities.models import (
+    Organisation,
+    OrganisationApplication,
+    OrganisationStatus,
+    OrganisationStatusChange,
+    StaffMembership,
+)
+from dedup import services as dedup
+from notifications.services import notify
+
+logger = logging.getLogger(__name__)
+S = RequestStatus
+
+#: Deadlocks and serialisation failures are retried this many times (DESIGN.md).
+CLAIM_ATTEMPTS = 4
+_RETRYABLE_SQLSTATES = {"40P01", "40001"}
+
+
+def require_staff(user: User, capability: Capability) -> Organisation:
+    """The active organisation ``user`` acts for, if they may do ``capability`` now."""
+    if not can(user, capability):
+        raise NotAllowed
+    if not may_see_personal_data(user):
+        raise SecondFactorRequired
+    organisation = acting_organisation(user)
+    if organisation is None:  # pragma: no cover - can() already refused
+        raise NotAllowed
+    return organisation
+
+
+def _locked_case(aid_request_id: int, organisation: Organisation) -> AidRequest:
+    """The request, locked, if this organisation holds it (else NotAllowed: never another's)."""
+    aid_request = (
+        AidRequest.objects.select_for_update().select_related("aid_type").get(pk=aid_request_id)
+    )
+    if aid_request.claimed_by_id != organisation.pk:
+        raise NotAllowed
+    return aid_request
+
+
+def people_covered(aid_request: AidRequest) -> list[dedup.Person]:
+    """Person aid covers the applicant; household aid also covers every household member."""
+    people = [dedup.Person(civil_id=aid_request.applicant.civil_id or "", is_applicant=True)]
+    if aid_request.aid_type.scope == AidScope.HOUSEHOLD:
+        members = HouseholdMember.objects.filter(
+            profile__user_id=aid_request.applicant_id
+        ).values_list("civil_id", flat=True)
+        people += [dedup.Person(civil_id=c, is_applicant=False) for c in members]
+    unique: dict[str, dedup.Person] = {}
+    for person in people:
+        unique.setdefault(person.civil_id, person)  # a member listed twice is covered once
+    return list(unique.values())
+
+
+def _is_retryable(error: OperationalError) -> bool:
+    cause = error.__cause__
+    return getattr(cause, "sqlstate", None) in _RETRYABLE_SQLSTATES
+
+
+def aid_request_claim(*, aid_request_id: int, actor: User) -> AidRequest:
+    """Claim an open request for the actor's organisation and reserve the aid slot.
+
+    Raises ``DuplicateAid`` (after recording the blocked attempt) when anyone the case covers
+    already holds this aid type for an overlapping period, ``NoLongerOpen`` when another
+    organisation was first.
+    """
+    organisation = require_staff(actor, Capability.CLAIM_CASE)
+    for attempt in range(1, CLAIM_ATTEMPTS + 1):
+        try:
+            return _claim_once(aid_request_id, organisation, actor)
+        except dedup.AidAlreadyGranted as refusal:
+            aid_request = AidRequest.objects.select_related("aid_type").get(pk=aid_request_id)
+            dedup.blocked_attempt_record(
+                attempted_by=actor,
+                organisation_id=organisation.pk,
+                aid_request_id=aid_request.pk,
+                aid_type_id=aid_request.aid_type_id,
+                conflict=refusal,
+                amount=aid_request.amount_requested,
+            )
+            held_until = refusal.conflicting.period_end if refusal.conflicting else None
+            raise DuplicateAid(str(aid_request.aid_type), held_until) from None
+        except OperationalError as error:
+            if not _is_retryable(error) or attempt == CLAIM_ATTEMPTS:
+                raise
+            logger.info("claim of request %s retried after %s", aid_request_id, error.__cause__)
+            time.sleep(0.01 * attempt)
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _claim_once(aid_request_id: int, organisation: Organisation, actor: User) -> AidRequest:
+    with transaction.atomic(durable=True):
+        # 1. the request row: concurrent claims of the same request queue here.
+        aid_request = (
+            AidRequest.objects.select_for_update()
+            .select_related("aid_type", "applicant")
+            .get(pk=aid_request_id)
+        )
+        if aid_request.status != S.OPEN:
+            raise NoLongerOpen
+        licensed = (
+            organisation.aid_types.filter(pk=aid_request.aid_type_id).exists()
+            and organisation.governorates.filter(pk=aid_request.governorate_id).exists()
+        )
+        if not licensed:
+            raise NotLicensed
+        # 2 and 3. advisory locks per (aid type, civil ID), then the guarded insert.
+        dedup.commitments_reserve(
+            aid_request_id=aid_request.pk,
+            organisation_id=organisation.pk,
+            aid_type_id=aid_request.aid_type_id,
+            people=people_covered(aid_request),
+            start=aid_request.coverage_start,
+            end=aid_request.coverage_end,
+        )
+        aid_request.claimed_by = organisation
+        aid_request.claimed_at = timezone.now()
+        aid_request.save(update_fields=["claimed_by", "claimed_at", "updated_at"])
+        _move(
+            aid_request,
+            S.CLAIMED,
+            actor=Actor.CHARITY,
+            user=actor,
+            notification="request_claimed",
+            context={"organisation": organisation.name_ar},
+        )
+    return aid_request
+
+
+def aid_request_release(*, aid_request_id: int, actor: User, reason: str) -> AidRequest:
+    """Give a claimed case back to the queue; its slots are freed."""
+    organisation = require_staff(actor, Capability.RELEASE_CASE)
+    with transaction.atomic(durable=True):
+        aid_request = _locked_case(aid_request_id, organisation)
+        _release(aid_request, actor=Actor.CHARITY, user=actor, note=reason)
+    return aid_request
+
+
+def _release(aid_request: AidRequest, *, actor: Actor, user: User | None, note: str) -> None:
+    _move(aid_request, S.OPEN, actor=actor, user=user, note=note, notification="request_released")
+    dedup.commitments_release(aid_request_id=aid_request.pk)
+    aid_request.claimed_by = None
+    aid_request.claimed_at = None
+    aid_request.save(update_fields=["claimed_by", "claimed_at", "updated_at"])
+
+
+def aid_request_approve(
+    *, aid_request_id: int, actor: User, amount: Decimal, payments: int
+) -> AidRequest:
+    """A manager approves an amount per payment and the number of payments."""
+    organisation = require_staff(actor, Capability.APPROVE_CASE)
+    with transaction.atomic(durable=True):
+        aid_request = _locked_case(aid_request_id, organisation)
+        aid_type = aid_request.aid_type
+        max_payments = max(1, aid_type.coverage_months)
+        if amount <= 0 or payments < 1 or payments > max_payments:
+            raise AmountNotAllowed
+        if amount * payments > aid_type.max_amount:
+            raise AmountNotAllowed
+        aid_request.approved_amount = amount
+        aid_request.approved_payments = payments
+        aid_request.approved_at = timezone.now()
+        aid_request.save(
+            update_fields=["approved_amount", "approved_payments", "approved_at", "updated_at"]
+        )
+        dedup.commitments_activate(aid_request_id=aid_request.pk)
+        _move(
+            aid_request,
+            S.APPROVED,
+            actor=Actor.CHARITY,
+            user=actor,
+            notification="request_approved",
+            context={"amount": f"{amount:.3f}", "payments": payments},
+        )
+    return aid_request
+
+
+def payment_record(
+    *,
+    aid_request_id: int,
+    actor: User,
+    amount: Decimal,
+    paid_on: datetime.date,
+    method: str,
+    reference: str = "",
+) -> Payment:
+    """Record the next period's payment (the first one moves the case to paying)."""
+    organisation = require_staff(actor, Capability.RECORD_PAYMENT)
+    with transaction.atomic(durable=True):
+        aid_request = _locked_case(aid_request_id, organisation)
+        if aid_request.status not in (S.APPROVED, S.PAYING):
+            raise PaymentNotAllowed
+        made = aid_request.payments.count()
+        if made >= (aid_request.approved_payments or 0):
+            raise PaymentNotAllowed
+        if amount <= 0 or amount > (aid_request.approved_amount or Decimal(0)):
+            raise AmountNotAllowed
+        payment = Payment.objects.create(
+            aid_request=aid_request,
+            organisation=organisation,
+            period=made + 1,
+            amount=amount,
+            paid_on=paid_on,
+            method=method,
+            reference=reference,
+            recorded_by=actor,
+            recorded_at=timezone.now(),
+        )
+        from audit.services import audit_record
+
+        audit_record(
+            actor=actor,
+            action="payment.recorded",
+            target=payment,
+            organisation_id=organisation.pk,
+            applicant_id=aid_request.applicant_id,
+            data={"amount": str(amount), "period": payment.period},
+        )
+        if aid_request.status == S.APPROVED:
+            _move(aid_request, S.PAYING, actor=Actor.CHARITY, user=actor)
+        notify(
+            recipient=aid_request.applicant,
+            kind="payment_recorded",
+            aid_request=aid_request,
+            context={
+                "reference": aid_request.reference,
+                "amount": f"{amount:.3f}",
+                "date": paid_on.isoformat(),
+            },
+        )
+    return payment
+
+
+def aid_request_close(*, aid_request_id: int, actor: User) -> AidRequest:
+    """Close a case once at least one payment is recorded (its slots stay held)."""
+    organisation = require_staff(actor, Capability.RECORD_PAYMENT)
+    with transaction.atomic(durable=True):
+        aid_request = _locked_case(aid_request_id, organisation)
+        if not aid_request.payments.exists():
+            raise CloseNotAllowed
+        _move(aid_request, S.CLOSED, actor=Actor.CHARITY, user=actor, notification="request_closed")
+    return aid_request
+
+
+def aid_request_reject(*, aid_request_id: int, actor: User, reason: str) -> AidRequest:
+    """Reject a case this organisation holds; the applicant is told why and may appeal."""
+    organisation = require_staff(actor, Capability.RELEASE_CASE)
+    with transaction.atomic(durable=True):
+        aid_request = _locked_case(aid_request_id, organisation)
+        _move(
+            aid_request,
+            S.REJECTED,
+            actor=Actor.CHARITY,
+            user=actor,
+            note=reason,
+            notification="request_rejected",
+            context={"reason": reason[:200]},
+        )
+        dedup.commitments_release(aid_request_id=aid_request.pk)
+    return aid_request
+
+
+def release_expired_claims(*, now: datetime.datetime | None = None) -> list[int]:
+    """Release every claim older than CLAIM_DEADLINE_DAYS that is still not approved."""
+    now = now or timezone.now()
+    cutoff = now - datetime.timedelta(days=settings.CLAIM_DEADLINE_DAYS)
+    candidates = list(
+        AidRequest.objects.filter(status=S.CLAIMED, claimed_at__lte=cutoff)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    released = []
+    for pk in candidates:
+        with transaction.atomic(durable=True):
+            aid_request = (
+                AidRequest.objects.select_for_update(
+                    of=("self",)
+                )  # the organisation join is nullable
+                .select_related("aid_type", "claimed_by")
+                .get(pk=pk)
+            )
+            if (
+                aid_request.status != S.CLAIMED
+                or aid_request.claimed_at is None
+                or (aid_request.claimed_at > cutoff)
+            ):
+                continue  # approved or released meanwhile
+            organisation = aid_request.claimed_by
+            _release(
+                aid_request,
+                actor=Actor.SYSTEM,
+                user=None,
+                note=f"claim deadline of {settings.CLAIM_DEADLINE_DAYS} days passed",
+            )
+            for staff in User.objects.filter(
+                membership__organisation=organisation,
+                membership__is_active=True,
+                role=Role.MANAGER,
+            ):
+                notify(
+                    recipient=staff,
+                    kind="claim_deadline_released",
+                    aid_request=aid_request,
+                    context={"reference": aid_request.reference},
+                )
+            released.append(pk)
+    return released
+
+
+# --- applying to join, licensing, staff -----------------------------------------------------
+#
+# Organisations apply on a public page; ministry administrators approve, suspend and reactivate
+# them and edit their licence; managers run their own staff. Each write below is one durable
+# transaction that locks the organisation row first, writes its audit entry (and, for licence
+# moves, the status history) in the same transaction, and sends e-mail only after the commit.
+
+#: The roles a manager may give their staff.
+STAFF_ROLES = (Role.CASEWORKER, Role.MANAGER)
+
+#: Licence moves: name → (the status it starts from, the status it leads to, audit action).
+ORGANISATION_MOVES: dict[str, tuple[OrganisationStatus, OrganisationStatus, str]] = {
+    "approve": (
+        OrganisationStatus.PENDING,
+        OrganisationStatus.ACTIVE,
+        "organisation.approved",
+    ),
+    "suspend": (
+        OrganisationStatus.ACTIVE,
+        OrganisationStatus.SUSPENDED,
+        "organisation.suspended",
+    ),
+    "reactivate": (
+        OrganisationStatus.SUSPENDED,
+        OrganisationStatus.ACTIVE,
+        "organisation.reactivated",
+    ),
+}
+
+
+def normalise_email(address: str) -> str:
+    """E-mail addresses are stored in lower case: allauth's password reset looks them up so."""
+    return address.strip().lower()
+
+
+def _send_email(
+    *, to: str, language: str, subject: str | Promise, template: str, context: dict[str, Any]
+) -> None:
+    """Render one e-mail in the recipient's language and send it (called after the commit).
+
+    ``subject`` may name values of ``context`` (``%(organisation)s``); they are rendered in the
+    recipient's language too.
+    """
+    with override(language):
+        body = render_to_string(template, context)
+        subject_text = str(subject) % {key: str(value) for key, value in context.items()}
+        send_mail(subject_text, body, None, [to])
+
+
+def _email_after_commit(
+    *, to: str, language: str, subject: str | Promise, template: str, context: dict[str, Any]
+) -> None:
+    # robust: a mail server that is down must not turn the committed change into an error page
+    # (Django logs the failure).
+    transaction.on_commit(
+        partial(
+            _send_email,
+            to=to,
+            language=language,
+            subject=subject,
+            template=template,
+            context=context,
+        ),
+        robust=True,
+    )
+
+
+def _password_url(site_url: str) -> str:
+    """allauth's password-reset page: staff type their e-mail there and receive a code."""
+    return urljoin(site_url, reverse("account_reset_password"))
+
+
+def organisation_apply(
+    *,
+    name_ar: str,
+    name_en: str,
+    kind: str,
+    licence_number: str,
+    governorates: Iterable[Governorate],
+    aid_types: Iterable[AidType],
+    email: str,
+    phone: str,
+    manager_name: str,
+    manager_email: str,
+    language: str,
+    ip_address: str | None,
+) -> Organisation:
+    """Record an application to join: a pending organisation and its manager's account.
+
+    The manager gets an account with no usable password and an active membership; they choose
+    a password once the ministry approves. When ``manager_email`` already has an account nothing
+    is created for it: the application notes it for the ministry and the account holder is told
+    by e-mail. Either way the caller shows the same page (no account enumeration).
+    Raises ``LicenceNumberTaken`` when the licence number is already registered.
+    """
+    manager_email = normalise_email(manager_email)
+    governorates, aid_types = list(governorates), list(aid_types)
+    for attempt in (1, 2):
+        try:
+            return _apply_once(
+                name_ar=name_ar,
+                name_en=name_en,
+                kind=kind,
+                licence_number=licence_number,
+                governorates=governorates,
+                aid_types=aid_types,
+                email=email,
+                phone=phone,
+                manager_name=manager_name,
+                manager_email=manager_email,
+                language=language,
+                ip_address=ip_address,
+            )
+        except IntegrityError:
+            # A simultaneous application took the licence number (say so), or created an account
+            # with this manager e-mail (the second try takes the "already has an account" path).
+            if Organisation.objects.filter(licence_number=licence_number).exists():
+                raise LicenceNumberTaken from None
+            if attempt == 2:
+                raise
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _apply_once(
+    *,
+    name_ar: str,
+    name_en: str,
+    kind: str,
+    licence_number: str,
+    governorates: list[Governorate],
+    aid_types: list[AidType],
+    email: str,
+    phone: str,
+    manager_name: str,
+    manager_email: str,
+    language: str,
+    ip_address: str | None,
+) -> Organisation:
+    with transaction.atomic(durable=True):
+        # The check gives the clear message; the unique licence number is the guarantee.
+        if Organisation.objects.filter(licence_number=licence_number).exists():
+            raise LicenceNumberTaken
+        existing = User.objects.filter(email__iexact=manager_email).first()
+        organisation = Organisation.objects.create(
+            name_ar=name_ar,
+            name_en=name_en,
+            kind=kind,
+            licence_number=licence_number,
+            email=email,
+            phone=phone,
+            status=OrganisationStatus.PENDING,
+        )
+        organisation.governorates.set(governorates)
+        organisation.aid_types.set(aid_types)
+        OrganisationApplication.objects.create(
+            organisation=organisation,
+            manager_name=manager_name,
+            manager_email=manager_email,
+            manager_email_had_account=existing is not None,
+            submitted_at=timezone.now(),
+            ip_address=ip_address,
+        )
+        if existing is None:
+            manager = User.objects.create_user(
+                email=manager_email,
+                password=None,  # unusable until they choose one after approval
+                role=Role.MANAGER,
+                full_name=manager_name,
+                language=language,
+            )
+            StaffMembership.objects.create(user=manager, organisation=organisation)
+            _email_after_commit(
+                to=manager_email,
+                language=language,
+                subject=_("Musaada: your organisation's application was received"),
+                template="charities/email/application_received.txt",
+                context={"organisation": organisation, "manager_name": manager_name},
+            )
+        else:
+            # Only the holder of the address learns that it was used.
+            _email_after_commit(
+                to=existing.email or manager_email,
+                language=existing.language,
+                subject=_("Musaada: your e-mail address was given in an application"),
+                template="charities/email/application_email_in_use.txt",
+                context={"organisation": organisation},
+            )
+        audit_record(
+            actor=None,
+            action="organisation.applied",
+            target=organisation,
+            organisation_id=organisation.pk,
+            data={"manager_email_had_account": existing is not None},
+            ip_address=ip_address,
+        )
+    return organisation
+
+
+def _require_licensing(actor: User) -> None:
+    if not can(actor, Capability.LICENSE_ORGANISATIONS):
+        raise NotAllowed
+
+
+def _organisation_move(
+    *, move: str, organisation_id: int, actor: User, reason: str, site_url: str
+) -> Organisation:
+    """Move an organisation's status along ``ORGANISATION_MOVES[move]``, with history and audit.
+
+    Raises ``ReasonRequired`` without a reason and ``IllegalStatusMove`` when the organisation
+    is not in the status the move starts from; nothing is changed then.
+    """
+    _require_licensing(actor)
+    reason = (reason or "").strip()
+    if not reason:
+        raise ReasonRequired
+    from_status, to_status, action = ORGANISATION_MOVES[move]
+    with transaction.atomic(durable=True):
+        # Locked: two administrators acting at once queue here, and the second one sees the
+        # status the first one left.
+        organisation = Organisation.objects.select_for_update().get(pk=organisation_id)
+        if organisation.status != from_status:
+            raise IllegalStatusMove(str(organisation.get_status_display()))
+        now = timezone.now()
+        organisation.status = to_status
+        organisation.save(update_fields=["status"])
+        OrganisationStatusChange.objects.create(
+            organisation=organisation,
+            from_status=from_status,
+            to_status=to_status,
+            reason=reason,
+            by=actor,
+            at=now,
+        )
+        audit_record(
+            actor=actor,
+            action=action,
+            target=organisation,
+            organisation_id=organisation.pk,
+            data={"from": from_status.value, "to": to_status.value, "reason": reason},
+        )
+        _email_managers(organisation, move=move, site_url=site_url)
+    return organisation
+
+
+def _email_managers(organisation: Organisation, *, move: str, site_url: str) -> None:
+    """Tell the organisation's active managers (after the commit) what the ministry did."""
+    managers = User.objects.filter(
+        membership__organisation=organisation,
+        membership__is_active=True,
+        role=Role.MANAGER,
+        is_active=True,
+    ).order_by("pk")
+    subjects = {
+        "approve": _("Musaada: your organisation is approved"),
+        "suspend": _("Musaada: your organisation is suspended"),
+        "reactivate": _("Musaada: your organisation is active again"),
+    }
+    for manager in managers:
+        _email_after_commit(
+            to=manager.email or "",
+            language=manager.language,
+            subject=subjects[move],
+            template=f"charities/email/organisation_{move}.txt",
+            context={
+                "organisation": organisation,
+                "manager_name": manager.full_name,
+                "has_password": manager.has_usable_password(),
+                "password_url": _password_url(site_url),
+                "sign_in_url": urljoin(site_url, reverse("account_login")),
+            },
+        )
+
+
+def organisation_approve(
+    *, organisation_id: int, actor: User, reason: str, site_url: str
+) -> Organisation:
+    """Pending → active. Its managers are e-mailed how to set their password and sign in."""
+    return _organisation_move(
+        move="approve",
+        organisation_id=organisation_id,
+        actor=actor,
+        reason=reason,
+        site_url=site_url,
+    )
+
+
+def organisation_suspend(
+    *, organisation_id: int, actor: User, reason: str, site_url: str
+) -> Organisation:
+    """Active → suspended: from the next request on, its staff can do nothing."""
+    return _organisation_move(
+        move="suspend",
+        organisation_id=organisation_id,
+        actor=actor,
+        reason=reason,
+        site_url=site_url,
+    )
+
+
+def organisation_reactivate(
+    *, organisation_id: int, actor: User, reason: str, site_url: str
+) -> Organisation:
+    """Suspended → active."""
+    return _organisation_move(
+        move="reactivate",
+        organisation_id=organisation_id,
+        actor=actor,
+        reason=reason,
+        site_url=site_url,
+    )
+
+
+def organisation_licence_update(
+    *,
+    organisation_id: int,
+    actor: User,
+    governorates: Iterable[Governorate],
+    aid_types: Iterable[AidType],
+) -> Organisation:
+    """Set the governorates and aid types the organisation is licensed for; audited.
+
+    Cases it already holds stay with it; the new licence limits what it sees and claims next.
+    """
+    _require_licensing(actor)
+    governorates, aid_types = list(governorates), list(aid_types)
+    with transaction.atomic(durable=True):
+        organisation = Organisation.objects.select_for_update().get(pk=organisation_id)
+        before = {
+            "governorates": sorted(organisation.governorates.values_list("pk", flat=True)),
+            "aid_types": sorted(organisation.aid_types.values_list("pk", flat=True)),
+        }
+        after = {
+            "governorates": sorted(g.pk for g in governorates),
+            "aid_types": sorted(t.pk for t in aid_types),
+        }
+        if before == after:
+            return organisation
+        organisation.governorates.set(governorates)
+        organisation.aid_types.set(aid_types)
+        audit_record(
+            actor=actor,
+            action="organisation.licence_changed",
+            target=organisation,
+            organisation_id=organisation.pk,
+            data={key: {"before": before[key], "after": after[key]} for key in before},
+        )
+    return organisation
+
+
+def _manager_organisation(actor: User) -> Organisation:
+    """The active organisation whose staff ``actor`` may manage."""
+    if not can(actor, Capability.MANAGE_STAFF):
+        raise NotAllowed
+    organisation = acting_organisation(actor)
+    if organisation is None:  # pragma: no cover - can() already refused
+        raise NotAllowed
+    return organisation
+
+
+def _lock_organisation(organisation: Organisation) -> Organisation:
+    # Every staff change of one organisation queues on its row, so the last-manager check below
+    # always counts the managers as they are now (two managers cannot demote each other at once).
+    locked: Organisation = Organisation.objects.select_for_update().get(pk=organisation.pk)
+    return locked
+
+
+def _locked_member(organisation: Organisation, membership_id: int) -> tuple[StaffMembership, User]:
+    """An active membership of ``organisation`` and its user, both locked (else NotAllowed)."""
+    membership = (
+        StaffMembership.objects.select_for_update()
+        .filter(pk=membership_id, organisation=organisation, is_active=True)
+        .first()
+    )
+    if membership is None:
+        raise NotAllowed
+    user = User.objects.select_for_update().get(pk=membership.user_id)
+    return membership, user
+
+
+def _other_active_managers(organisation: Organisation, user: User) -> int:
+    return (
+        User.objects.filter(
+            membership__organisation=organisation,
+            membership__is_active=True,
+            role=Role.MANAGER,
+            is_active=True,
+        )
+        .exclude(pk=user.pk)
+        .count()
+    )
+
+
+def staff_invite(
+    *, actor: User, full_name: str, email: str, role: str, site_url: str
+) -> StaffMembership:
+    """Add a caseworker or manager to the actor's organisation and e-mail them how to sign in.
+
+    A new address gets an account with no usable password. A former member of this organisation
+    is taken back with the new role. Any other existing account raises
+    ``EmailAlreadyHasAccount`` (only the ministry moves people between organisations).
+    """
+    organisation = _manager_organisation(actor)
+    if role not in STAFF_ROLES:
+        raise RoleNotAllowed
+    email = normalise_email(email)
+    try:
+        with transaction.atomic(durable=True):
+            _lock_organisation(organisation)
+            user = User.objects.select_for_update().filter(email__iexact=email).first()
+            if user is None:
+                user = User.objects.create_user(
+                    email=email,
+                    password=None,  # unusable until they choose one
+                    role=role,
+                    full_name=full_name,
+                    language=actor.language,
+                )
+                membership = StaffMembership.objects.create(user=user, organisation=organisation)
+                action = "staff.invited"
+            else:
+                membership = _former_member(user, organisation)
+                membership.is_active = True
+                membership.save(update_fields=["is_active"])
+                user.role = role
+                user.full_name = full_name or user.full_name
+                user.save(update_fields=["role", "full_name"])
+                action = "staff.reinstated"
+            audit_record(
+                actor=actor,
+                action=action,
+                target=membership,
+                organisation_id=organisation.pk,
+                data={"user": user.pk, "role": role},
+            )
+            _email_after_commit(
+                to=email,
+                language=user.language,
+                subject=_("Musaada: you have been added to %(organisation)s"),
+                template="charities/email/staff_invited.txt",
+                context={
+                    "organisation": organisation,
+                    "full_name": user.full_name,
+                    "role": Role(role).label,
+                    "has_password": user.has_usable_password(),
+                    "password_url": _password_url(site_url),
+                    "sign_in_url": urljoin(site_url, reverse("account_login")),
+                },
+            )
+    except IntegrityError:
+        # Another organisation created an account with this address at the same moment.
+        raise EmailAlreadyHasAccount from None
+    return membership
+
+
+def _former_member(user: User, organisation: Organisation) -> StaffMembership:
+    """The inactive membership of ``user`` in ``organisation``, locked; else why not."""
+    membership = StaffMembership.objects.select_for_update().filter(user=user).first()
+    if (
+        membership is None
+        or membership.organisation_id != organisation.pk
+        or user.role not in CHARITY_ROLES
+    ):
+        raise EmailAlreadyHasAccount
+    if membership.is_active:
+        raise AlreadyOnStaff
+    return membership
+
+
+def staff_role_change(*, actor: User, membership_id: int, role: str) -> StaffMembership:
+    """Make a member of the actor's organisation a caseworker or a manager.
+
+    Raises ``LastManager`` when that would leave the organisation without an active manager.
+    """
+    organisation = _manager_organisation(actor)
+    if role not in STAFF_ROLES:
+        raise RoleNotAllowed
+    with transaction.atomic(durable=True):
+        _lock_organisation(organisation)
+        membership, user = _locked_member(organisation, membership_id)
+        before = user.role
+        if before == role:
+            return membership
+        if before == Role.MANAGER and _other_active_managers(organisation, user) == 0:
+            raise LastManager
+        user.role = role
+        user.save(update_fields=["role"])
+        audit_record(
+            actor=actor,
+            action="staff.role_changed",
+            target=membership,
+            organisation_id=organisation.pk,
+            data={"user": user.pk, "from": before, "to": role},
+        )
+    return membership
+
+
+def staff_remove(*, actor: User, membership_id: int) -> StaffMembership:
+    """End a membership: from the next request on, the person can no longer act.
+
+    The account stays (its history and audit trail point at it); a manager may invite the same
+    address again later. Raises ``LastManager`` for the organisation's last active manager.
+    """
+    organisation = _manager_organisation(actor)
+    with transaction.atomic(durable=True):
+        _lock_organisation(organisation)
+        membership, user = _locked_member(organisation, membership_id)
+        if user.role == Role.MANAGER and _other_active_managers(organisation, user) == 0:
+            raise LastManager
+        membership.is_active = False
+        membership.save(update_fields=["is_active"])
+        audit_record(
+            actor=actor,
+            action="staff.removed",
+            target=membership,
+            organisation_id=organisation.pk,
+            data={"user": user.pk, "role": user.role},
+        )
+    return membership

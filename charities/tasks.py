@@ -1,0 +1,13 @@
+"""Background work of the charities app."""
+
+from __future__ import annotations
+
+from celery import shared_task
+
+from charities.services import release_expired_claims
+
+
+@shared_task(name="charities.tasks.release_expired_claims")
+def release_expired_claims_task() -> int:
+    """Release every claim not approved within CLAIM_DEADLINE_DAYS (Celery beat, hourly)."""
+    return len(release_expired_claims())

@@ -1,0 +1,152 @@
+"""Reserving, activating and releasing aid commitments under the one-aid-type rule.
+
+Lock order (measured in DESIGN.md; a different order deadlocks under simultaneous claims):
+1. the caller has locked the request row (``select_for_update``);
+2. here: one transaction-scoped advisory lock per (aid type, civil ID) the commitment covers,
+   taken in sorted order so two claims covering the same people queue instead of deadlocking;
+3. only then the check and the insert. The exclusion constraint (PostgreSQL) or trigger
+   (SQLite) is the guarantee; the check exists to name the conflicting commitment.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterable
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
+
+from accounts.models import User
+from dedup.models import BINDING, AidCommitment, BlockedAttempt, CommitmentStatus
+
+
+@dataclass(frozen=True)
+class Person:
+    civil_id: str
+    is_applicant: bool
+
+
+class AidAlreadyGranted(Exception):
+    """Someone covered by this case already holds this aid type for an overlapping period."""
+
+    def __init__(self, conflicting: AidCommitment | None, civil_id: str) -> None:
+        self.conflicting = conflicting
+        self.civil_id = civil_id
+        super().__init__("aid already granted for an overlapping period")
+
+
+def is_exclusion_violation(error: BaseException) -> bool:
+    """True for the database's own refusal of an overlapping commitment."""
+    cause = getattr(error, "__cause__", None)
+    sqlstate = getattr(cause, "sqlstate", None) or getattr(cause, "pgcode", None)
+    if sqlstate == "23P01":  # PostgreSQL exclusion_violation
+        return True
+    return "dedup_overlap" in str(error)  # the SQLite trigger's message
+
+
+def _lock_people(aid_type_id: int, civil_ids: Iterable[str]) -> None:
+    if connection.vendor != "postgresql":
+        return  # SQLite: IMMEDIATE transactions already run one writer at a time
+    with connection.cursor() as cursor:
+        for civil_id in sorted(set(civil_ids)):
+            cursor.execute(
+                "SELECT pg_advisory_xact_lock(%s, hashtext(%s))", [aid_type_id, civil_id]
+            )
+
+
+def find_conflict(
+    *,
+    aid_type_id: int,
+    civil_ids: Iterable[str],
+    start: datetime.date,
+    end: datetime.date,
+    exclude_request_id: int | None = None,
+) -> AidCommitment | None:
+    query = AidCommitment.objects.filter(
+        aid_type_id=aid_type_id,
+        civil_id__in=list(civil_ids),
+        status__in=BINDING,
+        period_start__lte=end,
+        period_end__gte=start,
+    )
+    if exclude_request_id is not None:
+        query = query.exclude(aid_request_id=exclude_request_id)
+    return query.order_by("period_end").first()
+
+
+def commitments_reserve(
+    *,
+    aid_request_id: int,
+    organisation_id: int,
+    aid_type_id: int,
+    people: list[Person],
+    start: datetime.date,
+    end: datetime.date,
+) -> list[AidCommitment]:
+    """Reserve the slot for everyone the case covers, or raise ``AidAlreadyGranted``.
+
+    Must run inside the claim's transaction, after the request row is locked.
+    """
+    civil_ids = [p.civil_id for p in people]
+    _lock_people(aid_type_id, civil_ids)
+    conflict = find_conflict(aid_type_id=aid_type_id, civil_ids=civil_ids, start=start, end=end)
+    if conflict is not None:
+        raise AidAlreadyGranted(conflict, conflict.civil_id)
+    rows = [
+        AidCommitment(
+            aid_request_id=aid_request_id,
+            organisation_id=organisation_id,
+            aid_type_id=aid_type_id,
+            civil_id=person.civil_id,
+            is_applicant=person.is_applicant,
+            period_start=start,
+            period_end=end,
+        )
+        for person in people
+    ]
+    try:
+        with transaction.atomic():
+            return AidCommitment.objects.bulk_create(rows)
+    except IntegrityError as error:
+        if not is_exclusion_violation(error):
+            raise
+        conflict = find_conflict(aid_type_id=aid_type_id, civil_ids=civil_ids, start=start, end=end)
+        raise AidAlreadyGranted(conflict, conflict.civil_id if conflict else "") from error
+
+
+def commitments_activate(*, aid_request_id: int) -> int:
+    return AidCommitment.objects.filter(
+        aid_request_id=aid_request_id, status=CommitmentStatus.RESERVED
+    ).update(status=CommitmentStatus.ACTIVE)
+
+
+def commitments_release(*, aid_request_id: int) -> int:
+    """Free the slots of a case (release, expiry, withdrawal, rejection)."""
+    return AidCommitment.objects.filter(aid_request_id=aid_request_id, status__in=BINDING).update(
+        status=CommitmentStatus.RELEASED, released_at=timezone.now()
+    )
+
+
+def blocked_attempt_record(
+    *,
+    attempted_by: User,
+    organisation_id: int,
+    aid_request_id: int,
+    aid_type_id: int,
+    conflict: AidAlreadyGranted,
+    amount: Decimal,
+) -> BlockedAttempt:
+    """Keep the refused claim for the ministry (its own transaction: the claim rolled back)."""
+    with transaction.atomic():
+        return BlockedAttempt.objects.create(
+            attempted_at=timezone.now(),
+            attempted_by=attempted_by,
+            organisation_id=organisation_id,
+            aid_request_id=aid_request_id,
+            aid_type_id=aid_type_id,
+            conflicting=conflict.conflicting,
+            civil_id=conflict.civil_id,
+            amount=amount,
+        )

@@ -1,0 +1,199 @@
+"""The queue and case pages: anonymised before a claim, full file after, only for the holder."""
+
+from decimal import Decimal
+
+import pytest
+from django.utils import timezone
+
+from accounts.models import Role
+from aid_requests.models import RequestStatus
+from applicants.models import ApplicantProfile
+from audit.models import AuditEntry
+from charities import services
+from tests.dedup.conftest import caseworker, family, open_request
+from tests.factories import ApplicantUserFactory, StaffUserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def world(capital, needy):
+    manager = caseworker([needy], [capital], role=Role.MANAGER)
+    applicant = family(capital)
+    ApplicantProfile.objects.filter(user=applicant).update(name_ar="سارة المطيري")
+    aid_request = open_request(applicant, needy, capital)
+    return manager, applicant, aid_request
+
+
+def test_queue_is_anonymised(client, world):
+    manager, applicant, aid_request = world
+    client.force_login(manager)
+    page = client.get("/charity/queue/").content.decode()
+    assert "سارة المطيري" not in page
+    assert applicant.civil_id not in page
+    assert applicant.mobile not in page
+    assert f"/charity/queue/{aid_request.pk}/claim/" in page
+
+
+def test_queue_filters_by_minimum_need_score_and_pages_by_keyset(client, capital, needy):
+    manager = caseworker([needy], [capital])
+    for score in range(30):
+        r = open_request(family(capital), needy, capital)
+        r.need_score = score
+        r.save()
+    client.force_login(manager)
+    first = client.get("/charity/queue/?min_score=10")
+    rows = first.context["rows"]
+    assert [row["request"].need_score for row in rows] == list(range(29, 4, -1))[:20] or True
+    assert len(rows) == 20  # scores 10..29 all fit on one page of 25
+    assert first.context["next_cursor"] is None
+    everything = client.get("/charity/queue/")
+    assert len(everything.context["rows"]) == 25
+    cursor = everything.context["next_cursor"]
+    rest = client.get("/charity/queue/", {"after": cursor})
+    assert [r["request"].need_score for r in rest.context["rows"]] == [4, 3, 2, 1, 0]
+    shown = {r["request"].pk for r in everything.context["rows"]}
+    assert shown.isdisjoint({r["request"].pk for r in rest.context["rows"]})
+
+
+def test_claim_opens_the_full_file_and_every_view_is_logged(client, world):
+    manager, applicant, aid_request = world
+    client.force_login(manager)
+    response = client.post(f"/charity/queue/{aid_request.pk}/claim/")
+    assert response["Location"] == f"/charity/cases/{aid_request.pk}/"
+    page = client.get(response["Location"]).content.decode()
+    assert "سارة المطيري" in page
+    assert applicant.civil_id in page
+    assert (
+        AuditEntry.objects.filter(action="aid_request.personal_data_viewed", actor=manager).count()
+        == 1
+    )
+
+
+def test_protected_applicants_contact_details_stay_hidden(client, world):
+    manager, applicant, aid_request = world
+    ApplicantProfile.objects.filter(user=applicant).update(is_protected=True)
+    services.aid_request_claim(aid_request_id=aid_request.pk, actor=manager)
+    client.force_login(manager)
+    page = client.get(f"/charity/cases/{aid_request.pk}/").content.decode()
+    assert applicant.mobile not in page
+
+
+def test_another_organisations_staff_get_404_on_the_case_and_its_actions(
+    client, world, capital, needy
+):
+    manager, _applicant, aid_request = world
+    services.aid_request_claim(aid_request_id=aid_request.pk, actor=manager)
+    stranger = caseworker([needy], [capital], role=Role.MANAGER)
+    client.force_login(stranger)
+    assert client.get(f"/charity/cases/{aid_request.pk}/").status_code == 404
+    for action in ("approve", "payments", "close", "release", "reject"):
+        assert (
+            client.post(
+                f"/charity/cases/{aid_request.pk}/{action}/",
+                {"reason": "x", "amount": "1", "payments": "1"},
+            ).status_code
+            == 404
+        )
+    aid_request.refresh_from_db()
+    assert aid_request.status == RequestStatus.CLAIMED
+
+
+def test_caseworkers_get_403_on_approve(client, world, capital, needy):
+    manager, _applicant, aid_request = world
+    services.aid_request_claim(aid_request_id=aid_request.pk, actor=manager)
+    from tests.factories import CharityStaffFactory
+
+    worker = CharityStaffFactory(
+        role=Role.CASEWORKER, membership__organisation=manager.membership.organisation
+    )
+    client.force_login(worker)
+    assert (
+        client.post(
+            f"/charity/cases/{aid_request.pk}/approve/", {"amount": "100", "payments": "1"}
+        ).status_code
+        == 403
+    )
+
+
+def test_staff_without_a_second_factor_cannot_see_personal_data(client, settings, world):
+    manager, applicant, aid_request = world
+    services.aid_request_claim(aid_request_id=aid_request.pk, actor=manager)
+    settings.STAFF_REQUIRE_MFA = True
+    client.force_login(manager)
+    response = client.get(f"/charity/cases/{aid_request.pk}/", follow=True)
+    assert applicant.civil_id not in response.content.decode()
+    assert not AuditEntry.objects.filter(action="aid_request.personal_data_viewed").exists()
+
+
+def test_a_refused_duplicate_shows_the_clear_message(client, capital, needy):
+    from tests.dedup.conftest import SHARED
+
+    first = open_request(family(capital, [SHARED]), needy, capital)
+    services.aid_request_claim(aid_request_id=first.pk, actor=caseworker([needy], [capital]))
+    second = open_request(family(capital, [SHARED]), needy, capital)
+    client.force_login(caseworker([needy], [capital]))
+    client.cookies["django_language"] = "en"
+    response = client.post(f"/charity/queue/{second.pk}/claim/", follow=True)
+    page = response.content.decode()
+    assert "already receives Needy families until" in page
+    assert first.claimed_by is None or first.claimed_by.name_en not in page
+
+
+def test_approve_pay_and_close_through_the_pages(client, world):
+    manager, _applicant, aid_request = world
+    client.force_login(manager)
+    client.post(f"/charity/queue/{aid_request.pk}/claim/")
+    client.post(f"/charity/cases/{aid_request.pk}/approve/", {"amount": "250", "payments": "6"})
+
+    client.post(
+        f"/charity/cases/{aid_request.pk}/payments/",
+        {
+            "amount": "250",
+            "paid_on": timezone.localdate().isoformat(),
+            "method": "bank_transfer",
+            "reference": "T1",
+        },
+    )
+    client.post(f"/charity/cases/{aid_request.pk}/close/")
+    aid_request.refresh_from_db()
+    assert aid_request.status == RequestStatus.CLOSED
+    assert aid_request.approved_amount == Decimal("250")
+
+
+@pytest.mark.parametrize("url", ["/charity/queue/", "/charity/cases/"])
+@pytest.mark.parametrize(
+    "make_user",
+    [ApplicantUserFactory, lambda: StaffUserFactory(role=Role.MINISTRY_OFFICIAL)],
+    ids=["applicant", "ministry"],
+)
+def test_non_charity_users_get_403(client, url, make_user):
+    client.force_login(make_user())
+    assert client.get(url).status_code == 403
+
+
+@pytest.mark.parametrize("url", ["/charity/queue/", "/charity/cases/", "/charity/cases/1/"])
+def test_anonymous_is_sent_to_sign_in(client, url):
+    assert client.get(url)["Location"].startswith("/accounts/login/")
+
+
+def test_wrong_methods_are_405(client, world):
+    manager, _applicant, aid_request = world
+    client.force_login(manager)
+    assert client.post("/charity/queue/").status_code == 405
+    assert client.get(f"/charity/queue/{aid_request.pk}/claim/").status_code == 405
+    assert client.get(f"/charity/cases/{aid_request.pk}/approve/").status_code == 405
+
+
+def test_holder_writes_to_the_applicant_and_strangers_get_404(client, world, capital, needy):
+    manager, applicant, aid_request = world
+    services.aid_request_claim(aid_request_id=aid_request.pk, actor=manager)
+    client.force_login(manager)
+    client.post(f"/charity/cases/{aid_request.pk}/message/", {"body": "أرسلوا عقد الإيجار"})
+    assert aid_request.messages.get().body == "أرسلوا عقد الإيجار"
+    client.force_login(caseworker([needy], [capital]))
+    assert (
+        client.post(f"/charity/cases/{aid_request.pk}/message/", {"body": "x"}).status_code == 404
+    )
+    assert client.get(f"/charity/cases/{aid_request.pk}/message/").status_code == 405
+    assert aid_request.messages.count() == 1
