@@ -1,0 +1,38 @@
+from django.contrib import admin
+
+from reports.models import DailyFigures, ExportJob, RollupState, WorkerHeartbeat
+
+
+@admin.register(WorkerHeartbeat)
+class WorkerHeartbeatAdmin(admin.ModelAdmin):
+    list_display = ["worker", "beat_at"]
+
+
+@admin.register(RollupState)
+class RollupStateAdmin(admin.ModelAdmin):
+    list_display = ["started_at", "finished_at", "full_at", "days_refreshed", "version"]
+
+    def has_change_permission(self, request, obj=None):  # derived data: never edited by hand
+        return False
+
+
+@admin.register(DailyFigures)
+class DailyFiguresAdmin(admin.ModelAdmin):
+    list_display = ["day", "aid_type", "organisation", "governorate", "submitted", "claims"]
+    list_filter = ["aid_type"]
+    date_hierarchy = "day"
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_add_permission(self, request):
+        return False
+
+
+@admin.register(ExportJob)
+class ExportJobAdmin(admin.ModelAdmin):
+    list_display = ["pk", "requested_by", "kind", "file_format", "status", "row_count"]
+    list_filter = ["status", "kind"]
+
+    def has_change_permission(self, request, obj=None):
+        return False

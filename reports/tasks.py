@@ -1,0 +1,30 @@
+"""Background work of the reports app."""
+
+from __future__ import annotations
+
+import socket
+
+from celery import shared_task
+
+from reports.services import export_job_run, heartbeat_record, rollups_refresh
+
+
+@shared_task(name="reports.tasks.worker_heartbeat")
+def worker_heartbeat() -> str:
+    """Record that a worker ran a task just now (scheduled by Celery beat every minute)."""
+    worker = socket.gethostname()
+    heartbeat_record(worker=worker)
+    return worker
+
+
+@shared_task(name="reports.tasks.refresh_rollups")
+def refresh_rollups(full: bool = False) -> dict[str, int | bool]:
+    """Bring the statistics rollups up to date (Celery beat, every five minutes)."""
+    result = rollups_refresh(full=full)
+    return {"full": result.full, "days": result.days, "rows": result.rows}
+
+
+@shared_task(name="reports.tasks.build_export")
+def build_export(job_id: int) -> str:
+    """Write the file of one export job (a failure is recorded on the job, not raised)."""
+    return export_job_run(job_id=job_id).status

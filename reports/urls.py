@@ -1,0 +1,14 @@
+from django.urls import path
+
+from reports import views
+
+app_name = "reports"
+urlpatterns = [
+    path("", views.overview, name="overview"),
+    path("statistics/", views.statistics, name="statistics"),
+    path("statistics/requests/", views.requests_list, name="requests"),
+    path("statistics/organisations/<int:pk>/", views.organisation, name="organisation"),
+    path("statistics/export/", views.export, name="export"),
+    path("statistics/exports/<int:pk>/", views.export_status, name="export_status"),
+    path("statistics/exports/<int:pk>/download/", views.export_download, name="export_download"),
+]
