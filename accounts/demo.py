@@ -27,7 +27,7 @@ from aid_requests.models import (
     RequestStatus,
     TimelineEntry,
 )
-from aid_requests.periods import coverage_end
+from aid_requests.periods import add_months, coverage_end
 from aid_requests.scoring import screen
 from aid_requests.services import household_snapshot
 from applicants.models import (
@@ -331,6 +331,7 @@ def seed(now: datetime.datetime | None = None) -> SeedReport:
         _seed_money(profile, index, now)
         if index > 0:
             _seed_documents(profile, now)
+            _seed_consent(profile, now)
         if index < 3:
             report.logins.append(("applicant", civil_id, APPLICANT_NOTES[index]))
         if index < 2:
@@ -351,6 +352,13 @@ def seed(now: datetime.datetime | None = None) -> SeedReport:
         "requests": AidRequest.objects.count(),
     }
     return report
+
+
+def _seed_consent(profile: ApplicantProfile, now: datetime.datetime) -> None:
+    """Complete profiles have agreed to the privacy notice (the first applicant has not)."""
+    if profile.consented_at is None:
+        profile.consented_at = now
+        profile.save(update_fields=["consented_at"])
 
 
 def _birth_from_kw(civil_id: str) -> datetime.date:
@@ -433,6 +441,11 @@ def _seed_request(
     if AidRequest.objects.filter(applicant=user, aid_type=aid_type).exists():
         return
     submitted = now - datetime.timedelta(days=3 + index)
+    if status == RequestStatus.CLOSED:
+        # A closed case has had every payment of its coverage: payment N pays month N, so the
+        # request was submitted at least that many months ago.
+        months = max(1, aid_type.coverage_months)
+        submitted = now - datetime.timedelta(days=31 * months + 3 + index)
     start = timezone.localdate(submitted)
     claimed_by = None
     if status in HELD_STATUSES:
@@ -529,7 +542,7 @@ def _seed_request(
             organisation=claimed_by,
             period=period,
             amount=aid_request.approved_amount,
-            paid_on=start + datetime.timedelta(days=period),
+            paid_on=add_months(start, period - 1),
             method=PaymentMethod.BANK_TRANSFER,
             reference=f"DEMO-{aid_request.pk}-{period}",
             recorded_by=staff,

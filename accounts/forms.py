@@ -13,7 +13,13 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.adapter import SMS_RESET_PREFIX
 from accounts.models import Role, User
-from identity.civil_id import normalise_digits, parse_civil_id
+from accounts.phones import mobile_rule
+from identity.civil_id import (
+    civil_id_help_text,
+    login_help_text,
+    normalise_digits,
+    parse_civil_id,
+)
 from notifications.sms import send_sms
 
 
@@ -24,7 +30,7 @@ class LoginForm(AllauthLoginForm):
         super().__init__(*args, **kwargs)
         login = self.fields["login"]
         login.label = _("Civil ID or staff e-mail")
-        login.help_text = _("Applicants: the 12 digits of your civil ID. Staff: your work e-mail.")
+        login.help_text = login_help_text()
         login.widget.attrs.update(
             {"placeholder": "", "autocomplete": "username", "inputmode": "text", "dir": "ltr"}
         )
@@ -55,12 +61,12 @@ class SignupForm(AllauthSignupForm):
         self.existing_user: User | None = None
         username = self.fields["username"]
         username.label = _("Civil ID")
-        username.help_text = _("The 12 digits on your civil ID card.")
+        username.help_text = civil_id_help_text()
         username.widget.attrs.update(
             {"inputmode": "numeric", "autocomplete": "username", "dir": "ltr", "placeholder": ""}
         )
         self.fields["phone"].label = _("Mobile number")
-        self.fields["phone"].help_text = _("We text a code to this number to confirm it.")
+        self.fields["phone"].help_text = mobile_rule().signup_help_text()
         self.fields["password1"].label = _("Password")
         self.fields["password2"].label = _("Password (again)")
         self.order_fields(["username", "phone", "password1", "password2", "language"])

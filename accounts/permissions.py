@@ -43,6 +43,11 @@ class Capability(enum.StrEnum):
     MANAGE_AID_TYPES = "manage_aid_types"
     MANAGE_SETTINGS = "manage_settings"
     REVIEW_APPEALS = "review_appeals"
+    #: Reject a request waiting in the queue (e.g. forged evidence), with a reason.
+    REJECT_REQUESTS = "reject_requests"
+    #: Mark an applicant as protected (contact details hidden from charities), or undo it.
+    #: Ministry administrators only: it changes what charities may see of a person.
+    PROTECT_APPLICANTS = "protect_applicants"
 
 
 _CASEWORKER = {
@@ -66,6 +71,8 @@ ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
             Capability.MANAGE_AID_TYPES,
             Capability.MANAGE_SETTINGS,
             Capability.REVIEW_APPEALS,
+            Capability.REJECT_REQUESTS,
+            Capability.PROTECT_APPLICANTS,
         }
     ),
 }

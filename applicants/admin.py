@@ -17,11 +17,6 @@ class GovernorateAdmin(admin.ModelAdmin):
     list_display = ["code", "name_ar", "name_en"]
 
 
-class HouseholdMemberInline(admin.TabularInline):
-    model = HouseholdMember
-    extra = 0
-
-
 class _ReadOnlyInline(admin.TabularInline):
     """What the applicant declared: changed only by the applicant, through the services."""
 
@@ -33,6 +28,11 @@ class _ReadOnlyInline(admin.TabularInline):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+
+class HouseholdMemberInline(_ReadOnlyInline):
+    model = HouseholdMember
+    fields = ["civil_id", "name", "kinship", "birth_date", "has_disability", "is_student"]
 
 
 class IncomeSourceInline(_ReadOnlyInline):
@@ -51,13 +51,6 @@ class DocumentInline(_ReadOnlyInline):
     fields = ["kind", "original_name", "content_type", "size", "uploaded_at"]
 
 
-@admin.register(ApplicantProfile)
-class ApplicantProfileAdmin(admin.ModelAdmin):
-    list_display = ["name_ar", "governorate", "is_protected"]
-    list_select_related = ["governorate"]
-    inlines = [HouseholdMemberInline, IncomeSourceInline, MonthlyObligationInline, DocumentInline]
-
-
 class _ReadOnlyAdmin(admin.ModelAdmin):
     def has_add_permission(self, request):
         return False
@@ -67,6 +60,18 @@ class _ReadOnlyAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(ApplicantProfile)
+class ApplicantProfileAdmin(_ReadOnlyAdmin):
+    """Read-only. The applicant changes the profile through the profile pages (services keep
+    the history after a claim); the protected flag is set on the ministry's applicant page
+    (``applicant_protection_set``: ministry administrators, with a reason, audited)."""
+
+    list_display = ["name_ar", "governorate", "is_protected", "consented_at"]
+    list_filter = ["is_protected", "governorate"]
+    list_select_related = ["governorate"]
+    inlines = [HouseholdMemberInline, IncomeSourceInline, MonthlyObligationInline, DocumentInline]
 
 
 @admin.register(PossibleDuplicate)

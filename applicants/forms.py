@@ -9,7 +9,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from accounts.phones import normalise_mobile
+from accounts.phones import mobile_rule, normalise_mobile
 from applicants.models import DocumentKind, Gender, Governorate, IncomeKind, Kinship, ObligationKind
 from applicants.validators import validate_monthly_amount
 from identity.civil_id import parse_civil_id
@@ -71,10 +71,6 @@ class PersonalForm(forms.Form):
     mobile = forms.CharField(
         label=_("Mobile number"),
         max_length=24,
-        help_text=_(
-            "A Kuwaiti mobile number, e.g. +965 5123 4567. A new number must be confirmed "
-            "by a code sent to it before we send it messages."
-        ),
         widget=forms.TextInput(attrs={"inputmode": "tel", "dir": "ltr", "autocomplete": "tel"}),
     )
     email = forms.EmailField(
@@ -82,6 +78,11 @@ class PersonalForm(forms.Form):
         required=False,
         widget=forms.EmailInput(attrs={"dir": "ltr", "autocomplete": "email"}),
     )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # The country's mobile rule is read when the form is built (the scheme is a setting).
+        self.fields["mobile"].help_text = mobile_rule().profile_help_text()
 
     def clean_mobile(self) -> str:
         return normalise_mobile(self.cleaned_data["mobile"])
@@ -148,4 +149,43 @@ class DocumentForm(forms.Form):
         widget=forms.FileInput(
             attrs={"accept": ".pdf,.jpg,.jpeg,.png,application/pdf,image/jpeg,image/png"}
         ),
+    )
+
+
+class ConsentForm(forms.Form):
+    """Step 6: the applicant agrees to the privacy notice shown above the form."""
+
+    agree = forms.BooleanField(
+        label=_("I have read how my information is used and I agree."),
+        error_messages={
+            "required": _(
+                "Tick the box to agree. Without your agreement the profile cannot be used to "
+                "apply for aid."
+            )
+        },
+    )
+
+
+# --- for the ministry ---------------------------------------------------------------------
+
+
+class ApplicantLookupForm(forms.Form):
+    """Ministry staff find an applicant by civil ID."""
+
+    civil_id = CivilIdField(label=_("Applicant's civil ID"))
+
+
+class ProtectionForm(forms.Form):
+    """A ministry administrator marks an applicant as protected, or removes the mark."""
+
+    protected = forms.TypedChoiceField(
+        choices=[("1", _("Protected")), ("0", _("Not protected"))],
+        coerce=lambda value: value == "1",
+        widget=forms.HiddenInput,
+    )
+    reason = forms.CharField(
+        label=_("Reason"),
+        max_length=500,
+        help_text=_("Required. Kept in the audit trail with your name; not shown to charities."),
+        widget=forms.Textarea(attrs={"rows": 2}),
     )

@@ -54,10 +54,13 @@ class ApplicantProfile(models.Model):
     """What an applicant declares about themselves; one per applicant account.
 
     The profile is filled in steps (personal, household, income, obligations, documents,
-    review). The personal step is complete when its required fields are filled; each list step
-    is complete once the applicant confirmed it with "save and continue" (a household may have
-    no other members, a person may have no income), which is what ``*_confirmed_at`` record.
-    A household is *active* while its applicant's account is active.
+    consent, review). The personal step is complete when its required fields are filled; each
+    list step is complete once the applicant confirmed it with "save and continue" (a household
+    may have no other members, a person may have no income), which is what ``*_confirmed_at``
+    record; the consent step once the applicant agreed to the privacy notice (``consented_at``).
+    ``is_protected`` is set by a ministry administrator (``applicant_protection_set``) and hides
+    the contact details from charities. A household is *active* while its applicant's account
+    is active.
     """
 
     user = models.OneToOneField(
@@ -89,6 +92,15 @@ class ApplicantProfile(models.Model):
     )
     documents_confirmed_at = models.DateTimeField(
         _("documents step confirmed at"), null=True, blank=True
+    )
+    consented_at = models.DateTimeField(
+        _("privacy notice accepted at"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "When the applicant agreed to the privacy notice; the profile is not complete "
+            "without it."
+        ),
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

@@ -19,10 +19,10 @@ from django.http import Http404
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import User
-from accounts.permissions import acting_organisation, may_see_personal_data
+from accounts.models import Role, User
+from accounts.permissions import Capability, acting_organisation, can, may_see_personal_data
 from accounts.phones import normalise_mobile
-from aid_requests.models import HELD_STATUSES, AidRequest
+from aid_requests.models import HELD_STATUSES, LIVE_STATUSES, AidRequest
 from applicants.models import (
     ApplicantProfile,
     Document,
@@ -32,6 +32,7 @@ from applicants.models import (
     PossibleDuplicate,
     ReviewStatus,
 )
+from audit.models import AuditEntry
 from identity.civil_id import parse_civil_id
 
 
@@ -77,6 +78,25 @@ def obligations_of(user: User) -> QuerySet[MonthlyObligation]:
 
 def documents_of(user: User) -> QuerySet[Document]:
     return Document.objects.filter(profile__user=user).order_by("id")
+
+
+def document_in_live_request(document: Document) -> bool:
+    """True while ``document`` is attached to a request that is not finished.
+
+    Finished: withdrawn, ineligible, rejected or closed, i.e. every status outside
+    ``LIVE_STATUSES``. Such a document may not be removed (``services.document_remove``).
+    """
+    return document.aid_requests.filter(status__in=LIVE_STATUSES).exists()
+
+
+def documents_in_live_requests(user: User) -> set[int]:
+    """Ids of ``user``'s documents attached to a request still in progress (one query)."""
+    return set(
+        documents_of(user)
+        .filter(aid_requests__status__in=LIVE_STATUSES)
+        .values_list("pk", flat=True)
+        .distinct()
+    )
 
 
 def members_listed_elsewhere(user: User) -> set[int]:
@@ -194,6 +214,7 @@ class Step(enum.StrEnum):
     INCOMES = "incomes"
     OBLIGATIONS = "obligations"
     DOCUMENTS = "documents"
+    CONSENT = "consent"
     REVIEW = "review"
 
 
@@ -203,6 +224,7 @@ STEP_LABELS: dict[Step, Promise] = {
     Step.INCOMES: _("Income"),
     Step.OBLIGATIONS: _("Obligations"),
     Step.DOCUMENTS: _("Documents"),
+    Step.CONSENT: _("Privacy consent"),
     Step.REVIEW: _("Review"),
 }
 
@@ -223,7 +245,7 @@ def personal_step_complete(profile: ApplicantProfile | None, user: User) -> bool
 
 
 def is_valid_mobile(mobile: str) -> bool:
-    """True for a Kuwaiti mobile number already in its stored form (``+965`` and 8 digits)."""
+    """True for a mobile number of the portal's country already in its stored E.164 form."""
     try:
         return normalise_mobile(mobile) == mobile
     except ValidationError:
@@ -231,12 +253,18 @@ def is_valid_mobile(mobile: str) -> bool:
 
 
 def completed_steps(profile: ApplicantProfile | None, user: User) -> set[Step]:
-    """The steps ``user`` has finished; the review counts once every other step is done."""
+    """The steps ``user`` has finished; the review counts once every other step is done.
+
+    "Review" done is what "the profile is complete" means: aid-request submission requires it,
+    so a profile without consent to the privacy notice cannot be used to apply.
+    """
     done: set[Step] = set()
     if personal_step_complete(profile, user):
         done.add(Step.PERSONAL)
     if profile is not None:
         done |= {step for step, field in CONFIRMED_FIELD.items() if getattr(profile, field)}
+        if profile.consented_at is not None:
+            done.add(Step.CONSENT)
     if done >= set(Step) - {Step.REVIEW}:
         done.add(Step.REVIEW)
     return done
@@ -251,3 +279,45 @@ def first_incomplete_step(profile: ApplicantProfile | None, user: User) -> Step:
 def next_step(step: Step) -> Step:
     steps = list(Step)
     return steps[min(steps.index(step) + 1, len(steps) - 1)]
+
+
+# --- for the ministry: one applicant, found by civil ID -----------------------------------
+
+#: The audit action of a change of the protected flag (``services.applicant_protection_set``).
+PROTECTION_ACTION = "applicant_profile.protection_set"
+
+
+def applicant_id_for_civil_id(civil_id: str) -> int | None:
+    """The user id of the applicant account with this civil ID, if any."""
+    return (
+        User.objects.filter(civil_id=civil_id, role=Role.APPLICANT)
+        .values_list("pk", flat=True)
+        .first()
+    )
+
+
+def get_applicant_for_ministry(user: User, pk: int) -> User:
+    """The applicant account ``pk`` for ministry staff (read-only for officials); else 404.
+
+    Ministry officials and administrators may open any applicant (each view is logged by the
+    view); anyone else, or an id that is not an applicant's, gets 404.
+    """
+    if not can(user, Capability.VIEW_ALL_CASES):
+        raise Http404
+    applicant = User.objects.filter(pk=pk, role=Role.APPLICANT).first()
+    if applicant is None:
+        raise Http404
+    return applicant
+
+
+def protection_history(profile: ApplicantProfile) -> QuerySet[AuditEntry]:
+    """Every change of ``profile``'s protected flag, newest first, with who made it and why."""
+    return (
+        AuditEntry.objects.filter(
+            action=PROTECTION_ACTION,
+            object_type=ApplicantProfile._meta.label_lower,
+            object_id=str(profile.pk),
+        )
+        .select_related("actor")
+        .order_by("-id")
+    )

@@ -22,6 +22,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Role, User
+from accounts.permissions import Capability, can
+from accounts.phones import mobile_rule
 from applicants import selectors
 from applicants.models import (
     ApplicantProfile,
@@ -35,12 +37,8 @@ from applicants.models import (
     ProfileChange,
     ReviewStatus,
 )
-from applicants.selectors import CONFIRMED_FIELD, Step
-from applicants.validators import (
-    SNIFF_BYTES,
-    check_document,
-    validate_monthly_amount,
-)
+from applicants.selectors import CONFIRMED_FIELD, PROTECTION_ACTION, Step
+from applicants.validators import check_upload, validate_monthly_amount
 from audit.services import audit_record
 from identity.civil_id import parse_civil_id
 
@@ -206,15 +204,13 @@ def applicant_profile_save(
 ) -> ApplicantProfile:
     """Create or update ``actor``'s personal details (the profile, and mobile/e-mail on User).
 
-    The birth date is always the one in the civil ID. ``mobile`` must already be normalised
-    (``accounts.phones.normalise_mobile``); a changed number is no longer confirmed. An empty
-    ``email`` removes it. Creating the profile also checks whether the applicant is already
-    listed as a member of another household.
+    The birth date is always the one in the civil ID (none under a scheme without one).
+    ``mobile`` must already be normalised (``accounts.phones.normalise_mobile``); a changed
+    number is no longer confirmed. An empty ``email`` removes it. Creating the profile also
+    checks whether the applicant is already listed as a member of another household.
     """
     if not selectors.is_valid_mobile(mobile):
-        raise InvalidValueError(
-            ValidationError(_("Enter a valid Kuwaiti mobile number.")), "mobile"
-        )
+        raise InvalidValueError(ValidationError(str(mobile_rule().message)), "mobile")
     email = (email or "").strip() or None
     with transaction.atomic(durable=True):
         user = User.objects.select_for_update().get(pk=actor.pk)
@@ -238,9 +234,11 @@ def applicant_profile_save(
             # only sent to confirmed numbers.
             user.mobile, user.mobile_verified = mobile, False
         user.email = email
+        # The account's display name (page header, staff lists) is the declared Arabic name.
+        user.full_name = profile.name_ar
         try:
             with transaction.atomic():  # a savepoint: a concurrent same e-mail lands here
-                user.save(update_fields=["mobile", "mobile_verified", "email"])
+                user.save(update_fields=["mobile", "mobile_verified", "email", "full_name"])
         except IntegrityError:
             raise EmailTakenError from None
 
@@ -280,6 +278,27 @@ def applicant_profile_step_confirm(
                 target=profile,
                 applicant_id=actor.pk,
                 data={"step": step.value},
+                ip_address=ip_address,
+            )
+    return profile
+
+
+def applicant_profile_consent(*, actor: User, ip_address: str | None = None) -> ApplicantProfile:
+    """Record that ``actor`` agreed to the privacy notice (``consented_at``); idempotent.
+
+    The first agreement is the one kept: agreeing again changes nothing and writes nothing.
+    """
+    with transaction.atomic(durable=True):
+        profile = _locked_profile(actor)
+        if profile.consented_at is None:
+            profile.consented_at = timezone.now()
+            profile.save(update_fields=["consented_at", "updated_at"])
+            audit_record(
+                actor=actor,
+                action="applicant_profile.consent",
+                target=profile,
+                applicant_id=actor.pk,
+                data={"consented_at": profile.consented_at.isoformat()},
                 ip_address=ip_address,
             )
     return profile
@@ -738,15 +757,13 @@ def document_upload(
 ) -> Document:
     """Store an uploaded file under a random name, after checking what it really is.
 
-    Refused (DocumentRejectedError, nothing stored): empty, over 10 MB, content that is not
-    PDF/JPEG/PNG, or a name whose extension disagrees with the content.
+    Refused (DocumentRejectedError, nothing stored): empty, over 10 MB, content that is not a
+    whole PDF/JPEG/PNG file (checked at its start and its end), or a name whose extension
+    disagrees with the content.
     """
     name, size = _clean_name(upload.name or ""), upload.size or 0
-    upload.seek(0)
-    head = upload.read(SNIFF_BYTES)
-    upload.seek(0)
     try:
-        content_type = check_document(name=name, size=size, head=head)
+        content_type = check_upload(upload, name=name)
     except ValidationError as error:
         raise DocumentRejectedError(" ".join(error.messages)) from None
 
@@ -782,11 +799,33 @@ def document_upload(
     return document
 
 
+class DocumentInUseError(ProfileError):
+    """The document is evidence of a request still in progress."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            _(
+                "This document is attached to a request that is still in progress, so it "
+                "cannot be removed. You can upload a newer document next to it; once the "
+                "request is finished (or withdrawn) you can remove this one."
+            )
+        )
+
+
 def document_remove(*, actor: User, document: Document, ip_address: str | None = None) -> None:
-    """Delete one of ``actor``'s documents; the file goes once the transaction committed."""
+    """Delete one of ``actor``'s documents; the file goes once the transaction committed.
+
+    Refused (DocumentInUseError, nothing changes) while the document is attached to a live
+    request (any status but withdrawn, ineligible, rejected or closed): the charity studying it
+    and the ministry must keep seeing what was submitted. The document row is locked first, so
+    a submission attaching it at the same moment either commits before (and is seen here) or
+    waits for this removal and then fails on the missing row.
+    """
     with transaction.atomic(durable=True):
         profile = _locked_profile(actor)
         locked = _locked_row(Document, pk=document.pk, profile=profile)
+        if selectors.document_in_live_request(locked):
+            raise DocumentInUseError
         _History(profile=profile, actor=actor).removed(locked, _snapshot(locked, _DOCUMENT_FIELDS))
         audit_record(
             actor=actor,
@@ -812,5 +851,89 @@ def document_download_record(
             target=document,
             applicant_id=document.profile.user_id,
             data={"kind": document.kind},
+            ip_address=ip_address,
+        )
+
+
+# --- the ministry: protected applicants ---------------------------------------------------
+
+
+class ProtectionNotAllowed(ProfileError):
+    def __init__(self) -> None:
+        super().__init__(
+            _("Only ministry administrators may change whether an applicant is protected.")
+        )
+
+
+class ProtectionReasonRequired(ProfileError):
+    field = "reason"
+
+    def __init__(self) -> None:
+        super().__init__(_("Give the reason for this change; it is kept in the audit trail."))
+
+
+class ProtectionUnchanged(ProfileError):
+    def __init__(self, protected: bool) -> None:
+        super().__init__(
+            _("Nothing changed: this applicant is already protected.")
+            if protected
+            else _("Nothing changed: this applicant is not protected.")
+        )
+
+
+class ApplicantProfileMissing(ProfileError):
+    def __init__(self) -> None:
+        super().__init__(_("This applicant has not filled in a profile yet."))
+
+
+def applicant_protection_set(
+    *,
+    profile_id: int,
+    protected: bool,
+    actor: User,
+    reason: str,
+    ip_address: str | None = None,
+) -> ApplicantProfile:
+    """Mark the applicant of ``profile_id`` as protected (or not), with the reason, audited.
+
+    A protected applicant's contact details are hidden from charities, also from the one
+    holding their case. Only ministry administrators may do this (ProtectionNotAllowed); a
+    reason is required (ProtectionReasonRequired); setting the value it already has changes
+    nothing (ProtectionUnchanged). The audit entry, with the reason, is the flag's history.
+    """
+    if not can(actor, Capability.PROTECT_APPLICANTS):
+        raise ProtectionNotAllowed
+    reason = " ".join(reason.split())
+    if not reason:
+        raise ProtectionReasonRequired
+    with transaction.atomic(durable=True):
+        profile = ApplicantProfile.objects.select_for_update().filter(pk=profile_id).first()
+        if profile is None:
+            raise ApplicantProfileMissing
+        if profile.is_protected == protected:
+            raise ProtectionUnchanged(protected)
+        profile.is_protected = protected
+        profile.save(update_fields=["is_protected", "updated_at"])
+        audit_record(
+            actor=actor,
+            action=PROTECTION_ACTION,
+            target=profile,
+            applicant_id=profile.user_id,
+            data={"protected": protected, "reason": reason[:500]},
+            ip_address=ip_address,
+        )
+    return profile
+
+
+def applicant_ministry_view_record(
+    *, actor: User, applicant: User, ip_address: str | None = None
+) -> None:
+    """Log that ministry staff ``actor`` opened ``applicant``'s details (call after access)."""
+    with transaction.atomic(durable=True):
+        audit_record(
+            actor=actor,
+            action="applicant.ministry_view",
+            target=applicant,
+            applicant_id=applicant.pk,
             ip_address=ip_address,
         )

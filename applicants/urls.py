@@ -32,6 +32,15 @@ urlpatterns = [
         name="document_download",
     ),
     path("profile/documents/<int:pk>/remove/", views.document_remove, name="document_remove"),
+    path("profile/consent/", views.consent, name="consent"),
     path("profile/<slug:step>/continue/", views.step_confirm, name="step_confirm"),
     path("profile/review/", views.review, name="review"),
+    # For the ministry: find an applicant by civil ID; protected applicants.
+    path("ministry/applicants/", views.ministry_lookup, name="ministry_lookup"),
+    path("ministry/applicants/<int:pk>/", views.ministry_applicant, name="ministry_applicant"),
+    path(
+        "ministry/applicants/<int:pk>/protection/",
+        views.protection_set,
+        name="protection_set",
+    ),
 ]

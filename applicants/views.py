@@ -23,9 +23,18 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.models import User
-from accounts.permissions import Capability, require_capability
+from accounts.permissions import Capability, can, may_see_personal_data, require_capability
 from applicants import selectors, services
-from applicants.forms import DocumentForm, IncomeForm, MemberForm, ObligationForm, PersonalForm
+from applicants.forms import (
+    ApplicantLookupForm,
+    ConsentForm,
+    DocumentForm,
+    IncomeForm,
+    MemberForm,
+    ObligationForm,
+    PersonalForm,
+    ProtectionForm,
+)
 from applicants.models import ApplicantProfile
 from applicants.selectors import CONFIRMED_FIELD, STEP_LABELS, Step
 from audit.services import client_ip
@@ -489,6 +498,7 @@ def _documents_page(
 ) -> HttpResponse:
     context = _step_context(request, Step.DOCUMENTS, profile) | {
         "documents": selectors.documents_of(_user(request)),
+        "in_use": selectors.documents_in_live_requests(_user(request)),
         "form": form or DocumentForm(),
         "submission": _new_submission(request),
     }
@@ -566,7 +576,27 @@ def document_remove(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("applicants:documents")
 
 
-# --- step 6: review -----------------------------------------------------------------------
+# --- step 6: privacy consent --------------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+@require_capability(Capability.APPLY)
+def consent(request: HttpRequest) -> HttpResponse:
+    profile = _profile_required(request)
+    if profile is None:
+        return redirect("applicants:personal")
+    # Bound on every POST: an empty one (the box not ticked) must show why, not a fresh form.
+    form = ConsentForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and (profile.consented_at is not None or form.is_valid()):
+        # Agreeing again (a second tab, a replayed form) keeps the first agreement.
+        services.applicant_profile_consent(actor=_user(request), ip_address=client_ip(request))
+        messages.success(request, _("Thank you. Your agreement was recorded."))
+        return redirect(f"applicants:{selectors.next_step(Step.CONSENT)}")
+    context = _step_context(request, Step.CONSENT, profile) | {"form": form}
+    return render(request, "applicants/profile/consent.html", context)
+
+
+# --- step 7: review -----------------------------------------------------------------------
 
 
 @require_GET
@@ -586,3 +616,87 @@ def review(request: HttpRequest) -> HttpResponse:
         "birth_date": selectors.birth_date_of(user),
     }
     return render(request, "applicants/profile/review.html", context)
+
+
+# --- the ministry: look an applicant up, mark them as protected ---------------------------
+
+
+@require_GET
+@require_capability(Capability.VIEW_ALL_CASES)
+def ministry_lookup(request: HttpRequest) -> HttpResponse:
+    """Find an applicant by civil ID; the details page follows (so the ID leaves the URL)."""
+    if not may_see_personal_data(_user(request)):
+        return render(request, "applicants/ministry/lookup.html", {"needs_second_factor": True})
+    form = ApplicantLookupForm(request.GET or None)
+    if form.is_bound and form.is_valid():
+        applicant_id = selectors.applicant_id_for_civil_id(form.cleaned_data["civil_id"])
+        if applicant_id is not None:
+            return redirect("applicants:ministry_applicant", pk=applicant_id)
+        form.add_error("civil_id", _("No applicant has registered with this civil ID."))
+    return render(request, "applicants/ministry/lookup.html", {"form": form})
+
+
+def _ministry_page(
+    request: HttpRequest, applicant: User, form: ProtectionForm | None = None
+) -> HttpResponse:
+    """The applicant's details for ministry staff; every showing is logged."""
+    user = _user(request)
+    services.applicant_ministry_view_record(
+        actor=user, applicant=applicant, ip_address=client_ip(request)
+    )
+    profile = selectors.profile_of(applicant)
+    done = selectors.completed_steps(profile, applicant)
+    context = {
+        "applicant": applicant,
+        "profile": profile,
+        "complete": Step.REVIEW in done,
+        "missing": [STEP_LABELS[step] for step in Step if step not in done and step != Step.REVIEW],
+        "requests": selectors.requests_of(applicant),
+        "history": selectors.protection_history(profile) if profile else [],
+        "may_protect": can(user, Capability.PROTECT_APPLICANTS),
+        "form": form
+        or ProtectionForm(initial={"protected": "0" if profile and profile.is_protected else "1"}),
+    }
+    return render(request, "applicants/ministry/applicant.html", context)
+
+
+@require_GET
+@require_capability(Capability.VIEW_ALL_CASES)
+def ministry_applicant(request: HttpRequest, pk: int) -> HttpResponse:
+    applicant = selectors.get_applicant_for_ministry(_user(request), pk)
+    if not may_see_personal_data(_user(request)):
+        return redirect("applicants:ministry_lookup")
+    return _ministry_page(request, applicant)
+
+
+@require_POST
+@require_capability(Capability.PROTECT_APPLICANTS)
+def protection_set(request: HttpRequest, pk: int) -> HttpResponse:
+    user = _user(request)
+    applicant = selectors.get_applicant_for_ministry(user, pk)
+    if not may_see_personal_data(user):
+        return redirect("applicants:ministry_lookup")
+    profile = selectors.profile_of(applicant)
+    if profile is None:
+        raise Http404
+    form = ProtectionForm(request.POST)
+    if form.is_valid():
+        try:
+            updated = services.applicant_protection_set(
+                profile_id=profile.pk,
+                protected=form.cleaned_data["protected"],
+                actor=user,
+                reason=form.cleaned_data["reason"],
+                ip_address=client_ip(request),
+            )
+        except services.ProfileError as error:
+            _show_error(form, error)
+        else:
+            messages.success(
+                request,
+                _("The applicant is now protected: charities no longer see the contact details.")
+                if updated.is_protected
+                else _("The applicant is no longer protected."),
+            )
+            return redirect("applicants:ministry_applicant", pk=applicant.pk)
+    return _ministry_page(request, applicant, form)

@@ -100,6 +100,26 @@ def luhn_valid(number: str) -> bool:
 
 _SCHEMES = {"kw": _parse_kw, "sa": _parse_sa}
 
+#: What to tell a person typing their own number, per scheme.
+_HELP_TEXTS = {
+    "kw": _("The 12 digits on your civil ID card."),
+    "sa": _("The 10 digits of your national ID or iqama."),
+}
+_LOGIN_HELP_TEXTS = {
+    "kw": _("Applicants: the 12 digits of your civil ID. Staff: your work e-mail."),
+    "sa": _("Applicants: the 10 digits of your national ID or iqama. Staff: your work e-mail."),
+}
+
+
+def civil_id_help_text(scheme: str | None = None) -> str:
+    """How many digits the person's own number has, under ``scheme`` (default: the setting)."""
+    return str(_HELP_TEXTS[scheme or settings.CIVIL_ID_SCHEME])
+
+
+def login_help_text(scheme: str | None = None) -> str:
+    """The sign-in field's help: applicants' number under ``scheme``, or staff e-mail."""
+    return str(_LOGIN_HELP_TEXTS[scheme or settings.CIVIL_ID_SCHEME])
+
 
 def parse_civil_id(
     value: str, *, scheme: str | None = None, today: datetime.date | None = None

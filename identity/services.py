@@ -34,6 +34,7 @@ from identity.providers.base import (
     ProviderError,
     ProviderUnavailable,
     RedirectProvider,
+    UntrustedToken,
 )
 from identity.providers.simulator import phone_answer
 
@@ -351,10 +352,15 @@ def verification_poll(*, user: User, attempt: VerificationAttempt) -> Verificati
 def verification_callback(*, provider_name: str, payload: Mapping[str, Any]) -> bool:
     """A provider's callback (Nafath). True when it ended an attempt.
 
-    Authenticated only by the signature inside: an unverifiable callback raises CallbackRejected
-    and changes nothing (otherwise anyone could end someone else's attempt); a late or replayed
-    one changes nothing either. A callback never creates or changes a user other than by
-    approving the attempt it answers.
+    Authenticated only by the signature inside: an unverifiable callback raises CallbackRejected.
+    When it is a well-formed signed token that failed verification (wrong key, audience or
+    expiry: a forgery, or a provider-side fault) and names a transaction that is still pending,
+    that attempt ends in ``error`` / ``token_invalid`` first, as IDENTITY.md's table says; the
+    person starts again. Garbage that is not even such a token changes nothing. Knowing a
+    transaction id is needed to end an attempt that way, and transIds are random UUIDs known
+    only to Nafath and us (never shown to the person). A late or replayed callback changes
+    nothing. A callback never creates or changes a user other than by approving the attempt it
+    answers.
     """
     try:
         provider = get_provider(provider_name)
@@ -367,6 +373,10 @@ def verification_callback(*, provider_name: str, payload: Mapping[str, Any]) -> 
         result: CallbackResult = callback_provider.parse_callback(payload)
     except ProviderUnavailable:
         raise
+    except UntrustedToken as exc:
+        logger.warning("identity: %s callback with an untrusted token refused", provider_name)
+        _end_on_untrusted_callback(provider_name, exc.reference)
+        raise CallbackRejected from exc
     except ProviderError as exc:
         logger.warning("identity: %s callback refused (%s)", provider_name, exc.reason)
         raise CallbackRejected from exc
@@ -377,6 +387,15 @@ def verification_callback(*, provider_name: str, payload: Mapping[str, Any]) -> 
         logger.warning("identity: %s callback for an unknown transaction", provider_name)
         return False
     return _finish(attempt.pk, result.outcome, actor=None)
+
+
+def _end_on_untrusted_callback(provider_name: str, reference: str) -> None:
+    attempt = VerificationAttempt.objects.filter(
+        provider=provider_name, provider_reference=reference, status=AttemptStatus.PENDING
+    ).first()
+    if attempt is not None:
+        outcome = Outcome.error(Reason.TOKEN_INVALID, callback="untrusted token")
+        _finish(attempt.pk, outcome, actor=None)
 
 
 def verification_complete_redirect(

@@ -123,8 +123,9 @@ def oidc_callback(request: HttpRequest) -> HttpResponse:
 @require_POST
 def nafath_callback(request: HttpRequest) -> HttpResponse:
     """Nafath's callback. 200 for every verified callback, also a late or replayed one (which
-    changes nothing); 400 for one whose signature fails; 503 when the keys cannot be fetched
-    (Nafath retries)."""
+    changes nothing); 400 for one that cannot be verified (a well-formed forged token also
+    ends the pending attempt it names: error, token_invalid); 503 when the keys cannot be
+    fetched (Nafath retries)."""
     if settings.IDENTITY_PROVIDER != Provider.NAFATH:
         raise Http404
     try:

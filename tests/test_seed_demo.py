@@ -7,7 +7,15 @@ from django.core.management import call_command
 
 from accounts.models import Role, User
 from aid_requests.models import AidRequest, RequestStatus
-from applicants.models import Governorate, HouseholdMember
+from applicants.models import (
+    ApplicantProfile,
+    Document,
+    Governorate,
+    HouseholdMember,
+    IncomeSource,
+    MonthlyObligation,
+)
+from applicants.selectors import Step, completed_steps
 from charities.models import Organisation
 from identity.civil_id import parse_civil_id
 
@@ -58,11 +66,42 @@ def test_seeded_civil_ids_are_all_valid():
         parse_civil_id(civil_id, scheme="kw")
 
 
+def counts():
+    from django.apps import apps
+
+    return {model._meta.label: model.objects.count() for model in apps.get_models()}
+
+
 def test_seed_demo_is_idempotent():
     call_command("seed_demo", stdout=StringIO())
-    first = snapshot()
+    first, first_counts = snapshot(), counts()
+    assert first_counts["applicants.ApplicantProfile"] == 30
     call_command("seed_demo", stdout=StringIO())
     assert snapshot() == first
+    # Nothing is added by a second run, in any table (sessions and the audit trail included).
+    assert counts() == first_counts
+
+
+def test_seeded_applicants_are_verified_with_complete_profiles_except_one():
+    call_command("seed_demo", stdout=StringIO())
+    applicants = list(User.objects.filter(role=Role.APPLICANT).order_by("pk"))
+    unverified = [user for user in applicants if not user.is_identity_verified]
+    assert [user.civil_id for user in unverified] == ["285031401239"]
+
+    for user in applicants:
+        profile = ApplicantProfile.objects.get(user=user)
+        done = completed_steps(profile, user)
+        if user.is_identity_verified:
+            assert Step.REVIEW in done, (user.civil_id, set(Step) - done)
+            assert profile.consented_at is not None
+            assert Document.objects.filter(profile=profile).exists()
+            assert IncomeSource.objects.filter(profile=profile).exists()
+            assert MonthlyObligation.objects.filter(profile=profile).exists()
+        else:
+            # The unfinished one shows the identity step and the profile steps from scratch.
+            assert Step.REVIEW not in done
+            assert profile.consented_at is None
+            assert not Document.objects.filter(profile=profile).exists()
 
 
 def test_seeded_logins_work(client):

@@ -48,6 +48,17 @@ class TokenInvalid(ProviderError):
     reason = "token_invalid"
 
 
+class UntrustedToken(TokenInvalid):
+    """A well-formed signed token that failed verification, naming the attempt it claims to
+    answer (``reference``): signed by a key the provider does not publish, with a bad
+    signature, for another audience, expired. Garbage that is not even such a token is a plain
+    TokenInvalid."""
+
+    def __init__(self, message: str = "", *, reference: str) -> None:
+        super().__init__(message)
+        self.reference = reference
+
+
 class CorrelationMismatch(ProviderError):
     """A valid artefact that answers another request (challenge, nonce or transaction id)."""
 

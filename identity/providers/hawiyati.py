@@ -6,7 +6,8 @@ every path, field name, status string and claim from ``settings.HAWIYATI_MAPPING
 specification changes that table, not this code.
 
 Proof of identity is the signed result: an RS256 JWS, from a key published at the mapping's JWKS
-path, whose claims carry our challenge and the civil ID that approved.
+path, for our audience, from the mapping's ``issuer`` (required: without it the adapter refuses to
+start), whose claims carry our challenge and the civil ID that approved.
 """
 
 from __future__ import annotations
@@ -91,9 +92,16 @@ class HawiyatiProvider:
             raise ProviderMisconfigured("the provider's answer is not a JSON object")
         return data
 
+    def _issuer(self) -> str:
+        return str(self.mapping.get("issuer") or "")
+
     def _check_configured(self) -> None:
         if not self.base_url or not self.client_id:
             raise ProviderMisconfigured("HAWIYATI_BASE_URL and HAWIYATI_CLIENT_ID must be set")
+        if not self._issuer():
+            # Without it a result signed by any key the JWKS publishes, for any issuer sharing
+            # that key set, would be accepted: refuse to start rather than check less.
+            raise ProviderMisconfigured("HAWIYATI_MAPPING has no issuer")
 
     # --- the flow ----------------------------------------------------------------------------
     def start(
@@ -177,6 +185,8 @@ class HawiyatiProvider:
             clock=self.clock,
             leeway=self.leeway,
             audience=self.mapping.get("audience") or self.client_id,
+            issuer=self._issuer(),
+            required=("exp", "iss"),
         )
         claim_names = self.mapping["claims"]
         if claims.get(claim_names["challenge"]) != attempt.nonce:

@@ -104,6 +104,25 @@ def _audiences(claims: dict[str, Any]) -> list[str]:
     return []
 
 
+def unverified_claims(token: Any, *, algorithms: Iterable[str]) -> dict[str, Any] | None:
+    """The claims of a *well-formed* signed token, read without verifying it; else None.
+
+    Well-formed: a compact JWS whose header names one of ``algorithms`` (asymmetric, from the
+    allow-list), whose payload is a JSON object and whose signature is not empty. Only for
+    deciding what an unverifiable token claims to answer — never trust what it says.
+    """
+    if not isinstance(token, str) or token.count(".") != 2 or not token.rsplit(".", 1)[1]:
+        return None
+    try:
+        header = jwt.get_unverified_header(token)
+        claims = jwt.decode(token, options={"verify_signature": False})
+    except jwt.PyJWTError:
+        return None
+    if header.get("alg") not in ALLOWED_ALGORITHMS.intersection(algorithms):
+        return None
+    return claims if isinstance(claims, dict) else None
+
+
 def verify_jwt(
     token: str,
     *,

@@ -26,9 +26,10 @@ from identity.providers.base import (
     ProviderMisconfigured,
     StartResult,
     TokenInvalid,
+    UntrustedToken,
 )
 from identity.providers.http import HttpClient, Response
-from identity.providers.jose import KeySet, verify_jwt
+from identity.providers.jose import KeySet, unverified_claims, verify_jwt
 
 if TYPE_CHECKING:
     from identity.models import VerificationAttempt
@@ -153,11 +154,25 @@ class NafathProvider:
         raise ProviderMisconfigured("unknown Nafath status")
 
     def parse_callback(self, payload: Mapping[str, Any]) -> CallbackResult:
-        """Verify the callback's token; the attempt is the one named *inside* the token."""
+        """Verify the callback's token; the attempt is the one named *inside* the token.
+
+        A well-formed RS256 token that fails verification (a key Nafath does not publish, a bad
+        signature, another audience, expired) and names a transaction — the same one as the
+        callback's body, when the body names one — raises UntrustedToken with that transId,
+        so the core can end that attempt in ``error`` / ``token_invalid``. Anything less (no
+        token, not a JWT, another algorithm, no transId) is a plain TokenInvalid.
+        """
         token = payload.get("token")
         if not isinstance(token, str):
             raise TokenInvalid("the callback carries no token")
-        claims = self._claims(token)
+        try:
+            claims = self._claims(token)
+        except TokenInvalid as exc:
+            claimed = unverified_claims(token, algorithms=["RS256"]) or {}
+            named = claimed.get("transId")
+            if isinstance(named, str) and named and payload.get("transId") in (None, named):
+                raise UntrustedToken(str(exc), reference=named) from exc
+            raise
         trans_id = claims.get("transId")
         if not isinstance(trans_id, str) or not trans_id:
             raise TokenInvalid("the token names no transaction")

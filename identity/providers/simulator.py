@@ -37,6 +37,7 @@ if TYPE_CHECKING:
 logger = logging.getLogger("identity.simulator")
 
 AUDIENCE = "musaada-simulator"
+ISSUER = "musaada-simulator"
 KEY_ID = "simulator-1"
 _loaded: dict[Path, rsa.RSAPrivateKey] = {}
 
@@ -84,7 +85,7 @@ def phone_answer(
     lifetime = settings.IDENTITY_PUSH_LIFETIME_SECONDS
     if approve:
         claims = {
-            "iss": "musaada-simulator",
+            "iss": ISSUER,
             "aud": AUDIENCE,
             "civilId": civil_id,
             "challenge": challenge,
@@ -136,6 +137,7 @@ class SimulatorProvider:
             clock=self.clock,
             leeway=self.leeway,
             audience=AUDIENCE,
+            issuer=ISSUER,
         )
         if claims.get("challenge") != attempt.nonce:
             raise CorrelationMismatch("the signed result answers another challenge")

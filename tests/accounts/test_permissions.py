@@ -71,3 +71,23 @@ def test_ministry_officials_read_and_admins_also_license():
 def test_inactive_users_may_do_nothing():
     official = StaffUserFactory(role=Role.MINISTRY_OFFICIAL, is_active=False)
     assert capabilities(official) == frozenset()
+
+
+def test_only_ministry_admins_may_protect_applicants():
+    assert can(StaffUserFactory(role=Role.MINISTRY_ADMIN), Capability.PROTECT_APPLICANTS)
+    for user in (
+        StaffUserFactory(role=Role.MINISTRY_OFFICIAL),
+        CharityStaffFactory(role=Role.MANAGER),
+        ApplicantUserFactory(),
+    ):
+        assert not can(user, Capability.PROTECT_APPLICANTS), user.role
+
+
+def test_only_ministry_admins_may_reject_a_request_in_the_queue():
+    assert can(StaffUserFactory(role=Role.MINISTRY_ADMIN), Capability.REJECT_REQUESTS)
+    for user in (
+        StaffUserFactory(role=Role.MINISTRY_OFFICIAL),
+        CharityStaffFactory(role=Role.MANAGER),
+        ApplicantUserFactory(),
+    ):
+        assert not can(user, Capability.REJECT_REQUESTS), user.role

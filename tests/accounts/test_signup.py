@@ -150,3 +150,88 @@ def test_reset_with_an_invalid_civil_id_says_so(client):
     response = client.post("/accounts/password/reset/", {"email": "285031401238"})
     assert response.status_code == 200
     assert "check digit" in response.content.decode()
+
+
+# --- the Saudi scheme (CIVIL_ID_SCHEME=sa): 10-digit IDs, Saudi mobiles --------------------
+
+SAUDI = {**GOOD, "username": "1123456780", "phone": "055 123 4567"}
+
+
+def test_signup_page_describes_the_saudi_numbers(client, settings):
+    settings.CIVIL_ID_SCHEME = "sa"
+    client.cookies["django_language"] = "en"
+    page = client.get("/accounts/signup/").content.decode()
+    assert "The 10 digits of your national ID or iqama." in page
+    assert "A Saudi mobile number" in page
+    assert "12 digits" not in page
+    assert "Kuwaiti" not in page
+
+
+def test_signup_under_the_saudi_scheme_creates_the_applicant_and_confirms_the_mobile(
+    client, settings
+):
+    settings.CIVIL_ID_SCHEME = "sa"
+    response = client.post("/accounts/signup/", SAUDI)
+    assert response.status_code == 302
+    user = User.objects.get(civil_id="1123456780")
+    assert (user.mobile, user.mobile_verified) == ("+966551234567", False)
+    assert sms.outbox[-1].to == "+966551234567"
+    confirm = client.post(response["Location"], {"code": last_code()})
+    assert confirm.status_code == 302
+    user.refresh_from_db()
+    assert user.mobile_verified
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("username", "285031401239", "10 digits"),
+        ("username", "1123456789", "check digit"),
+        ("username", "3123456786", "starts with 1 (citizen) or 2 (resident)"),
+        ("phone", "50001234", "Saudi mobile number"),
+        ("phone", "0112345678", "Saudi mobile number"),
+    ],
+)
+def test_kuwaiti_or_invalid_numbers_are_refused_under_the_saudi_scheme(
+    client, settings, field, value, message
+):
+    settings.CIVIL_ID_SCHEME = "sa"
+    client.cookies["django_language"] = "en"
+    response = client.post("/accounts/signup/", {**SAUDI, field: value})
+    assert response.status_code == 200
+    assert message in response.content.decode()
+    assert not User.objects.exists()
+    assert sms.outbox == []
+
+
+def test_sign_in_page_describes_the_saudi_numbers(client, settings):
+    settings.CIVIL_ID_SCHEME = "sa"
+    client.cookies["django_language"] = "en"
+    page = client.get("/accounts/login/").content.decode()
+    assert "the 10 digits of your national ID or iqama" in page
+
+
+# --- the code pages in right-to-left Arabic ------------------------------------------------
+
+
+def test_the_code_page_keeps_the_number_left_to_right_and_confirm_is_the_primary_button(client):
+    response = client.post("/accounts/signup/", {**GOOD, "language": "ar"})
+    html = client.get(response["Location"]).content.decode()
+    # Isolated, so "+96550001234" does not read "96550001234+" in the Arabic sentence.
+    assert '<bdi dir="ltr"><a href="tel:+96550001234"' in html
+    assert "\u2066+96550001234\u2069" in html  # the flash message (plain text) isolates it too
+    buttons = dict(
+        (label.strip(), classes)
+        for classes, label in re.findall(r'<button\s+class="([^"]+)"[^>]*>\s*([^<]+?)\s*<', html)
+    )
+    assert "btn-primary" in buttons["تأكيد"].split()
+    assert "btn-outline-secondary" in buttons["إلغاء"].split()
+
+
+def test_the_reset_code_page_never_shows_the_internal_sms_address(client):
+    ApplicantUserFactory(civil_id="285031401239", mobile="+96550001234", mobile_verified=True)
+    client.cookies["django_language"] = "en"
+    response = client.post("/accounts/password/reset/", {"email": "285031401239"})
+    html = client.get(response["Location"]).content.decode()
+    assert "sms:" not in html
+    assert "the confirmed mobile number of the account" in html

@@ -24,6 +24,25 @@ pytestmark = pytest.mark.django_db
 TEN_MB = 10 * 1024 * 1024
 HTML_AS_PDF = b"<!DOCTYPE html><html><script>alert(1)</script></html>"
 EXE_AS_PDF = b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff\x00\x00" + b"\x00" * 64
+#: The start of a Linux executable (ELF header) and of a Windows one (MZ, then a PE header).
+ELF_BODY = b"\x7fELF\x02\x01\x01\x00" + b"\x00" * 8 + b"\x02\x00\x3e\x00" + b"\x90" * 2000
+MZ_BODY = EXE_AS_PDF + b"PE\x00\x00" + b"\xcc" * 2000
+
+
+def pdf_of_size(size: int) -> bytes:
+    """A PDF of exactly ``size`` bytes: padded with a comment line before its trailer."""
+    head, trailer = b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\n%", b"\ntrailer<<>>\n%%EOF\n"
+    return head + b"x" * (size - len(head) - len(trailer)) + trailer
+
+
+def png_without_iend() -> bytes:
+    return png_bytes()[:-12]
+
+
+def png_with_broken_header() -> bytes:
+    data = bytearray(png_bytes())
+    data[16:20] = (0).to_bytes(4, "big")  # width 0 (and the CRC no longer matches)
+    return bytes(data)
 
 
 def stored_files(settings) -> list[Path]:
@@ -96,11 +115,62 @@ def test_refused_files_leave_nothing_behind(settings, profile, name, content, me
 
 
 def test_exactly_ten_mb_is_accepted(profile):
-    content = PDF_BYTES + b"\0" * (TEN_MB - len(PDF_BYTES))
+    content = pdf_of_size(TEN_MB)
     document = services.document_upload(
         actor=profile.user, kind="other", upload=upload("big.pdf", content)
     )
     assert document.size == TEN_MB
+
+
+@pytest.mark.parametrize(
+    ("name", "content"),
+    [
+        ("setup.pdf", b"%PDF-1.7\n" + ELF_BODY),
+        ("setup.pdf", b"%PDF-1.7\n" + MZ_BODY),
+        ("setup.pdf", b"%PDF-" + MZ_BODY + b"\n%%EOF\n"),
+        ("cut.pdf", PDF_BYTES[:-7]),
+        ("far.pdf", PDF_BYTES + b" " * 1024),
+        ("cut.png", png_without_iend()),
+        ("forged.png", png_with_broken_header()),
+        ("forged.png", b"\x89PNG\r\n\x1a\n" + ELF_BODY + png_bytes()[-12:]),
+        ("cut.jpg", JPEG_BYTES[:-2]),
+        ("setup.jpg", b"\xff\xd8\xff\xe0" + ELF_BODY),
+    ],
+    ids=[
+        "pdf-header-elf-body",
+        "pdf-header-mz-body",
+        "pdf-without-version-mz-body",
+        "pdf-without-eof",
+        "pdf-eof-beyond-the-last-kilobyte",
+        "png-without-iend",
+        "png-with-broken-ihdr",
+        "png-signature-elf-body",
+        "jpeg-without-end-marker",
+        "jpeg-header-elf-body",
+    ],
+)
+def test_a_signature_in_front_of_something_else_is_refused(settings, profile, name, content):
+    with pytest.raises(services.DocumentRejectedError, match="damaged, incomplete"):
+        services.document_upload(actor=profile.user, kind="other", upload=upload(name, content))
+    assert not Document.objects.exists()
+    assert stored_files(settings) == []
+
+
+@pytest.mark.parametrize(
+    ("name", "content"),
+    [
+        ("padded.pdf", PDF_BYTES + b"\r\n" + b"\0" * 100),
+        ("pdf-2.pdf", PDF_BYTES.replace(b"%PDF-1.4", b"%PDF-2.0")),
+        ("padded.jpg", JPEG_BYTES + b"\0" * 16),
+        ("image.png", png_bytes()),
+    ],
+    ids=["pdf-with-trailing-bytes", "pdf-2", "jpeg-padded-after-eoi", "png"],
+)
+def test_whole_files_with_harmless_endings_are_accepted(profile, name, content):
+    document = services.document_upload(
+        actor=profile.user, kind="other", upload=upload(name, content)
+    )
+    assert document.size == len(content)
 
 
 def test_folders_in_the_uploaded_name_are_dropped(profile):
@@ -278,3 +348,77 @@ def test_a_file_missing_on_disk_is_404_not_500(client, profile):
     response = client.get(reverse("applicants:document_download", args=[document.pk]))
     assert response.status_code == 404
     assert not AuditEntry.objects.exists()
+
+
+# --- removing a document that a request relies on -----------------------------------------
+
+FINISHED = {"withdrawn", "ineligible", "rejected", "closed"}
+
+
+def _request_with(profile, documents, status):
+    from aid_requests.models import HELD_STATUSES, RequestStatus
+    from tests.factories import AidRequestFactory
+
+    aid_request = AidRequestFactory(
+        applicant=profile.user,
+        status=status,
+        claimed_by=OrganisationFactory() if status in HELD_STATUSES else None,
+    )
+    aid_request.documents.set(documents)
+    assert RequestStatus(status)
+    return aid_request
+
+
+def test_a_document_of_an_open_request_is_not_removed(settings, profile):
+    documents = DocumentFactory.create_batch(2, profile=profile)
+    aid_request = _request_with(profile, documents, "open")
+    with pytest.raises(services.DocumentInUseError, match="still in progress"):
+        services.document_remove(actor=profile.user, document=documents[0])
+    assert aid_request.documents.count() == 2
+    assert len(stored_files(settings)) == 2
+    assert not AuditEntry.objects.filter(action="document.remove").exists()
+
+
+@pytest.mark.parametrize(
+    "status",
+    ["submitted", "screened", "open", "claimed", "approved", "paying", "appealed"],
+)
+def test_no_document_of_a_live_request_is_removed(profile, status):
+    document = DocumentFactory(profile=profile)
+    _request_with(profile, [document], status)
+    with pytest.raises(services.DocumentInUseError):
+        services.document_remove(actor=profile.user, document=document)
+    assert Document.objects.filter(pk=document.pk).exists()
+
+
+@pytest.mark.parametrize("status", sorted(FINISHED))
+def test_a_document_of_finished_requests_only_may_be_removed(
+    settings, profile, status, django_capture_on_commit_callbacks
+):
+    document = DocumentFactory(profile=profile)
+    _request_with(profile, [document], status)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.document_remove(actor=profile.user, document=document)
+    assert not Document.objects.exists()
+    assert stored_files(settings) == []
+
+
+def test_every_status_is_either_live_or_finished():
+    from aid_requests.models import LIVE_STATUSES, RequestStatus
+
+    assert set(RequestStatus.values) == {str(s) for s in LIVE_STATUSES} | FINISHED
+
+
+def test_the_page_refuses_with_a_message_and_offers_no_remove_button(client, profile):
+    attached, free = DocumentFactory.create_batch(2, profile=profile)
+    _request_with(profile, [attached], "claimed")
+    client.force_login(profile.user)
+    page = client.get(reverse("applicants:documents")).content.decode()
+    assert reverse("applicants:document_remove", args=[attached.pk]) not in page
+    assert reverse("applicants:document_remove", args=[free.pk]) in page
+    assert page.count('data-testid="document-in-use"') == 1
+
+    response = client.post(reverse("applicants:document_remove", args=[attached.pk]), follow=True)
+    assert response.redirect_chain[-1][0] == reverse("applicants:documents")
+    assert "still in progress, so it cannot be removed" in response.content.decode()
+    assert Document.objects.filter(pk=attached.pk).exists()

@@ -53,6 +53,7 @@ ENDPOINTS = [
     ("applicants:document_download", "document", {"GET"}),
     ("applicants:document_remove", "document", {"POST"}),
     ("applicants:step_confirm", "step", {"POST"}),
+    ("applicants:consent", None, {"GET", "POST"}),
     ("applicants:review", None, {"GET"}),
 ]
 OBJECT_ENDPOINTS = [e for e in ENDPOINTS if e[1] in {"member", "income", "obligation", "document"}]
@@ -168,6 +169,8 @@ def test_another_applicants_rows_are_404_and_untouched(client, profile, name, ar
         ("applicants:document_download", "document", "GET", 200),
         ("applicants:document_remove", "document", "POST", 302),
         ("applicants:step_confirm", "step", "POST", 302),
+        ("applicants:consent", None, "GET", 200),
+        ("applicants:consent", None, "POST", 200),
         ("applicants:review", None, "GET", 200),
     ],
 )
@@ -179,7 +182,7 @@ def test_the_owner_opens_every_page(client, profile, name, argument, method, exp
 
 def test_list_steps_send_an_applicant_without_profile_to_personal_details(client):
     client.force_login(ApplicantUserFactory())
-    for name in ("household", "incomes", "obligations", "documents", "review"):
+    for name in ("household", "incomes", "obligations", "documents", "consent", "review"):
         response = client.get(reverse(f"applicants:{name}"))
         assert response["Location"] == reverse("applicants:personal"), name
 
@@ -199,6 +202,8 @@ def test_entry_point_goes_to_the_first_incomplete_step(client):
         client.post(reverse("applicants:step_confirm", args=[step]))
     profile.refresh_from_db()
     assert profile.documents_confirmed_at is not None
+    assert client.get(reverse("applicants:profile"))["Location"] == reverse("applicants:consent")
+    client.post(reverse("applicants:consent"), {"agree": "on"})
     assert client.get(reverse("applicants:profile"))["Location"] == reverse("applicants:review")
 
 
@@ -207,9 +212,9 @@ def test_progress_shows_every_step_and_which_are_complete(client, profile):
     client.post(reverse("applicants:step_confirm", args=["household"]))
     html = client.get(reverse("applicants:incomes")).content.decode()
     done = dict(re.findall(r'data-testid="step-(\d)"\s+data-done="(yes|no)"', html))
-    assert done == {"1": "yes", "2": "yes", "3": "no", "4": "no", "5": "no", "6": "no"}
+    assert done == {"1": "yes", "2": "yes", "3": "no", "4": "no", "5": "no", "6": "no", "7": "no"}
     assert 'aria-current="step"' in html
-    assert "Step 3 of 6" in html
+    assert "Step 3 of 7" in html
 
 
 def test_save_and_continue_goes_to_the_next_step(client, profile):
@@ -258,6 +263,7 @@ def test_personal_details_are_saved_and_the_next_step_follows(client):
     profile = ApplicantProfile.objects.get(user=user)
     user.refresh_from_db()
     assert user.mobile == "+96561234567"
+    assert user.full_name == "مريم الشمري"  # the name the header shows
     assert profile.birth_date == parse_civil_id(user.civil_id).birth_date  # not the posted one
     assert AuditEntry.objects.filter(action="applicant_profile.create").exists()
 
@@ -476,7 +482,7 @@ def test_pages_are_arabic_and_right_to_left_by_default(profile):
 
 
 @pytest.mark.parametrize(
-    "name", ["personal", "household", "incomes", "obligations", "documents", "review"]
+    "name", ["personal", "household", "incomes", "obligations", "documents", "consent", "review"]
 )
 def test_pages_have_no_inline_script_or_style(client, profile, name):
     declared(profile)

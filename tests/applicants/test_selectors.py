@@ -115,6 +115,10 @@ def test_steps_start_with_personal_details_and_end_with_the_review(profile):
     profile.household_confirmed_at = profile.incomes_confirmed_at = now
     assert selectors.first_incomplete_step(profile, user) == Step.OBLIGATIONS
     profile.obligations_confirmed_at = profile.documents_confirmed_at = now
+    # Every list step confirmed, no consent yet: the profile is not complete.
+    assert selectors.completed_steps(profile, user) == set(Step) - {Step.CONSENT, Step.REVIEW}
+    assert selectors.first_incomplete_step(profile, user) == Step.CONSENT
+    profile.consented_at = now
     assert selectors.completed_steps(profile, user) == set(Step)
     assert selectors.first_incomplete_step(profile, user) == Step.REVIEW
 

@@ -24,9 +24,10 @@ def test_applicant_registers_and_confirms_mobile(page, artifacts_dir):
     page.wait_for_load_state()
     page.screenshot(path=artifacts_dir / "signup-code-ar.png", full_page=True)
 
-    code = re.search(r"\b(\d{6}|[A-Z0-9]{6})\b", sms.outbox[-1].body).group(1)
+    # allauth codes look like "FBSL-NSFT" (older releases: six characters).
+    code = re.search(r"([A-Z0-9]{4}-[A-Z0-9]{4}|\b[A-Z0-9]{6}\b)", sms.outbox[-1].body).group(1)
     page.locator("input[name=code]").fill(code)
-    page.locator("form button[type=submit]").first.click()
+    page.get_by_role("button", name="تأكيد", exact=True).click()
     page.wait_for_load_state()
     user = User.objects.get(civil_id="285031401239")
     assert user.mobile_verified

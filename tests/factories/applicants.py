@@ -7,6 +7,7 @@ import zlib
 from decimal import Decimal
 
 import factory
+from django.utils import timezone
 
 from applicants.models import (
     Document,
@@ -89,3 +90,19 @@ class CompleteProfileFactory(ApplicantProfileFactory):
     nationality = "الكويت"
     area = "الروضة"
     address = "قطعة 3، شارع 5، منزل 7"
+
+
+class ReadyProfileFactory(CompleteProfileFactory):
+    """Every step done: verified identity, personal details, list steps confirmed, consent.
+
+    ``consented_at=None`` gives a profile that lacks only the privacy consent.
+    """
+
+    user = factory.SubFactory(
+        "tests.factories.ApplicantUserFactory", mobile="+96551234567", verified=True
+    )
+    household_confirmed_at = factory.LazyFunction(timezone.now)
+    incomes_confirmed_at = factory.LazyFunction(timezone.now)
+    obligations_confirmed_at = factory.LazyFunction(timezone.now)
+    documents_confirmed_at = factory.LazyFunction(timezone.now)
+    consented_at = factory.LazyFunction(timezone.now)

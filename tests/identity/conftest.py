@@ -35,6 +35,7 @@ def hawiyati(settings):
         settings.HAWIYATI_BASE_URL = stub.url
         settings.HAWIYATI_CLIENT_ID = stub.client_id
         settings.HAWIYATI_CLIENT_SECRET = stub.client_secret
+        settings.HAWIYATI_MAPPING = {**settings.HAWIYATI_MAPPING, "issuer": stub.issuer}
         settings.IDENTITY_ENROLMENT_HELP_URL = "https://help.example/enrol"
         yield stub
 

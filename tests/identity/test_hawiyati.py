@@ -13,6 +13,7 @@ from identity import services
 from identity.models import AttemptStatus, Reason
 from tests.factories import ApplicantUserFactory
 from tests.identity.stubs import throwaway_key
+from tests.identity.stubs.hawiyati import HawiyatiStub
 
 pytestmark = pytest.mark.django_db
 RESULT = "/api/v1/authentication/{}"
@@ -114,6 +115,7 @@ def test_replayed_result_after_the_end_changes_nothing(hawiyati, applicant):
         ({"key": throwaway_key("attacker")}, "wrong key, unknown kid"),
         ({"audience": "another-relying-party"}, "wrong audience"),
         ({"expires_in": -120}, "expired beyond the leeway"),
+        ({"issuer": "another-identity-provider"}, "another issuer"),
     ],
     ids=lambda value: value if isinstance(value, str) else "",
 )
@@ -249,17 +251,96 @@ def test_not_enrolled_is_an_error_with_a_help_link(hawiyati, applicant, client):
     assert 'href="https://help.example/enrol"' in page
 
 
-def test_the_mapping_table_renames_the_wire_format(hawiyati, applicant, settings):
-    """The real specification changes only HAWIYATI_MAPPING: here the status strings."""
-    settings.HAWIYATI_MAPPING = {
-        **settings.HAWIYATI_MAPPING,
-        "statuses": {"PENDING_USER": "pending", "SIGNED": "approved"},
-    }
+#: Another provider's wire format: every path, field, status, claim, the issuer and the
+#: authentication differ from the default table (Estonian Mobile-ID-like names).
+RENAMED = {
+    "paths": {
+        "availability": "/mid/v2/can-authenticate",
+        "push": "/mid/v2/sessions",
+        "result": "/mid/v2/sessions/{request_id}/answer",
+        "jwks": "/mid/v2/signing-keys",
+    },
+    "auth": "bearer",
+    "request_fields": {
+        "civil_id": "nationalIdentityNumber",
+        "reference": "relyingPartyRequestId",
+        "challenge": "hash",
+        "display_text": "displayText60",
+    },
+    "response_fields": {
+        "available": "canAuthenticate",
+        "request_id": "sessionID",
+        "match_code": "verificationCode4",
+        "status": "state",
+        "signed_result": "signature",
+    },
+    "statuses": {"PENDING_USER": "pending", "SIGNED": "approved", "USER_DECLINED": "rejected"},
+    "claims": {"civil_id": "sub", "challenge": "hash"},
+    "issuer": "https://paci.example/mid",
+    "audience": "musaada-portal",
+}
+
+
+@pytest.fixture
+def renamed_hawiyati(settings):
+    """A provider speaking the RENAMED wire format, and the settings carrying that table."""
+    with HawiyatiStub(
+        client_id="musaada-portal", client_secret="bearer-token", wire=RENAMED
+    ) as stub:
+        settings.IDENTITY_PROVIDER = "hawiyati"
+        settings.HAWIYATI_BASE_URL = stub.url
+        settings.HAWIYATI_CLIENT_ID = "musaada-portal"
+        settings.HAWIYATI_CLIENT_SECRET = "bearer-token"
+        settings.HAWIYATI_MAPPING = {**settings.HAWIYATI_MAPPING, **RENAMED}
+        yield stub
+
+
+def test_the_mapping_table_renames_the_whole_wire_format(renamed_hawiyati, applicant):
+    """The real specification changes only HAWIYATI_MAPPING: paths, fields, statuses, claims,
+    issuer and authentication all follow it."""
+    stub = renamed_hawiyati
     attempt = start(applicant)
-    hawiyati.set_status("PENDING_USER")
+    assert attempt.status == AttemptStatus.PENDING, attempt.reason
+    session = stub.latest
+    # The stub understood every renamed request field (it refuses a request missing one).
+    assert (session.civil_id, session.challenge) == (applicant.civil_id, attempt.nonce)
+    assert session.reference == f"musaada-{attempt.pk}"
+    assert (attempt.provider_reference, attempt.match_code) == (session.request_id, session.code)
+    assert [r.path for r in stub.requests] == ["/mid/v2/can-authenticate", "/mid/v2/sessions"]
+    assert all(r.headers["authorization"] == "Bearer bearer-token" for r in stub.requests)
+
+    stub.set_status("PENDING_USER")
     assert poll(attempt).status == AttemptStatus.PENDING
-    hawiyati.approve(status="SIGNED")
-    assert poll(attempt).status == AttemptStatus.APPROVED
+    stub.approve(status="SIGNED")
+    attempt = poll(attempt)
+
+    assert attempt.status == AttemptStatus.APPROVED, attempt.reason
+    assert attempt.evidence["result"]["claims"]["sub"] == applicant.civil_id
+    assert stub.count("GET", f"/mid/v2/sessions/{session.request_id}/answer") == 2
+    assert stub.count("GET", "/mid/v2/signing-keys") == 1
+    applicant.refresh_from_db()
+    assert applicant.is_identity_verified
+
+
+def test_the_renamed_table_also_maps_a_refusal(renamed_hawiyati, applicant):
+    attempt = start(applicant)
+    renamed_hawiyati.set_status("USER_DECLINED")
+    attempt = poll(attempt)
+    assert (attempt.status, attempt.reason) == (AttemptStatus.REJECTED, Reason.USER_CANCELLED)
+
+
+def test_the_renamed_table_checks_its_own_issuer(renamed_hawiyati, applicant):
+    attempt = start(applicant)
+    renamed_hawiyati.approve(status="SIGNED", issuer="stub-hawiyati")  # the default table's
+    attempt = poll(attempt)
+    assert (attempt.status, attempt.reason) == (AttemptStatus.ERROR, Reason.TOKEN_INVALID)
+
+
+def test_a_mapping_without_an_issuer_is_a_misconfiguration(hawiyati, applicant, settings):
+    settings.HAWIYATI_MAPPING = {**settings.HAWIYATI_MAPPING, "issuer": ""}
+    attempt = start(applicant)
+    assert (attempt.status, attempt.reason) == (AttemptStatus.ERROR, Reason.MISCONFIGURED)
+    assert hawiyati.requests == []  # nothing was sent
 
 
 def test_a_status_missing_from_the_mapping_is_a_misconfiguration(hawiyati, applicant):

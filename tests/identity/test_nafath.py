@@ -154,15 +154,87 @@ def test_callback_for_an_unknown_transaction_creates_nothing(nafath, applicant, 
     ],
     ids=["wrong-key-known-kid", "wrong-key-unknown-kid", "wrong-audience", "expired"],
 )
-def test_forged_callback_is_refused_and_changes_nothing(nafath, applicant, client, forgery):
-    """Unauthenticated input cannot end anyone's attempt: refused with 400, still pending."""
+def test_forged_callback_is_refused_and_ends_the_attempt_as_token_invalid(
+    nafath, applicant, client, forgery
+):
+    """IDENTITY.md: forged token → error, token_invalid. Refused with 400 all the same."""
     attempt = start(applicant)
     nafath.answer("COMPLETED", **forgery)
     response = send_callback(client, nafath.callback_payload())
     assert response.status_code == 400
     attempt.refresh_from_db()
+    assert (attempt.status, attempt.reason) == (AttemptStatus.ERROR, Reason.TOKEN_INVALID)
+    assert attempt.evidence["result"] == {"callback": "untrusted token"}
+    assert finished_entries(attempt).get().action == "identity.verification_error"
+    applicant.refresh_from_db()
+    assert not applicant.is_identity_verified
+    # The genuine answer arriving later changes nothing: the person starts again.
+    nafath.answer("COMPLETED")
+    assert send_callback(client, nafath.callback_payload()).status_code == 200
+    attempt.refresh_from_db()
+    assert attempt.status == AttemptStatus.ERROR
+
+
+def _unsigned(claims, alg="none"):
+    import base64
+    import json
+
+    def part(value):
+        return base64.urlsafe_b64encode(json.dumps(value).encode()).rstrip(b"=").decode()
+
+    return f"{part({'alg': alg, 'typ': 'JWT'})}.{part(claims)}."
+
+
+@pytest.mark.parametrize(
+    "token",
+    [
+        "not-a-jwt",
+        "a.b.c",
+        "garbage-with-a-transId",
+        "unsigned",
+        "hmac",
+    ],
+)
+def test_garbage_naming_a_pending_transaction_changes_nothing(nafath, applicant, client, token):
+    """Anyone may post garbage with a guessed transId: that must not end anyone's attempt."""
+    import jwt as pyjwt
+
+    attempt = start(applicant)
+    trans_id = nafath.latest.trans_id
+    claims = {"transId": trans_id, "status": "COMPLETED", "nationalId": applicant.civil_id}
+    token = {
+        "garbage-with-a-transId": f"{trans_id}.{trans_id}.",
+        "unsigned": _unsigned(claims),
+        "hmac": pyjwt.encode(claims, "a-shared-secret-of-enough-length!", algorithm="HS256"),
+    }.get(token, token)
+    response = send_callback(client, {"token": token, "transId": trans_id})
+    assert response.status_code == 400
+    attempt.refresh_from_db()
     assert attempt.status == AttemptStatus.PENDING
     assert not finished_entries(attempt).exists()
+
+
+def test_a_forged_token_whose_body_names_another_transaction_changes_nothing(nafath, client):
+    first, second = ApplicantUserFactory(), ApplicantUserFactory()
+    attempt_one = start(first)
+    attempt_two = start(second)
+    nafath.answer("COMPLETED", key=throwaway_key("attacker"))  # names the second attempt
+    payload = {**nafath.callback_payload(), "transId": attempt_one.provider_reference}
+    assert send_callback(client, payload).status_code == 400
+    for attempt in (attempt_one, attempt_two):
+        attempt.refresh_from_db()
+        assert attempt.status == AttemptStatus.PENDING
+
+
+def test_a_forged_token_for_a_finished_attempt_changes_nothing(nafath, applicant, client):
+    attempt = start(applicant)
+    nafath.answer("COMPLETED")
+    assert send_callback(client, nafath.callback_payload()).status_code == 200
+    nafath.answer("REJECTED", key=throwaway_key("attacker"))
+    assert send_callback(client, nafath.callback_payload()).status_code == 400
+    attempt.refresh_from_db()
+    assert attempt.status == AttemptStatus.APPROVED
+    assert finished_entries(attempt).count() == 1
 
 
 @pytest.mark.parametrize(
@@ -229,6 +301,17 @@ def test_second_start_while_pending_is_already_active(nafath, applicant):
     start(applicant)
     with pytest.raises(services.AttemptAlreadyActive):
         start(applicant)
+    assert nafath.count("POST", "/api/v1/mfa/request") == 1
+
+
+def test_second_start_while_pending_is_shown_to_the_person(nafath, applicant, client):
+    client.force_login(applicant)
+    client.post("/identity/verify/start/")
+    response = client.post("/identity/verify/start/", follow=True)
+    page = response.content.decode()
+    assert "already waiting for your answer" in page
+    # The waiting attempt, with its number to pick, is still what the page shows.
+    assert f'data-testid="match-code" aria-label="Number to choose">{nafath.latest.random}<' in page
     assert nafath.count("POST", "/api/v1/mfa/request") == 1
 
 

@@ -98,3 +98,58 @@ def test_callback_and_expiry_task_racing_make_exactly_one_transition(nafath):
     assert transitions(attempt).count() == 1
     # Whoever won, the loser reported that it changed nothing.
     assert [bool(results[0]), bool(results[1])].count(True) == 1
+
+
+# --- Hawiyati: no callback, but several tabs polling, the expiry task and a cancel -----------
+
+
+@pytest.mark.parametrize("round_", range(3))
+def test_hawiyati_polls_and_the_expiry_task_racing_make_exactly_one_transition(hawiyati, round_):
+    applicant = ApplicantUserFactory()
+    attempt = services.verification_start(user=applicant, client_ip="192.0.2.52")
+    hawiyati.approve()
+    # Two open tabs still hold the attempt as it was when the page loaded (not yet expired);
+    # in the database its lifetime is over, so the expiry task picks it up at the same moment.
+    tabs = [VerificationAttempt.objects.get(pk=attempt.pk) for _ in range(2)]
+    VerificationAttempt.objects.filter(pk=attempt.pk).update(
+        expires_at=timezone.now() - datetime.timedelta(seconds=1)
+    )
+
+    results = run_together(
+        lambda: services.verification_poll(user=applicant, attempt=tabs[0]).status,
+        services.attempts_expire_stale,
+        lambda: services.verification_poll(user=applicant, attempt=tabs[1]).status,
+    )
+
+    assert not [r for r in results if isinstance(r, Exception)], results
+    attempt.refresh_from_db()
+    assert attempt.status in {AttemptStatus.APPROVED, AttemptStatus.EXPIRED}
+    assert transitions(attempt).count() == 1
+    # Every poll reports the one outcome; the task counts an expiry only if it won.
+    assert results[0] == results[2] == attempt.status
+    assert results[1] == (1 if attempt.status == AttemptStatus.EXPIRED else 0)
+    applicant.refresh_from_db()
+    assert applicant.is_identity_verified == (attempt.status == AttemptStatus.APPROVED)
+
+
+@pytest.mark.parametrize("round_", range(3))
+def test_hawiyati_poll_and_cancel_racing_make_exactly_one_transition(hawiyati, round_):
+    applicant = ApplicantUserFactory()
+    attempt = services.verification_start(user=applicant, client_ip="192.0.2.53")
+    hawiyati.approve()
+
+    def poll():
+        fresh = VerificationAttempt.objects.get(pk=attempt.pk)
+        return services.verification_poll(user=applicant, attempt=fresh).status
+
+    def cancel():
+        fresh = VerificationAttempt.objects.get(pk=attempt.pk)
+        return services.verification_cancel(user=applicant, attempt=fresh)
+
+    results = run_together(poll, cancel)
+
+    assert not [r for r in results if isinstance(r, Exception)], results
+    attempt.refresh_from_db()
+    assert attempt.status in {AttemptStatus.APPROVED, AttemptStatus.REJECTED}
+    assert transitions(attempt).count() == 1
+    assert results[1] == (attempt.status == AttemptStatus.REJECTED)
