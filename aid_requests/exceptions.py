@@ -38,7 +38,7 @@ class AmountNotAllowed(AidRequestError):
 
 
 class DuplicateRequest(AidRequestError):
-    """The applicant already has a live request of this aid type."""
+    """The applicant already has a live request of this aid type (``existing_id``)."""
 
     def __init__(self, existing_id: int | None) -> None:
         self.existing_id = existing_id
@@ -49,3 +49,35 @@ class DuplicateRequest(AidRequestError):
 
 class AppealNotAllowed(AidRequestError):
     message = _("Only an ineligible or rejected request can be appealed, once at a time.")
+
+
+class AnotherRequestInProgress(AidRequestError):
+    """Reopening this request (appeal, overturn) would make a second live request of its type.
+
+    ``existing_id`` is the applicant's other request of the same type that is in progress.
+    """
+
+    def __init__(self, existing_id: int | None, message: str | Promise) -> None:
+        self.existing_id = existing_id
+        super().__init__(message)
+
+
+class NotPermitted(AidRequestError):
+    message = _("You are not allowed to do this.")
+
+
+class ReasonRequired(AidRequestError):
+    message = _("Give the reason for this decision.")
+
+
+class DocumentNotAccepted(AidRequestError):
+    """New documents uploaded with the request were refused; nothing was stored.
+
+    ``problems`` maps each refused document kind to the reason, in the user's language.
+    """
+
+    message = _("A document you uploaded was not accepted.")
+
+    def __init__(self, problems: dict[str, str]) -> None:
+        self.problems = problems
+        super().__init__()

@@ -4,12 +4,16 @@ from decimal import Decimal
 from typing import Any
 
 from django import forms
+from django.core.files.uploadedfile import UploadedFile
 from django.core.validators import MaxValueValidator
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from aid_requests.models import AidScope, AidType
 from applicants.models import Document, DocumentKind
+
+#: What the file inputs offer to pick; what a file really is, is checked by the service.
+ACCEPT = ".pdf,.jpg,.jpeg,.png,application/pdf,image/jpeg,image/png"
 
 
 class RequestForm(forms.Form):
@@ -54,6 +58,45 @@ class RequestForm(forms.Form):
         field.label_from_instance = lambda d: f"{d.get_kind_display()} — {d.original_name}"
         required = set(aid_type.required_documents)
         self.initial.setdefault("documents", [d.pk for d in documents if d.kind in required])
+        # One optional file input per required kind: a document not uploaded yet (or a newer
+        # one) can be added here instead of in the profile first.
+        self.upload_kinds: dict[str, str] = {}
+        for kind in aid_type.required_documents:
+            if kind not in DocumentKind.values:
+                continue
+            name = self.field_of(kind)
+            self.upload_kinds[name] = kind
+            self.fields[name] = forms.FileField(
+                label=_("New document: %(kind)s") % {"kind": DocumentKind(kind).label},
+                help_text=_("PDF, JPEG or PNG, at most 10 MB."),
+                required=False,
+                widget=forms.FileInput(attrs={"accept": ACCEPT}),
+            )
+
+    def uploads(self) -> list[tuple[str, UploadedFile]]:
+        """The new files, as ``(document kind, file)``, once the form is valid.
+
+        A file the service refuses comes back as ``DocumentNotAccepted``; ``field_of`` names
+        the field to show its message on.
+        """
+        return [
+            (kind, self.cleaned_data[name])
+            for name, kind in self.upload_kinds.items()
+            if self.cleaned_data.get(name)
+        ]
+
+    @staticmethod
+    def field_of(kind: str) -> str:
+        return f"upload_{kind}"
+
+
+class RejectForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reason for the rejection"),
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("The applicant reads it and may appeal."),
+    )
 
 
 class NoteForm(forms.Form):

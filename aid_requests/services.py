@@ -4,24 +4,31 @@ legal, writes the timeline and audit entries, and notifies the applicant after c
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
 from accounts.models import User
-from accounts.permissions import acting_organisation
+from accounts.permissions import Capability, acting_organisation, can
 from aid_requests.exceptions import (
     AidTypeUnavailable,
     AmountNotAllowed,
+    AnotherRequestInProgress,
     AppealNotAllowed,
+    DocumentNotAccepted,
     DuplicateRequest,
     IdentityNotVerified,
     IllegalTransition,
+    NotPermitted,
     ProfileIncomplete,
+    ReasonRequired,
 )
 from aid_requests.models import (
     LIVE_STATUSES,
@@ -38,7 +45,9 @@ from aid_requests.reasons import reason_text
 from aid_requests.scoring import HouseholdSnapshot, screen
 from aid_requests.states import Actor, is_allowed
 from applicants import selectors as applicant_selectors
+from applicants import services as applicant_services
 from applicants.models import Document
+from applicants.validators import check_upload
 from audit.services import audit_record
 from dedup.services import commitments_release
 from notifications.services import notify
@@ -97,7 +106,73 @@ def in_both_languages(render: Callable[[], str]) -> dict[str, str]:
 
 
 def _locked(pk: int) -> AidRequest:
-    return AidRequest.objects.select_for_update().select_related("aid_type").get(pk=pk)
+    # of=("self",): lock the request row only. Without it PostgreSQL also locks the joined aid
+    # type row FOR UPDATE, which serialises every change of every request of that type and
+    # deadlocks with a submission of the same type, whose deferred foreign-key check needs a
+    # share lock on that row at its commit.
+    return AidRequest.objects.select_for_update(of=("self",)).select_related("aid_type").get(pk=pk)
+
+
+def _other_live_request_id(aid_request: AidRequest) -> int | None:
+    """The applicant's other request of the same type that is in progress, if any."""
+    return (
+        AidRequest.objects.filter(
+            applicant_id=aid_request.applicant_id,
+            aid_type_id=aid_request.aid_type_id,
+            status__in=LIVE_STATUSES,
+        )
+        .exclude(pk=aid_request.pk)
+        .values_list("pk", flat=True)
+        .first()
+    )
+
+
+def _reference(pk: int | None) -> str:
+    return f"MSA-{pk:07d}" if pk else "—"
+
+
+def _move_to_live(
+    aid_request: AidRequest, to: str, *, message: Callable[[str], str], **move: Any
+) -> None:
+    """``_move`` into a live status, where the applicant may have only one request per type.
+
+    Checked first so the usual case gets a message naming the other request; the partial
+    unique index one_live_request_per_aid_type is the guarantee, and its violation (another
+    request slipped in between) becomes the same domain error.
+    """
+    other = _other_live_request_id(aid_request)
+    if other is not None:
+        raise AnotherRequestInProgress(other, message(_reference(other)))
+    try:
+        with transaction.atomic():  # a savepoint: the caller's transaction stays usable
+            _move(aid_request, to, **move)
+    except IntegrityError:
+        other = _other_live_request_id(aid_request)
+        raise AnotherRequestInProgress(other, message(_reference(other))) from None
+
+
+def _reopen(aid_request: AidRequest) -> None:
+    """Before a request goes back to the queue through an appeal: nobody holds it any more.
+
+    A former holder (a charity that rejected it) loses the case and its personal data, its
+    approval no longer stands, and no aid slot stays reserved for it. Recorded payments stay.
+    """
+    commitments_release(aid_request_id=aid_request.pk)
+    aid_request.claimed_by = None
+    aid_request.claimed_at = None
+    aid_request.approved_amount = None
+    aid_request.approved_payments = None
+    aid_request.approved_at = None
+    aid_request.save(
+        update_fields=[
+            "claimed_by",
+            "claimed_at",
+            "approved_amount",
+            "approved_payments",
+            "approved_at",
+            "updated_at",
+        ]
+    )
 
 
 def household_snapshot(applicant: User) -> HouseholdSnapshot:
@@ -116,6 +191,22 @@ def household_snapshot(applicant: User) -> HouseholdSnapshot:
     )
 
 
+def _check_uploads(uploads: Sequence[tuple[str, UploadedFile]]) -> None:
+    """Refuse the submission before anything is stored when any new file is unacceptable.
+
+    The same check ``applicants.services.document_upload`` makes on each file (which it
+    repeats): made here first for all of them, so that one bad file among several stores none.
+    """
+    problems: dict[str, str] = {}
+    for kind, upload in uploads:
+        try:
+            check_upload(upload)
+        except ValidationError as error:
+            problems[kind] = " ".join(error.messages)
+    if problems:
+        raise DocumentNotAccepted(problems)
+
+
 def aid_request_submit(
     *,
     applicant: User,
@@ -123,9 +214,17 @@ def aid_request_submit(
     amount: Decimal,
     justification: str,
     documents: Iterable[Document] = (),
+    uploads: Sequence[tuple[str, UploadedFile]] = (),
     ip_address: str | None = None,
 ) -> AidRequest:
-    """Submit a request and screen it at once (submitted → screened → open | ineligible)."""
+    """Submit a request and screen it at once (submitted → screened → open | ineligible).
+
+    ``documents`` are chosen from the applicant's uploads; ``uploads`` are new files
+    ``(kind, file)`` stored first through the applicants' document service (each in its own
+    transaction, so they stay in the profile even if the submission is then refused by a
+    request that slipped in at the same moment). Every check that can refuse the submission
+    runs before any file is stored.
+    """
     if not applicant.is_identity_verified:
         raise IdentityNotVerified
     profile = applicant_selectors.profile_of(applicant)
@@ -142,6 +241,16 @@ def aid_request_submit(
     ).first()
     if existing is not None:
         raise DuplicateRequest(existing.pk)
+    _check_uploads(uploads)
+    for kind, upload in uploads:
+        try:
+            documents.append(
+                applicant_services.document_upload(
+                    actor=applicant, kind=kind, upload=upload, ip_address=ip_address
+                )
+            )
+        except applicant_services.DocumentRejectedError as error:
+            raise DocumentNotAccepted({kind: str(error)}) from None
 
     now = timezone.now()
     start = timezone.localdate(now)
@@ -163,7 +272,15 @@ def aid_request_submit(
                     submitted_at=now,
                 )
         except IntegrityError:
-            raise DuplicateRequest(None) from None
+            # Another submission of the same type committed between the check and the insert.
+            first = (
+                AidRequest.objects.filter(
+                    applicant=applicant, aid_type=aid_type, status__in=LIVE_STATUSES
+                )
+                .values_list("pk", flat=True)
+                .first()
+            )
+            raise DuplicateRequest(first) from None
         aid_request.documents.set(documents)
         TimelineEntry.objects.create(
             aid_request=aid_request, from_status="", to_status=S.SUBMITTED, actor=applicant, at=now
@@ -263,9 +380,19 @@ def aid_request_appeal(*, aid_request_id: int, applicant: User, reason: str) -> 
             reason=reason,
             lodged_at=timezone.now(),
         )
-        _move(
+        # Under appeal the request is live again, and the applicant may have made a new
+        # request of the same type since the decision.
+        _move_to_live(
             aid_request,
             S.APPEALED,
+            message=lambda reference: (
+                _(
+                    "You have another request for this aid type in progress (%(reference)s). "
+                    "Only one can be in progress at a time: withdraw it, or wait until it ends, "
+                    "then appeal."
+                )
+                % {"reference": reference}
+            ),
             actor=Actor.APPLICANT,
             user=applicant,
             note=reason,
@@ -275,8 +402,20 @@ def aid_request_appeal(*, aid_request_id: int, applicant: User, reason: str) -> 
 
 
 def appeal_decide(*, appeal_id: int, decided_by: User, overturn: bool, note: str) -> Appeal:
-    """A ministry administrator upholds the decision or overturns it (the request reopens)."""
+    """A ministry administrator upholds the decision or overturns it (the request reopens).
+
+    The reason is required and recorded on the appeal, in the timeline and in an explicit
+    ``appeal.decided`` audit entry (besides the entry of the status move). Overturning sends
+    the request back to the queue with nobody holding it (see ``_reopen``).
+    """
+    if not can(decided_by, Capability.REVIEW_APPEALS):
+        raise NotPermitted
+    note = note.strip()
+    if not note:
+        raise ReasonRequired
     with transaction.atomic(durable=True):
+        # Lock order: the appeal, then its request. aid_request_appeal locks the request but
+        # never an existing appeal, so the two cannot deadlock.
         appeal = Appeal.objects.select_for_update().get(pk=appeal_id)
         aid_request = _locked(appeal.aid_request_id)
         if appeal.decision != AppealDecision.PENDING:
@@ -288,17 +427,69 @@ def appeal_decide(*, appeal_id: int, decided_by: User, overturn: bool, note: str
             note,
         )
         appeal.save()
-        target = S.OPEN if overturn else appeal.appealed_status
+        audit_record(
+            actor=decided_by,
+            action="appeal.decided",
+            target=appeal,
+            applicant_id=aid_request.applicant_id,
+            data={
+                "aid_request": aid_request.pk,
+                "decision": appeal.decision,
+                "reason": note[:500],
+            },
+        )
+        move: dict[str, Any] = {
+            "actor": Actor.MINISTRY,
+            "user": decided_by,
+            "note": note,
+            "notification": "appeal_decided",
+            "context": {"outcome": in_both_languages(lambda: str(appeal.get_decision_display()))},
+        }
+        if overturn:
+            _reopen(aid_request)
+            # While under appeal the request is itself live, so no second one of its type can
+            # have started; the check guards that invariant should LIVE_STATUSES ever change.
+            _move_to_live(
+                aid_request,
+                S.OPEN,
+                message=lambda reference: (
+                    _(
+                        "The applicant has another request for this aid type in progress "
+                        "(%(reference)s), so this one cannot be reopened."
+                    )
+                    % {"reference": reference}
+                ),
+                **move,
+            )
+        else:
+            _move(aid_request, appeal.appealed_status, **move)
+    return appeal
+
+
+def aid_request_reject_in_queue(*, aid_request_id: int, actor: User, reason: str) -> AidRequest:
+    """A ministry administrator rejects a request waiting in the queue, saying why.
+
+    For requests that should never have been open (e.g. evidence found forged). Once a charity
+    holds the case, the charity rejects it (``charities.services.aid_request_reject``). The
+    applicant is told the reason and may appeal.
+    """
+    if not can(actor, Capability.REJECT_REQUESTS):
+        raise NotPermitted
+    reason = reason.strip()
+    if not reason:
+        raise ReasonRequired
+    with transaction.atomic(durable=True):
+        aid_request = _locked(aid_request_id)
         _move(
             aid_request,
-            target,
+            S.REJECTED,
             actor=Actor.MINISTRY,
-            user=decided_by,
-            note=note,
-            notification="appeal_decided",
-            context={"outcome": in_both_languages(lambda: str(appeal.get_decision_display()))},
+            user=actor,
+            note=reason,
+            notification="request_rejected",
+            context={"reason": reason[:200]},
         )
-    return appeal
+    return aid_request
 
 
 def aid_request_view_logged(
@@ -333,6 +524,8 @@ _AID_TYPE_FIELDS = (
 
 def aid_type_save(*, actor: User, aid_type: AidType | None, data: dict[str, Any]) -> AidType:
     """Create (``aid_type=None``) or change an aid type of the catalogue; audited."""
+    if not can(actor, Capability.MANAGE_AID_TYPES):
+        raise NotPermitted
     with transaction.atomic(durable=True):
         if aid_type is None:
             aid_type = AidType()

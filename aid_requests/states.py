@@ -8,6 +8,14 @@
 Appeals: ineligible or rejected ─► appealed ─► open (overturned) | back (upheld).
 ``aid_requests.services`` is the only code that changes a request's status, always through
 ``TRANSITIONS``; anything else is an ``IllegalTransition``.
+
+"Rejected at any step" means: by the ministry while the request waits in the queue (open; a
+ministry administrator, with a reason), and by the charity holding the case once it is claimed,
+approved or already paying (the charity stops the aid mid-way: the payments recorded stay, and
+the case's aid slots are freed so that the coverage not yet paid may come from another
+organisation). Submitted and screened are never seen from
+outside the submission transaction, so nobody rejects them; closed and withdrawn are final.
+Each move is made by exactly one service, named next to it in ``TRANSITIONS``.
 """
 
 from __future__ import annotations
@@ -24,26 +32,31 @@ class Actor(enum.StrEnum):
     MINISTRY = "ministry"
 
 
-#: (from, to) → who may make that move.
+#: (from, to) → who may make that move, and (in the comment) the one service that makes it.
 TRANSITIONS: dict[tuple[str, str], frozenset[Actor]] = {
+    # aid_requests.services.aid_request_submit (screening runs in the submission transaction)
     (S.SUBMITTED, S.SCREENED): frozenset({Actor.SYSTEM}),
     (S.SCREENED, S.OPEN): frozenset({Actor.SYSTEM}),
     (S.SCREENED, S.INELIGIBLE): frozenset({Actor.SYSTEM}),
+    # charities.services: aid_request_claim, aid_request_release / release_expired_claims,
+    # aid_request_approve, payment_record (the first payment), aid_request_close
     (S.OPEN, S.CLAIMED): frozenset({Actor.CHARITY}),
     (S.CLAIMED, S.OPEN): frozenset({Actor.CHARITY, Actor.SYSTEM}),  # released / claim expired
     (S.CLAIMED, S.APPROVED): frozenset({Actor.CHARITY}),
     (S.APPROVED, S.PAYING): frozenset({Actor.CHARITY}),
     (S.PAYING, S.CLOSED): frozenset({Actor.CHARITY}),
-    # withdrawn by the applicant while not yet approved
+    # aid_requests.services.aid_request_withdraw: by the applicant while not yet approved
     (S.SUBMITTED, S.WITHDRAWN): frozenset({Actor.APPLICANT}),
     (S.SCREENED, S.WITHDRAWN): frozenset({Actor.APPLICANT}),
     (S.OPEN, S.WITHDRAWN): frozenset({Actor.APPLICANT}),
     (S.CLAIMED, S.WITHDRAWN): frozenset({Actor.APPLICANT}),
-    # rejected by the charity holding the case, or by the ministry at any live step
+    # rejected: in the queue by the ministry (aid_requests.services.aid_request_reject_in_queue),
+    # afterwards by the charity holding the case (charities.services.aid_request_reject)
     (S.OPEN, S.REJECTED): frozenset({Actor.MINISTRY}),
-    (S.CLAIMED, S.REJECTED): frozenset({Actor.CHARITY, Actor.MINISTRY}),
-    (S.APPROVED, S.REJECTED): frozenset({Actor.CHARITY, Actor.MINISTRY}),
-    # appeals
+    (S.CLAIMED, S.REJECTED): frozenset({Actor.CHARITY}),
+    (S.APPROVED, S.REJECTED): frozenset({Actor.CHARITY}),
+    (S.PAYING, S.REJECTED): frozenset({Actor.CHARITY}),  # the charity stops the aid mid-way
+    # appeals: aid_requests.services.aid_request_appeal, then appeal_decide
     (S.INELIGIBLE, S.APPEALED): frozenset({Actor.APPLICANT}),
     (S.REJECTED, S.APPEALED): frozenset({Actor.APPLICANT}),
     (S.APPEALED, S.OPEN): frozenset({Actor.MINISTRY}),  # overturned

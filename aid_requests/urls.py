@@ -8,6 +8,7 @@ urlpatterns = [
     path("new/<slug:code>/", views.request_new, name="new"),
     path("<int:pk>/", views.request_detail, name="detail"),
     path("<int:pk>/withdraw/", views.request_withdraw, name="withdraw"),
+    path("<int:pk>/reject/", views.request_reject, name="reject"),
     path("<int:pk>/appeal/", views.request_appeal, name="appeal"),
     path("appeals/", views.appeal_list, name="appeals"),
     path("appeals/<int:pk>/", views.appeal_decide, name="appeal_decide"),

@@ -5,20 +5,22 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from accounts.permissions import Capability, require_capability
+from accounts.permissions import Capability, can, require_capability
 from aid_requests import selectors, services
-from aid_requests.exceptions import AidRequestError, DuplicateRequest
+from aid_requests.exceptions import AidRequestError, DocumentNotAccepted, DuplicateRequest
 from aid_requests.forms import (
     AidTypeForm,
     AppealDecisionForm,
     AppealForm,
     NoteForm,
+    RejectForm,
     RequestForm,
 )
-from aid_requests.models import AidType
+from aid_requests.models import AidType, RequestStatus
 from aid_requests.reasons import breakdown_rows, reason_text
 from aid_requests.states import APPEALABLE, WITHDRAWABLE
 from applicants import selectors as applicant_selectors
@@ -31,6 +33,17 @@ def catalogue(request: HttpRequest) -> HttpResponse:
     return render(request, "aid_requests/catalogue.html", {"aid_types": selectors.catalogue()})
 
 
+def _duplicate_message(existing_id: int) -> str:
+    """The refusal of a second live request, with a link to the first one."""
+    return format_html(
+        '{} <a href="{}" class="alert-link" data-testid="first-request">{} ({})</a>',
+        _("You already have a request for this aid type that is still in progress."),
+        reverse("aid_requests:detail", kwargs={"pk": existing_id}),
+        _("Open it"),
+        f"MSA-{existing_id:07d}",
+    )
+
+
 @require_http_methods(["GET", "POST"])
 @require_capability(Capability.APPLY)
 def request_new(request: HttpRequest, code: str) -> HttpResponse:
@@ -38,7 +51,9 @@ def request_new(request: HttpRequest, code: str) -> HttpResponse:
     user = request.user
     existing = selectors.live_request_of(user, aid_type)  # type: ignore[arg-type]
     documents = applicant_selectors.documents_of(user)  # type: ignore[arg-type]
-    form = RequestForm(request.POST or None, aid_type=aid_type, documents=documents)
+    form = RequestForm(
+        request.POST or None, request.FILES or None, aid_type=aid_type, documents=documents
+    )
     if request.method == "POST" and form.is_valid():
         try:
             aid_request = services.aid_request_submit(
@@ -47,13 +62,18 @@ def request_new(request: HttpRequest, code: str) -> HttpResponse:
                 amount=form.cleaned_data["amount"],
                 justification=form.cleaned_data["justification"],
                 documents=form.cleaned_data["documents"],
+                uploads=form.uploads(),
                 ip_address=client_ip(request),
             )
         except DuplicateRequest as error:
-            messages.error(request, error.message)
             if error.existing_id:
+                messages.error(request, _duplicate_message(error.existing_id))
                 return redirect("aid_requests:detail", pk=error.existing_id)
+            messages.error(request, error.message)
             return redirect("applicants:my_requests")
+        except DocumentNotAccepted as error:
+            for kind, problem in error.problems.items():
+                form.add_error(form.field_of(kind), problem)
         except AidRequestError as error:
             messages.error(request, error.message)
         else:
@@ -92,6 +112,9 @@ def request_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "documents": aid_request.documents.all(),
         "case_messages": aid_request.messages.select_related("organisation"),
         "withdraw_form": NoteForm(),
+        "can_reject": aid_request.status == RequestStatus.OPEN
+        and can(request.user, Capability.REJECT_REQUESTS),
+        "reject_form": RejectForm(),
     }
     return render(request, "aid_requests/request_detail.html", context)
 
@@ -112,6 +135,28 @@ def request_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, error.message)
     else:
         messages.success(request, _("Your request was withdrawn."))
+    return redirect("aid_requests:detail", pk=pk)
+
+
+@require_POST
+@require_capability(Capability.REJECT_REQUESTS)
+def request_reject(request: HttpRequest, pk: int) -> HttpResponse:
+    """A ministry administrator rejects a request waiting in the queue (with a reason)."""
+    aid_request, _may_act = selectors.get_request_for_user(request.user, pk)  # type: ignore[arg-type]
+    form = RejectForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Give the reason for this decision."))
+        return redirect("aid_requests:detail", pk=pk)
+    try:
+        services.aid_request_reject_in_queue(
+            aid_request_id=aid_request.pk,
+            actor=request.user,  # type: ignore[arg-type]
+            reason=form.cleaned_data["reason"],
+        )
+    except AidRequestError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("Rejected. The applicant has been told and may appeal."))
     return redirect("aid_requests:detail", pk=pk)
 
 
@@ -184,11 +229,15 @@ def aid_type_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
             raise Http404
     form = AidTypeForm(request.POST or None, instance=aid_type or AidType())
     if request.method == "POST" and form.is_valid():
-        services.aid_type_save(
-            actor=request.user,
-            aid_type=aid_type,  # type: ignore[arg-type]
-            data=form.cleaned_data,
-        )
-        messages.success(request, _("The aid type was saved."))
-        return redirect(reverse("aid_requests:aid_types"))
+        try:
+            services.aid_type_save(
+                actor=request.user,  # type: ignore[arg-type]
+                aid_type=aid_type,
+                data=form.cleaned_data,
+            )
+        except AidRequestError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(request, _("The aid type was saved."))
+            return redirect(reverse("aid_requests:aid_types"))
     return render(request, "aid_requests/aid_type_form.html", {"form": form, "aid_type": aid_type})

@@ -80,8 +80,12 @@ def notify(
     kind: NotificationKind | str,
     aid_request: AidRequest | None = None,
     context: Mapping[str, Any] | None = None,
+    deliver: bool = True,
 ) -> Notification:
     """Create the in-portal notification now and send it by SMS and e-mail after the commit.
+
+    ``deliver=False`` keeps it in the portal only (both channels recorded as skipped): for
+    notices that many people get at once, such as the ministry's copy of a deadline release.
 
     Call it inside the caller's transaction: if that rolls back, the row disappears and nothing
     is sent. ``aid_request`` fills ``number`` and ``aid_type``; ``context`` gives the other
@@ -110,7 +114,14 @@ def notify(
             for key, value in values.items()
         },
         created_at=timezone.now(),
+        **(
+            {}
+            if deliver
+            else {"sms_status": DeliveryStatus.SKIPPED, "email_status": DeliveryStatus.SKIPPED}
+        ),
     )
+    if not deliver:
+        return notification
     # robust: a broker that is down must not turn the caller's committed change into an error
     # page; the notification stays pending and is visible in the portal.
     transaction.on_commit(partial(_enqueue_delivery, notification.pk), robust=True)

@@ -1,16 +1,27 @@
-"""A real Celery worker on Redis runs a task whose effect lands in the test database."""
+"""A real Celery worker on Redis runs a task whose effect lands in the test database.
+
+Also the helpers of every test that needs a real worker: ``start_worker`` runs one in a
+subprocess against the test database, ``tasks_go_to`` turns this process's eager mode off so
+that ``.delay()`` really sends to Redis.
+"""
+
+from __future__ import annotations
 
 import os
 import subprocess
 import sys
 import time
 import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from celery import Celery
+import redis
+from celery import Celery, current_app
 from django.db import connection
 
+from config.celery import app as celery_app
 from reports.models import WorkerHeartbeat
 from tests.conftest import redis_url
 
@@ -29,17 +40,21 @@ def database_url_for_other_processes() -> str:
     )
 
 
-@pytest.mark.redis
-@pytest.mark.django_db(transaction=True)
-def test_worker_runs_heartbeat_task_against_the_database():
-    queue = f"test-{uuid.uuid4().hex[:8]}"
+def unique_queue() -> str:
+    """A queue of this test alone: other test runs share the Redis server."""
+    return f"test-{uuid.uuid4().hex[:8]}"
+
+
+def start_worker(queue: str, **environment: str) -> subprocess.Popen[str]:
+    """``celery worker`` on ``queue`` with the production settings, on the test database."""
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "config.settings",
         "DATABASE_URL": database_url_for_other_processes(),
         "REDIS_URL": redis_url(),
+        **environment,
     }
-    worker = subprocess.Popen(
+    return subprocess.Popen(
         [
             sys.executable,
             "-m",
@@ -62,16 +77,83 @@ def test_worker_runs_heartbeat_task_against_the_database():
         stderr=subprocess.STDOUT,
         text=True,
     )
+
+
+def stop_worker(worker: subprocess.Popen[str]) -> str:
+    """Stop the worker (warm shutdown) and return everything it printed."""
+    worker.terminate()
+    output, _ = worker.communicate(timeout=30)
+    return output
+
+
+@contextmanager
+def tasks_go_to(queue: str) -> Iterator[None]:
+    """This process sends tasks to Redis, on ``queue``, instead of running them inline.
+
+    The test settings run tasks inline (eager); a test with a real worker turns that off for
+    its own length. The app's broker connection pool is looked up again for Redis (kombu
+    keeps one pool per broker URL for the process) and the previous one is put back after.
+    """
+    previous_app = current_app._get_current_object()
+    celery_app.set_current()  # the app our shared tasks send through
+    conf = celery_app.conf
+    saved = {
+        key: conf[key]
+        for key in ("task_always_eager", "broker_url", "result_backend", "task_default_queue")
+    }
+    # Celery keeps the connection and producer pools of the broker it first connected to.
+    pools = celery_app._pool, celery_app.amqp._producer_pool
+    celery_app._pool = celery_app.amqp._producer_pool = None
+    conf.update(
+        task_always_eager=False,
+        broker_url=redis_url(),
+        result_backend=redis_url(),
+        task_default_queue=queue,
+    )
     try:
-        sender = Celery(broker=redis_url(), backend=redis_url())
+        yield
+    finally:
+        celery_app._pool, celery_app.amqp._producer_pool = pools
+        conf.update(saved)
+        previous_app.set_current()
+
+
+def queued(queue: str) -> int:
+    """How many messages wait in ``queue`` on Redis (kombu keeps a list per priority)."""
+    client = redis.Redis.from_url(redis_url())
+    try:
+        return sum(
+            client.llen(key)
+            for key in client.scan_iter(match=f"{queue}*")
+            if client.type(key) == b"list"
+        )
+    finally:
+        client.close()
+
+
+def wait_until(condition: Callable[[], bool], *, what: str, seconds: float = 60) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, f"waited {seconds} s for {what}"
+        time.sleep(0.2)
+
+
+@pytest.mark.redis
+@pytest.mark.django_db(transaction=True)
+def test_worker_runs_heartbeat_task_against_the_database():
+    queue = unique_queue()
+    worker = start_worker(queue)
+    try:
+        # Not the current app: tasks sent by our code must keep using config.celery's app.
+        sender = Celery(broker=redis_url(), backend=redis_url(), set_as_current=False)
         result = sender.send_task("reports.tasks.worker_heartbeat", queue=queue)
         worker_name = result.get(timeout=60)
-        deadline = time.monotonic() + 10
-        while not WorkerHeartbeat.objects.filter(worker=worker_name).exists():
-            assert time.monotonic() < deadline, "the task ran but no heartbeat row appeared"
-            time.sleep(0.2)
+        wait_until(
+            lambda: WorkerHeartbeat.objects.filter(worker=worker_name).exists(),
+            what="the heartbeat row",
+            seconds=10,
+        )
     finally:
-        worker.terminate()
-        output, _ = worker.communicate(timeout=30)
+        output = stop_worker(worker)
     assert "reports.tasks.worker_heartbeat" in output
     assert WorkerHeartbeat.objects.get(worker=worker_name).beat_at is not None

@@ -22,6 +22,7 @@ from applicants.models import (
     ObligationKind,
 )
 from applicants.validators import PDF
+from tests.dedup.conftest import capital, needy  # noqa: F401  # fixtures shared with dedup
 from tests.factories import ApplicantUserFactory, GovernorateFactory, civil_id_for
 
 PDF_BYTES = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
@@ -53,6 +54,7 @@ def make_ready_applicant(
         incomes_confirmed_at=now,
         obligations_confirmed_at=now,
         documents_confirmed_at=now,
+        consented_at=now,
     )
     for n in range(members):
         HouseholdMember.objects.create(

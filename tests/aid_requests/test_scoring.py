@@ -42,10 +42,19 @@ def test_no_threshold_uses_250_and_income_above_it_scores_zero():
 
 
 def test_points_round_half_up():
-    # 500 ÷ 3 = 166.667; 1 − 166.667/200 = 0.166665; × 60 = 9.9999 → 10 (+ 2 dependants = 10).
-    score, parts = need_score(snapshot(household_size=3, income_total=Decimal(500)), Decimal(200))
-    assert parts[0]["points"] == 10
-    assert score == 20
+    # One person, 165 KWD a month against a limit of 200: 60 × (1 − 165/200) = 60 × 0.175 =
+    # exactly 10.5 → 11 (rounding half to even would give 10).
+    score, parts = need_score(snapshot(income_total=Decimal(165)), Decimal(200))
+    assert parts[0]["value"] == "165.000"
+    assert parts[0]["points"] == 11
+    assert score == 11
+
+
+def test_an_exact_half_below_an_even_number_also_rounds_up():
+    # 60 × (1 − 185/200) = 60 × 0.075 = exactly 4.5 → 5 (rounding half to even would give 4);
+    # 60 × (1 − 186/200) = 60 × 0.07 = 4.2 → 4.
+    assert need_score(snapshot(income_total=Decimal(185)), Decimal(200))[1][0]["points"] == 5
+    assert need_score(snapshot(income_total=Decimal(186)), Decimal(200))[1][0]["points"] == 4
 
 
 def test_caps_on_dependants_disability_and_students():

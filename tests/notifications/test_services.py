@@ -73,6 +73,25 @@ def test_delivery_is_scheduled_only_when_the_transaction_commits(
     assert notification.attempts == 1
 
 
+def test_a_portal_only_notification_is_never_sent(django_capture_on_commit_callbacks):
+    aid_request = AidRequestFactory()
+
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        notify(
+            recipient=aid_request.applicant,
+            kind=NotificationKind.REQUEST_SUBMITTED,
+            aid_request=aid_request,
+            deliver=False,
+        )
+
+    assert callbacks == []
+    assert sms.outbox == []
+    assert mail.outbox == []
+    notification = Notification.objects.get()
+    assert notification.is_unread
+    assert (notification.sms_status, notification.email_status) == ("skipped", "skipped")
+
+
 def test_nothing_is_written_or_sent_when_the_callers_transaction_rolls_back(
     django_capture_on_commit_callbacks,
 ):

@@ -1,80 +1,37 @@
-"""A real Celery worker on Redis delivers an SMS to a real HTTP gateway after notify() commits."""
+"""A real Celery worker on Redis delivers an SMS to a real HTTP gateway after notify() commits.
+
+Nothing of ours is replaced: eager mode is off in this process for the test
+(``tests.test_celery_worker.tasks_go_to``), so ``notify()``'s after-commit hook really sends the
+task to Redis, where the worker started afterwards finds it.
+"""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-import uuid
 from decimal import Decimal
 
 import pytest
-from celery import Celery
 from django.db import transaction
 
 from notifications import services
 from notifications.models import DeliveryStatus, Notification, NotificationKind
-from tests.conftest import redis_url
 from tests.factories import AidRequestFactory
 from tests.notifications.conftest import GATEWAY_KEY
-from tests.test_celery_worker import ROOT, database_url_for_other_processes
-
-
-def start_worker(queue: str, gateway_url: str) -> subprocess.Popen[str]:
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "config.settings",
-        "DATABASE_URL": database_url_for_other_processes(),
-        "REDIS_URL": redis_url(),
-        "SMS_BACKEND": "http",
-        "SMS_GATEWAY_URL": gateway_url,
-        "SMS_GATEWAY_KEY": GATEWAY_KEY,
-        "EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend",
-    }
-    return subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "config",
-            "worker",
-            "--pool=solo",
-            "-Q",
-            queue,
-            "--without-gossip",
-            "--without-mingle",
-            "--loglevel=INFO",
-            "--hostname",
-            f"{queue}@%h",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
+from tests.test_celery_worker import (
+    queued,
+    start_worker,
+    stop_worker,
+    tasks_go_to,
+    unique_queue,
+    wait_until,
+)
 
 
 @pytest.mark.redis
 @pytest.mark.django_db(transaction=True)
-def test_worker_sends_the_sms_to_the_gateway_after_notify_commits(monkeypatch, sms_gateway):
-    queue = f"test-{uuid.uuid4().hex[:8]}"
-    # The test settings run tasks inline; send this one to the real worker's queue instead.
-    sender = Celery(broker=redis_url(), backend=redis_url())
-    enqueued = []
-    monkeypatch.setattr(
-        services,
-        "_enqueue_delivery",
-        lambda notification_id: enqueued.append(
-            sender.send_task(
-                "notifications.tasks.deliver_notification", args=[notification_id], queue=queue
-            )
-        ),
-    )
+def test_worker_sends_the_sms_to_the_gateway_after_notify_commits(sms_gateway):
+    queue = unique_queue()
     aid_request = AidRequestFactory()
-    worker = start_worker(queue, sms_gateway.url)
-    try:
+    with tasks_go_to(queue):
         with transaction.atomic():
             notification = services.notify(
                 recipient=aid_request.applicant,
@@ -82,12 +39,27 @@ def test_worker_sends_the_sms_to_the_gateway_after_notify_commits(monkeypatch, s
                 aid_request=aid_request,
                 context={"amount": Decimal("75")},
             )
-            assert enqueued == []  # nothing leaves before the commit
-        assert len(enqueued) == 1
-        assert enqueued[0].get(timeout=60) == {"sms": "sent", "email": "skipped"}
+            assert queued(queue) == 0  # nothing leaves before the commit
+        assert queued(queue) == 1
+
+    worker = start_worker(
+        queue,
+        SMS_BACKEND="http",
+        SMS_GATEWAY_URL=sms_gateway.url,
+        SMS_GATEWAY_KEY=GATEWAY_KEY,
+        EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend",
+    )
+    try:
+        wait_until(
+            lambda: (
+                not Notification.objects.filter(
+                    pk=notification.pk, sms_status=DeliveryStatus.PENDING
+                ).exists()
+            ),
+            what="the SMS to be sent",
+        )
     finally:
-        worker.terminate()
-        output, _ = worker.communicate(timeout=30)
+        output = stop_worker(worker)
 
     assert "notifications.tasks.deliver_notification" in output
     [call] = sms_gateway.calls
@@ -96,6 +68,6 @@ def test_worker_sends_the_sms_to_the_gateway_after_notify_commits(monkeypatch, s
     assert str(aid_request.pk) in call.body["text"]
     assert "75.000" in call.body["text"]
     notification.refresh_from_db()
-    assert notification.sms_status == DeliveryStatus.SENT
+    assert (notification.sms_status, notification.email_status) == ("sent", "skipped")
     assert notification.attempts == 1
     assert Notification.objects.count() == 1
