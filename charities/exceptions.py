@@ -23,7 +23,8 @@ class NotLicensed(AidRequestError):
 
 
 class NoLongerOpen(AidRequestError):
-    message = _("This request is no longer open: another organisation claimed it first.")
+    # Neutral on purpose: the request may have been claimed, withdrawn, rejected or closed.
+    message = _("This request is no longer in the queue (it was claimed, withdrawn or closed).")
 
 
 class DuplicateAid(AidRequestError):
@@ -51,6 +52,29 @@ class PaymentNotAllowed(AidRequestError):
     message = _("No more payments can be recorded on this case.")
 
 
+class PaymentTooEarly(AidRequestError):
+    """A payment dated before its period may be paid (at most a few days in advance)."""
+
+    def __init__(self, period: int, period_start: datetime.date, earliest: datetime.date) -> None:
+        self.period = period
+        self.earliest = earliest
+        super().__init__(
+            _(
+                "Payment %(period)s pays the month of coverage from %(start)s; it can be dated "
+                "%(earliest)s at the earliest."
+            )
+            % {
+                "period": period,
+                "start": date_format(period_start, "SHORT_DATE_FORMAT"),
+                "earliest": date_format(earliest, "SHORT_DATE_FORMAT"),
+            }
+        )
+
+
+class PaymentInFuture(AidRequestError):
+    message = _("A payment cannot be dated in the future.")
+
+
 class CloseNotAllowed(AidRequestError):
     message = _("A case can be closed only after at least one payment is recorded.")
 
@@ -75,6 +99,12 @@ class IllegalStatusMove(OrganisationError):
 
 class ReasonRequired(OrganisationError):
     message = _("Give a reason: it is kept in the organisation's history.")
+
+
+class CaseReasonRequired(ReasonRequired):
+    """A release or rejection of a case without a reason (the reason goes on the timeline)."""
+
+    message = _("Give a reason: it is kept on the case's timeline.")
 
 
 class LicenceNumberTaken(OrganisationError):

@@ -7,12 +7,14 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from allauth.mfa.models import Authenticator
+from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.http import Http404
+from django.utils import timezone
 
 from accounts.models import User
 from accounts.permissions import Capability, acting_organisation, can
-from aid_requests.models import AidRequest, RequestStatus
+from aid_requests.models import HELD_STATUSES, AidRequest, RequestStatus
 from charities.models import (
     Organisation,
     OrganisationStatus,
@@ -43,8 +45,23 @@ def staff_of(organisation: Organisation) -> QuerySet[StaffMembership]:
     )
 
 
+# --- which cases an organisation may open --------------------------------------------------
+#
+# ``claimed_by`` says who held a case last, not who holds it now: it survives a rejection and
+# (until the appeal service clears it) an overturned appeal. Access therefore needs both: the
+# organisation named in ``claimed_by`` AND a status in which that organisation holds the case.
+
+#: The organisation holds the case and works on it (full file, actions).
+CASE_STATUSES_HELD = HELD_STATUSES
+#: The organisation rejected the case: it keeps read-only access while the case stays rejected
+#: (the reason is on its timeline), and loses it as soon as the applicant appeals.
+CASE_STATUSES_READ_ONLY = (RequestStatus.REJECTED,)
+CASE_STATUSES = (*CASE_STATUSES_HELD, *CASE_STATUSES_READ_ONLY)
+
+
 def held_requests(organisation: Organisation) -> QuerySet[AidRequest]:
-    return AidRequest.objects.filter(claimed_by=organisation)
+    """Every case this organisation may open now (held, or rejected by it and still rejected)."""
+    return AidRequest.objects.filter(claimed_by=organisation, status__in=CASE_STATUSES)
 
 
 # --- the shared queue ---------------------------------------------------------------------
@@ -68,6 +85,31 @@ class QueuePage:
     next_cursor: str | None
 
 
+def _parse_cursor(after: str, sort: str) -> tuple[datetime.datetime | int, int] | None:
+    """The (sort key, id) of a cursor written by ``queue_for``; None when it cannot be read.
+
+    A cursor comes from the address bar, so anything may arrive: a cut-off link, a cursor of
+    the other sort order, plain garbage. An unreadable one means "from the first page".
+    """
+    head, sep, tail = after.partition("|")
+    if not sep:
+        return None
+    try:
+        pk = int(tail)
+        key: datetime.datetime | int
+        if sort == "oldest":
+            key = datetime.datetime.fromisoformat(head)
+            if timezone.is_naive(key):
+                return None
+        else:
+            key = int(head)
+    except ValueError:
+        return None
+    if pk < 1 or (isinstance(key, int) and not 0 <= key <= 100):
+        return None
+    return key, pk
+
+
 def queue_for(
     organisation: Organisation,
     filters: QueueFilters,
@@ -77,8 +119,9 @@ def queue_for(
 ) -> QueuePage:
     """Open requests the licence covers, anonymised by the template, keyset-paginated.
 
-    ``after`` is the cursor of the last row shown ("<score>:<id>" or "<timestamp>:<id>"); a
-    deep page costs the same as the first (no OFFSET).
+    ``after`` is the cursor of the last row shown ("<score>|<id>" or "<timestamp>|<id>"); a
+    deep page costs the same as the first (no OFFSET). A cursor that cannot be read is ignored
+    (the first page is shown), never an error.
     """
     query = AidRequest.objects.filter(
         status=RequestStatus.OPEN,
@@ -95,16 +138,16 @@ def queue_for(
         query = query.filter(amount_requested__lte=filters.max_amount)
     if filters.min_score is not None:
         query = query.filter(need_score__gte=filters.min_score)
+    cursor = _parse_cursor(after, filters.sort) if after else None
     if filters.sort == "oldest":
         query = query.order_by("submitted_at", "id")
-        if after:
-            stamp, _sep, pk = after.partition("|")
-            moment = datetime.datetime.fromisoformat(stamp)
+        if cursor:
+            moment, pk = cursor
             query = query.filter(Q(submitted_at__gt=moment) | Q(submitted_at=moment, id__gt=pk))
     else:
         query = query.order_by("-need_score", "-id")
-        if after:
-            score, _sep, pk = after.partition("|")
+        if cursor:
+            score, pk = cursor
             query = query.filter(Q(need_score__lt=score) | Q(need_score=score, id__lt=pk))
     rows = list(query[: limit + 1])
     next_cursor = None
@@ -120,27 +163,41 @@ def queue_for(
 
 
 def cases_of(organisation: Organisation) -> QuerySet[AidRequest]:
-    """What this organisation holds, newest claim first."""
+    """What this organisation may open ("my cases"), newest claim first."""
     return (
-        AidRequest.objects.filter(claimed_by=organisation)
+        held_requests(organisation)
         .select_related("aid_type", "governorate")
-        .order_by("-claimed_at")
+        .order_by("-claimed_at", "-id")
     )
 
 
-def get_case_for_staff(user: User, pk: int) -> tuple[AidRequest, Organisation]:
-    """A case held by the organisation ``user`` acts for; 404 for anything else."""
+def get_case_for_staff(
+    user: User, pk: int, *, write: bool = False
+) -> tuple[AidRequest, Organisation]:
+    """A case of the organisation ``user`` acts for (see ``CASE_STATUSES``).
+
+    404 for any request this organisation does not hold now — another organisation's, one it
+    released, one reopened after an appeal. ``write=True`` (the case's actions): 403 for a case
+    it may only read (one it rejected).
+    """
     organisation = acting_organisation(user)
     if organisation is None:
         raise Http404
     aid_request = (
-        AidRequest.objects.select_related("aid_type", "governorate", "applicant")
-        .filter(pk=pk, claimed_by=organisation)
+        held_requests(organisation)
+        .select_related("aid_type", "governorate", "applicant")
+        .filter(pk=pk)
         .first()
     )
     if aid_request is None:
         raise Http404
+    if write and aid_request.status not in CASE_STATUSES_HELD:
+        raise PermissionDenied
     return aid_request, organisation
+
+
+def case_is_read_only(aid_request: AidRequest) -> bool:
+    return aid_request.status not in CASE_STATUSES_HELD
 
 
 def get_open_request_for_staff(user: User, pk: int) -> tuple[AidRequest, Organisation]:

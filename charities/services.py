@@ -28,7 +28,15 @@ from django.utils.translation import override
 
 from accounts.models import CHARITY_ROLES, Role, User
 from accounts.permissions import Capability, acting_organisation, can, may_see_personal_data
-from aid_requests.models import AidRequest, AidScope, AidType, Payment, RequestStatus
+from aid_requests.models import (
+    HELD_STATUSES,
+    AidRequest,
+    AidScope,
+    AidType,
+    Payment,
+    RequestStatus,
+)
+from aid_requests.periods import add_months
 from aid_requests.services import _move
 from aid_requests.states import Actor
 from applicants.models import Governorate, HouseholdMember
@@ -36,6 +44,7 @@ from audit.services import audit_record
 from charities.exceptions import (
     AlreadyOnStaff,
     AmountNotAllowed,
+    CaseReasonRequired,
     CloseNotAllowed,
     DuplicateAid,
     EmailAlreadyHasAccount,
@@ -45,7 +54,9 @@ from charities.exceptions import (
     NoLongerOpen,
     NotAllowed,
     NotLicensed,
+    PaymentInFuture,
     PaymentNotAllowed,
+    PaymentTooEarly,
     ReasonRequired,
     RoleNotAllowed,
     SecondFactorRequired,
@@ -81,13 +92,26 @@ def require_staff(user: User, capability: Capability) -> Organisation:
 
 
 def _locked_case(aid_request_id: int, organisation: Organisation) -> AidRequest:
-    """The request, locked, if this organisation holds it (else NotAllowed: never another's)."""
+    """The request, locked, if this organisation holds it now (else NotAllowed).
+
+    Holding means both: named in ``claimed_by`` and in a held status — ``claimed_by`` alone
+    survives a rejection and an overturned appeal (see ``charities.selectors``).
+    """
     aid_request = (
-        AidRequest.objects.select_for_update().select_related("aid_type").get(pk=aid_request_id)
+        AidRequest.objects.select_for_update(of=("self",))  # the request row only, see below
+        .select_related("aid_type")
+        .get(pk=aid_request_id)
     )
-    if aid_request.claimed_by_id != organisation.pk:
+    if aid_request.claimed_by_id != organisation.pk or aid_request.status not in HELD_STATUSES:
         raise NotAllowed
     return aid_request
+
+
+def _required_reason(reason: str) -> str:
+    reason = (reason or "").strip()
+    if not reason:
+        raise CaseReasonRequired
+    return reason
 
 
 def people_covered(aid_request: AidRequest) -> list[dedup.Person]:
@@ -142,9 +166,11 @@ def aid_request_claim(*, aid_request_id: int, actor: User) -> AidRequest:
 
 def _claim_once(aid_request_id: int, organisation: Organisation, actor: User) -> AidRequest:
     with transaction.atomic(durable=True):
-        # 1. the request row: concurrent claims of the same request queue here.
+        # 1. the request row: concurrent claims of the same request queue here. Only that row
+        # (``of``): without it PostgreSQL would also lock the joined aid type and applicant
+        # rows, and every claim of one aid type would queue behind every other.
         aid_request = (
-            AidRequest.objects.select_for_update()
+            AidRequest.objects.select_for_update(of=("self",))
             .select_related("aid_type", "applicant")
             .get(pk=aid_request_id)
         )
@@ -180,8 +206,9 @@ def _claim_once(aid_request_id: int, organisation: Organisation, actor: User) ->
 
 
 def aid_request_release(*, aid_request_id: int, actor: User, reason: str) -> AidRequest:
-    """Give a claimed case back to the queue; its slots are freed."""
+    """Give a claimed case back to the queue; its slots are freed. A reason is required."""
     organisation = require_staff(actor, Capability.RELEASE_CASE)
+    reason = _required_reason(reason)
     with transaction.atomic(durable=True):
         aid_request = _locked_case(aid_request_id, organisation)
         _release(aid_request, actor=Actor.CHARITY, user=actor, note=reason)
@@ -227,6 +254,32 @@ def aid_request_approve(
     return aid_request
 
 
+#: A payment may be dated at most this many days before the month of coverage it pays.
+PAYMENT_ADVANCE_DAYS = 7
+
+
+def period_start(aid_request: AidRequest, period: int) -> datetime.date:
+    """First day of the month of coverage that payment ``period`` pays (1 = the first month).
+
+    Period N covers month N of the coverage: from ``coverage_start`` moved N - 1 months. One-off
+    aid has one period, starting with its coverage.
+    """
+    return add_months(aid_request.coverage_start, period - 1)
+
+
+def period_opens_on(aid_request: AidRequest, period: int) -> datetime.date:
+    """The earliest date a payment of ``period`` may carry (``PAYMENT_ADVANCE_DAYS`` early)."""
+    return period_start(aid_request, period) - datetime.timedelta(days=PAYMENT_ADVANCE_DAYS)
+
+
+def next_period(aid_request: AidRequest) -> int | None:
+    """The period the next payment pays, or None when every approved payment is recorded."""
+    made = aid_request.payments.count()
+    if made >= (aid_request.approved_payments or 0):
+        return None
+    return made + 1
+
+
 def payment_record(
     *,
     aid_request_id: int,
@@ -236,21 +289,32 @@ def payment_record(
     method: str,
     reference: str = "",
 ) -> Payment:
-    """Record the next period's payment (the first one moves the case to paying)."""
+    """Record the payment of the next period (the first one moves the case to paying).
+
+    One payment per period, in order, and tied to the calendar: the payment of period N pays
+    month N of the coverage and may be dated no earlier than ``PAYMENT_ADVANCE_DAYS`` before
+    that month starts (``PaymentTooEarly``), nor in the future (``PaymentInFuture``) — six
+    monthly payments cannot all be recorded on one day.
+    """
     organisation = require_staff(actor, Capability.RECORD_PAYMENT)
+    if paid_on > timezone.localdate():
+        raise PaymentInFuture
     with transaction.atomic(durable=True):
         aid_request = _locked_case(aid_request_id, organisation)
         if aid_request.status not in (S.APPROVED, S.PAYING):
             raise PaymentNotAllowed
-        made = aid_request.payments.count()
-        if made >= (aid_request.approved_payments or 0):
+        period = next_period(aid_request)
+        if period is None:
             raise PaymentNotAllowed
         if amount <= 0 or amount > (aid_request.approved_amount or Decimal(0)):
             raise AmountNotAllowed
+        earliest = period_opens_on(aid_request, period)
+        if paid_on < earliest:
+            raise PaymentTooEarly(period, period_start(aid_request, period), earliest)
         payment = Payment.objects.create(
             aid_request=aid_request,
             organisation=organisation,
-            period=made + 1,
+            period=period,
             amount=amount,
             paid_on=paid_on,
             method=method,
@@ -258,8 +322,6 @@ def payment_record(
             recorded_by=actor,
             recorded_at=timezone.now(),
         )
-        from audit.services import audit_record
-
         audit_record(
             actor=actor,
             action="payment.recorded",
@@ -295,8 +357,15 @@ def aid_request_close(*, aid_request_id: int, actor: User) -> AidRequest:
 
 
 def aid_request_reject(*, aid_request_id: int, actor: User, reason: str) -> AidRequest:
-    """Reject a case this organisation holds; the applicant is told why and may appeal."""
+    """Reject a case this organisation holds; the applicant is told why and may appeal.
+
+    From whichever step ``aid_requests.states`` allows a charity to reject (claimed, approved,
+    and paying when the table has that move). Payments already recorded stay recorded; every
+    binding commitment of the case is released, so that the coverage not yet paid is free for
+    another organisation. The organisation keeps read-only access while the case stays rejected.
+    """
     organisation = require_staff(actor, Capability.RELEASE_CASE)
+    reason = _required_reason(reason)
     with transaction.atomic(durable=True):
         aid_request = _locked_case(aid_request_id, organisation)
         _move(
@@ -344,19 +413,32 @@ def release_expired_claims(*, now: datetime.datetime | None = None) -> list[int]
                 user=None,
                 note=f"claim deadline of {settings.CLAIM_DEADLINE_DAYS} days passed",
             )
-            for staff in User.objects.filter(
-                membership__organisation=organisation,
-                membership__is_active=True,
-                role=Role.MANAGER,
-            ):
+            # The organisation's managers (SMS and e-mail) and the ministry (officials and
+            # administrators, in the portal only: they would otherwise get a text message for
+            # every release in the country) are told; the applicant was told by the move itself.
+            for recipient in _deadline_recipients(organisation):
                 notify(
-                    recipient=staff,
+                    recipient=recipient,
                     kind="claim_deadline_released",
                     aid_request=aid_request,
                     context={"reference": aid_request.reference},
+                    deliver=recipient.role == Role.MANAGER,
                 )
             released.append(pk)
     return released
+
+
+def _deadline_recipients(organisation: Organisation | None) -> list[User]:
+    managers = User.objects.filter(
+        membership__organisation=organisation,
+        membership__is_active=True,
+        role=Role.MANAGER,
+        is_active=True,
+    )
+    ministry = User.objects.filter(
+        role__in=(Role.MINISTRY_OFFICIAL, Role.MINISTRY_ADMIN), is_active=True
+    )
+    return [*managers.order_by("pk"), *ministry.order_by("pk")]
 
 
 # --- applying to join, licensing, staff -----------------------------------------------------

@@ -17,8 +17,10 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts.permissions import Capability, can, require_capability
 from aid_requests.exceptions import AidRequestError
+from aid_requests.models import RequestStatus
 from aid_requests.reasons import breakdown_rows
 from aid_requests.services import aid_request_view_logged
+from aid_requests.states import Actor, is_allowed
 from applicants import selectors as applicant_selectors
 from audit.services import client_ip
 from charities import selectors, services
@@ -132,6 +134,9 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
     applicant = aid_request.applicant
     profile = applicant_selectors.profile_of(applicant)
+    period = services.next_period(aid_request)
+    read_only = selectors.case_is_read_only(aid_request)
+    decides = can(request.user, Capability.RELEASE_CASE)  # managers release and reject
     context = {
         "aid_request": aid_request,
         "applicant": applicant,
@@ -146,12 +151,22 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "commitments": aid_request.commitments.filter(status__in=BINDING),
         "timeline": aid_request.timeline.select_related("actor"),
         "breakdown": breakdown_rows((aid_request.screening or {}).get("breakdown", [])),
+        "read_only": read_only,
         "can_approve": can(request.user, Capability.APPROVE_CASE),
         "approve_form": ApproveForm(aid_request=aid_request),
+        "next_period": period,
+        "next_period_start": period and services.period_start(aid_request, period),
+        "next_period_opens": period and services.period_opens_on(aid_request, period),
         "payment_form": PaymentForm(
             initial={"amount": aid_request.approved_amount, "paid_on": timezone.localdate()}
         ),
-        "reason_form": ReasonForm(),
+        # Two reason forms on one page: their own ids, the same field name.
+        "release_form": ReasonForm(auto_id="id_release_%s"),
+        "reject_form": ReasonForm(auto_id="id_reject_%s"),
+        "may_release": decides and aid_request.status == RequestStatus.CLAIMED,
+        "may_reject": decides
+        and not read_only
+        and is_allowed(aid_request.status, RequestStatus.REJECTED, Actor.CHARITY),
         "message_form": CaseMessageForm(),
         "case_messages": aid_request.messages.select_related("sender"),
     }
@@ -183,7 +198,7 @@ def claim(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @require_capability(Capability.APPROVE_CASE)
 def approve(request: HttpRequest, pk: int) -> HttpResponse:
-    aid_request, _organisation = selectors.get_case_for_staff(request.user, pk)  # type: ignore[arg-type]
+    aid_request, _organisation = selectors.get_case_for_staff(request.user, pk, write=True)  # type: ignore[arg-type]
     form = ApproveForm(request.POST, aid_request=aid_request)
     if not form.is_valid():
         for error in form.errors.values():
@@ -205,7 +220,7 @@ def approve(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @require_capability(Capability.RECORD_PAYMENT)
 def payment(request: HttpRequest, pk: int) -> HttpResponse:
-    selectors.get_case_for_staff(request.user, pk)  # type: ignore[arg-type]
+    selectors.get_case_for_staff(request.user, pk, write=True)  # type: ignore[arg-type]
     form = PaymentForm(request.POST)
     if not form.is_valid():
         for error in form.errors.values():
@@ -230,7 +245,7 @@ def payment(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @require_capability(Capability.RECORD_PAYMENT)
 def close(request: HttpRequest, pk: int) -> HttpResponse:
-    selectors.get_case_for_staff(request.user, pk)  # type: ignore[arg-type]
+    selectors.get_case_for_staff(request.user, pk, write=True)  # type: ignore[arg-type]
     _run(
         request,
         _("The case is closed."),
@@ -242,7 +257,7 @@ def close(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @require_capability(Capability.RELEASE_CASE)
 def release(request: HttpRequest, pk: int) -> HttpResponse:
-    selectors.get_case_for_staff(request.user, pk)  # type: ignore[arg-type]
+    selectors.get_case_for_staff(request.user, pk, write=True)  # type: ignore[arg-type]
     form = ReasonForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("Give a reason."))
@@ -260,7 +275,7 @@ def release(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @require_capability(Capability.RELEASE_CASE)
 def reject(request: HttpRequest, pk: int) -> HttpResponse:
-    selectors.get_case_for_staff(request.user, pk)  # type: ignore[arg-type]
+    selectors.get_case_for_staff(request.user, pk, write=True)  # type: ignore[arg-type]
     form = ReasonForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("Give a reason."))
@@ -571,7 +586,7 @@ def case_message(request: HttpRequest, pk: int) -> HttpResponse:
     """Write to the applicant of a case this organisation holds."""
     from aid_requests.services import case_message_send
 
-    selectors.get_case_for_staff(request.user, pk)  # type: ignore[arg-type]
+    selectors.get_case_for_staff(request.user, pk, write=True)  # type: ignore[arg-type]
     form = CaseMessageForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("Write a message first."))

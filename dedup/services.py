@@ -110,10 +110,16 @@ def commitments_reserve(
         with transaction.atomic():
             return AidCommitment.objects.bulk_create(rows)
     except IntegrityError as error:
+        # The database's own refusal (23P01 / the SQLite trigger): the same clear message as
+        # the check above, never a 500. Name the committed conflict when there is one; else the
+        # overlap was inside this very insert (a civil ID listed twice).
         if not is_exclusion_violation(error):
             raise
         conflict = find_conflict(aid_type_id=aid_type_id, civil_ids=civil_ids, start=start, end=end)
-        raise AidAlreadyGranted(conflict, conflict.civil_id if conflict else "") from error
+        if conflict is not None:
+            raise AidAlreadyGranted(conflict, conflict.civil_id) from error
+        twice = next((c for c in civil_ids if civil_ids.count(c) > 1), "")
+        raise AidAlreadyGranted(None, twice) from error
 
 
 def commitments_activate(*, aid_request_id: int) -> int:

@@ -97,6 +97,15 @@ def test_claim_refusal_approve_pay_close(page, live_server, artifacts_dir):
     page.locator(f"form[action='/charity/cases/{family_request.pk}/approve/'] button").click()
     page.wait_for_load_state()
     assert page.locator("[data-testid=status]").inner_text().strip() == "Approved"
+    assert (
+        page.locator("[data-testid=next-period]")
+        .inner_text()
+        .startswith("Payment 1 pays the month of coverage from")
+    )
+    case_url = f"/charity/cases/{family_request.pk}"
+    assert page.locator(f"form[action='{case_url}/reject/']").count() == 1
+    assert page.locator(f"form[action='{case_url}/release/']").count() == 0  # approved already
+    page.screenshot(path=artifacts_dir / "case-approved-en.png", full_page=True)
     payment_form = page.locator(f"form[action='/charity/cases/{family_request.pk}/payments/']")
     payment_form.locator("input[name=amount]").fill("150")
     payment_form.locator("input[name=paid_on]").fill(timezone.localdate().isoformat())
@@ -104,6 +113,12 @@ def test_claim_refusal_approve_pay_close(page, live_server, artifacts_dir):
     payment_form.locator("button[type=submit]").click()
     page.wait_for_load_state()
     assert page.locator("[data-testid=status]").inner_text().strip() == "Paying"
+    # the next month's payment is not due yet: the page says from when it may be dated
+    assert (
+        page.locator("[data-testid=next-period]")
+        .inner_text()
+        .startswith("Payment 2 pays the month of coverage from")
+    )
     page.locator(f"form[action='/charity/cases/{family_request.pk}/close/'] button").click()
     page.wait_for_load_state()
     assert page.locator("[data-testid=status]").inner_text().strip() == "Closed"

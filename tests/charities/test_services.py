@@ -5,24 +5,30 @@ from decimal import Decimal
 
 import pytest
 import time_machine
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from accounts.models import Role
-from aid_requests.models import Payment, PaymentMethod, RequestStatus
+from aid_requests.models import AidScope, AidType, Payment, PaymentMethod, RequestStatus
+from aid_requests.periods import add_months
+from audit.models import AuditEntry
 from charities import services
 from charities.exceptions import (
     AmountNotAllowed,
+    CaseReasonRequired,
     CloseNotAllowed,
     NotAllowed,
     NotLicensed,
+    PaymentInFuture,
     PaymentNotAllowed,
+    PaymentTooEarly,
+    ReasonRequired,
     SecondFactorRequired,
 )
 from charities.models import OrganisationStatus
 from dedup.models import AidCommitment
 from notifications.models import Notification
 from tests.dedup.conftest import caseworker, family, open_request
-from tests.factories import CharityStaffFactory
+from tests.factories import CharityStaffFactory, StaffUserFactory
 
 pytestmark = pytest.mark.django_db
 S = RequestStatus
@@ -48,6 +54,14 @@ def pay(aid_request, actor, amount="150.000"):
     )
 
 
+def on(day: datetime.date) -> time_machine.travel:
+    """Travel to noon of ``day`` in the portal's time zone (payments are dated "today")."""
+    return time_machine.travel(
+        datetime.datetime.combine(day, datetime.time(12), tzinfo=timezone.get_current_timezone()),
+        tick=False,
+    )
+
+
 def test_manager_approves_pays_every_period_and_closes(claimed):
     aid_request, manager = claimed
     services.aid_request_approve(
@@ -59,9 +73,10 @@ def test_manager_approves_pays_every_period_and_closes(claimed):
     first = pay(aid_request, manager)
     aid_request.refresh_from_db()
     assert (aid_request.status, first.period) == (S.PAYING, 1)
-    for _ in range(5):
-        pay(aid_request, manager)
-    with pytest.raises(PaymentNotAllowed):
+    for period in range(2, 7):  # each month's payment in its own month
+        with on(add_months(aid_request.coverage_start, period - 1)):
+            assert pay(aid_request, manager).period == period
+    with on(add_months(aid_request.coverage_start, 6)), pytest.raises(PaymentNotAllowed):
         pay(aid_request, manager)  # a seventh period does not exist
     services.aid_request_close(aid_request_id=aid_request.pk, actor=manager)
     aid_request.refresh_from_db()
@@ -139,11 +154,24 @@ def test_another_organisation_cannot_act_on_the_case(claimed, capital, needy):
 def test_reject_frees_the_slot_and_the_applicant_may_appeal(claimed):
     aid_request, manager = claimed
     services.aid_request_reject(
-        aid_request_id=aid_request.pk, actor=manager, reason="الدخل أعلى مما صُرّح به"
+        aid_request_id=aid_request.pk, actor=manager, reason="  الدخل أعلى مما صُرّح به  "
     )
     aid_request.refresh_from_db()
     assert aid_request.status == S.REJECTED
     assert not AidCommitment.objects.filter(status__in=["reserved", "active"]).exists()
+    entry = aid_request.timeline.order_by("-at", "-id").first()
+    assert (entry.from_status, entry.to_status, entry.actor, entry.note) == (
+        S.CLAIMED,
+        S.REJECTED,
+        manager,
+        "الدخل أعلى مما صُرّح به",
+    )
+    told = Notification.objects.get(kind="request_rejected")
+    assert (told.recipient, told.aid_request) == (aid_request.applicant, aid_request)
+    assert told.context["reason"] == "الدخل أعلى مما صُرّح به"
+    assert "الدخل أعلى مما صُرّح به" in told.message("en").body
+    audit = AuditEntry.objects.get(action="aid_request.rejected")
+    assert (audit.actor, audit.organisation_id) == (manager, manager.membership.organisation.pk)
     from aid_requests.services import aid_request_appeal
 
     aid_request_appeal(
@@ -186,6 +214,13 @@ def test_staff_without_a_second_factor_cannot_claim_when_it_is_required(settings
 def test_the_deadline_task_releases_exactly_the_overdue_claims(settings, capital, needy):
     settings.CLAIM_DEADLINE_DAYS = 14
     staff = caseworker([needy], [capital], role=Role.MANAGER)
+    worker = CharityStaffFactory(
+        role=Role.CASEWORKER, membership__organisation=staff.membership.organisation
+    )
+    official = StaffUserFactory(role=Role.MINISTRY_OFFICIAL)
+    admin = StaffUserFactory(role=Role.MINISTRY_ADMIN)
+    StaffUserFactory(role=Role.MINISTRY_OFFICIAL, is_active=False)  # left the ministry
+    other_manager = caseworker([needy], [capital], role=Role.MANAGER)
     start = timezone.now()
     with time_machine.travel(start - datetime.timedelta(days=15)):
         old = open_request(family(capital), needy, capital)
@@ -195,17 +230,244 @@ def test_the_deadline_task_releases_exactly_the_overdue_claims(settings, capital
         services.aid_request_approve(
             aid_request_id=old_approved.pk, actor=staff, amount=Decimal(100), payments=1
         )
+    with time_machine.travel(start - datetime.timedelta(days=14, minutes=-1)):
+        just_in_time = open_request(family(capital), needy, capital)  # due in one minute
+        services.aid_request_claim(aid_request_id=just_in_time.pk, actor=staff)
     with time_machine.travel(start - datetime.timedelta(days=13)):
         recent = open_request(family(capital), needy, capital)
         services.aid_request_claim(aid_request_id=recent.pk, actor=staff)
-    with time_machine.travel(start):
-        from charities.tasks import release_expired_claims_task
-
-        assert release_expired_claims_task.delay().get() == 1
-    for item, status in ((old, S.OPEN), (old_approved, S.APPROVED), (recent, S.CLAIMED)):
+    with time_machine.travel(start, tick=False):
+        assert services.release_expired_claims() == [old.pk]
+        assert services.release_expired_claims() == []  # nothing twice
+    for item, status in (
+        (old, S.OPEN),
+        (old_approved, S.APPROVED),
+        (just_in_time, S.CLAIMED),
+        (recent, S.CLAIMED),
+    ):
         item.refresh_from_db()
         assert item.status == status
-    entry = old.timeline.order_by("-at").first()
-    assert (entry.to_status, entry.actor) == (S.OPEN, None)
-    assert "deadline" in entry.note
-    assert Notification.objects.filter(kind="claim_deadline_released", recipient=staff).exists()
+    assert (old.claimed_by, old.claimed_at) == (None, None)
+    assert set(old.commitments.values_list("status", flat=True)) == {"released"}
+    entry = old.timeline.order_by("-at", "-id").first()
+    assert (entry.from_status, entry.to_status, entry.actor) == (S.CLAIMED, S.OPEN, None)
+    assert entry.note == "claim deadline of 14 days passed"
+    assert entry.at == start
+    told = Notification.objects.filter(kind="claim_deadline_released")
+    assert sorted(told.values_list("recipient", flat=True)) == sorted(
+        [staff.pk, official.pk, admin.pk]
+    )
+    assert set(told.values_list("aid_request", flat=True)) == {old.pk}
+    assert worker.pk not in told.values_list("recipient", flat=True)
+    assert other_manager.pk not in told.values_list("recipient", flat=True)
+    # The manager gets a text message and an e-mail; the ministry sees it in the portal only.
+    channels = {n.recipient_id: (n.sms_status, n.email_status) for n in told}
+    assert channels[official.pk] == channels[admin.pk] == ("skipped", "skipped")
+    assert channels[staff.pk] != ("skipped", "skipped")
+    assert Notification.objects.get(kind="request_released").recipient == old.applicant
+
+
+def test_the_beat_task_runs_the_deadline_release(settings, capital, needy):
+    settings.CLAIM_DEADLINE_DAYS = 14
+    staff = caseworker([needy], [capital], role=Role.MANAGER)
+    with time_machine.travel(timezone.now() - datetime.timedelta(days=15)):
+        old = open_request(family(capital), needy, capital)
+        services.aid_request_claim(aid_request_id=old.pk, actor=staff)
+    from charities.tasks import release_expired_claims_task
+
+    assert release_expired_claims_task.delay().get() == 1
+    old.refresh_from_db()
+    assert old.status == S.OPEN
+
+
+@pytest.mark.parametrize("reason", ["", "   ", "\n\t"])
+@pytest.mark.parametrize("action", ["release", "reject"])
+def test_release_and_reject_need_a_reason(claimed, action, reason):
+    aid_request, manager = claimed
+    service = {"release": services.aid_request_release, "reject": services.aid_request_reject}
+    with pytest.raises(CaseReasonRequired) as refusal:
+        service[action](aid_request_id=aid_request.pk, actor=manager, reason=reason)
+    assert isinstance(refusal.value, ReasonRequired)
+    assert "reason" in str(refusal.value.message)
+    aid_request.refresh_from_db()
+    assert aid_request.status == S.CLAIMED
+    assert set(aid_request.commitments.values_list("status", flat=True)) == {"reserved"}
+    assert aid_request.timeline.filter(to_status__in=[S.OPEN, S.REJECTED]).count() == 0
+
+
+def test_release_keeps_its_reason_on_the_timeline(claimed):
+    aid_request, manager = claimed
+    services.aid_request_release(
+        aid_request_id=aid_request.pk, actor=manager, reason=" لا ميزانية "
+    )
+    entry = aid_request.timeline.order_by("-at", "-id").first()
+    assert (entry.to_status, entry.actor, entry.note) == (S.OPEN, manager, "لا ميزانية")
+
+
+# --- one payment per period, tied to the calendar --------------------------------------------
+
+START = datetime.date(2025, 1, 10)
+
+
+@pytest.fixture
+def approved(capital, needy):
+    """Needy-family aid covering 10 Jan – 9 Jul 2025, approved for 6 payments of 150."""
+    manager = caseworker([needy], [capital], role=Role.MANAGER)
+    with on(datetime.date(2025, 1, 5)):
+        aid_request = open_request(family(capital), needy, capital, start=START)
+        services.aid_request_claim(aid_request_id=aid_request.pk, actor=manager)
+        services.aid_request_approve(
+            aid_request_id=aid_request.pk, actor=manager, amount=Decimal("150"), payments=6
+        )
+    return aid_request, manager
+
+
+def pay_on(aid_request, actor, paid_on):
+    return services.payment_record(
+        aid_request_id=aid_request.pk,
+        actor=actor,
+        amount=Decimal("150"),
+        paid_on=paid_on,
+        method=PaymentMethod.CHEQUE,
+    )
+
+
+def test_payment_n_pays_month_n_of_the_coverage_and_may_come_a_week_early(approved):
+    aid_request, manager = approved
+    with on(datetime.date(2025, 1, 3)):  # today is a week before the coverage starts
+        assert pay_on(aid_request, manager, datetime.date(2025, 1, 3)).period == 1
+    with on(datetime.date(2025, 2, 2)):
+        # period 2 covers from 10 Feb: 2 Feb is one day too early, and the 3rd is tomorrow
+        with pytest.raises(PaymentTooEarly) as refusal:
+            pay_on(aid_request, manager, datetime.date(2025, 2, 2))
+        assert refusal.value.period == 2
+        assert refusal.value.earliest == datetime.date(2025, 2, 3)
+        with pytest.raises(PaymentInFuture):
+            pay_on(aid_request, manager, datetime.date(2025, 2, 3))
+    with on(datetime.date(2025, 2, 3)):
+        assert pay_on(aid_request, manager, datetime.date(2025, 2, 3)).period == 2
+        with pytest.raises(PaymentTooEarly):  # period 3 covers from 10 Mar
+            pay_on(aid_request, manager, datetime.date(2025, 2, 3))
+    with on(datetime.date(2025, 6, 30)):  # late payments of past months are fine
+        for period in (3, 4, 5):
+            assert pay_on(aid_request, manager, datetime.date(2025, 6, 1)).period == period
+        with pytest.raises(PaymentTooEarly):  # period 6 covers from 10 Jun: paid 1 Jun is early
+            pay_on(aid_request, manager, datetime.date(2025, 6, 1))
+        assert pay_on(aid_request, manager, datetime.date(2025, 6, 3)).period == 6
+    assert list(aid_request.payments.values_list("period", "paid_on")) == [
+        (1, datetime.date(2025, 1, 3)),
+        (2, datetime.date(2025, 2, 3)),
+        (3, datetime.date(2025, 6, 1)),
+        (4, datetime.date(2025, 6, 1)),
+        (5, datetime.date(2025, 6, 1)),
+        (6, datetime.date(2025, 6, 3)),
+    ]
+
+
+def test_six_monthly_payments_cannot_all_be_recorded_on_one_day(approved):
+    aid_request, manager = approved
+    with on(datetime.date(2025, 1, 12)):
+        pay_on(aid_request, manager, datetime.date(2025, 1, 12))
+        for _ in range(5):
+            with pytest.raises(PaymentTooEarly):
+                pay_on(aid_request, manager, datetime.date(2025, 1, 12))
+    assert aid_request.payments.count() == 1
+
+
+def test_a_payment_before_the_first_month_minus_a_week_is_refused(approved):
+    aid_request, manager = approved
+    with (
+        on(datetime.date(2025, 1, 5)),
+        translation.override("en"),
+        pytest.raises(PaymentTooEarly) as refusal,
+    ):
+        pay_on(aid_request, manager, datetime.date(2025, 1, 2))
+    assert str(refusal.value.message) == (
+        "Payment 1 pays the month of coverage from 01/10/2025; it can be dated 01/03/2025 "
+        "at the earliest."
+    )
+    assert not Payment.objects.exists()
+    aid_request.refresh_from_db()
+    assert aid_request.status == S.APPROVED
+
+
+def test_one_off_aid_is_paid_from_its_start_minus_a_week(capital):
+    one_off = AidType.objects.create(
+        code="medical",
+        name_ar="علاج مرضى",
+        name_en="Medical treatment",
+        scope=AidScope.PERSON,
+        coverage_months=0,
+        max_amount=Decimal("2000"),
+    )
+    manager = caseworker([one_off], [capital], role=Role.MANAGER)
+    with on(datetime.date(2025, 3, 1)):
+        aid_request = open_request(
+            family(capital), one_off, capital, start=datetime.date(2025, 3, 20)
+        )
+        services.aid_request_claim(aid_request_id=aid_request.pk, actor=manager)
+        services.aid_request_approve(
+            aid_request_id=aid_request.pk, actor=manager, amount=Decimal("900"), payments=1
+        )
+    with on(datetime.date(2025, 3, 13)):
+        with pytest.raises(PaymentTooEarly):
+            services.payment_record(
+                aid_request_id=aid_request.pk,
+                actor=manager,
+                amount=Decimal("900"),
+                paid_on=datetime.date(2025, 3, 12),
+                method=PaymentMethod.IN_KIND,
+            )
+        payment = services.payment_record(
+            aid_request_id=aid_request.pk,
+            actor=manager,
+            amount=Decimal("900"),
+            paid_on=datetime.date(2025, 3, 13),
+            method=PaymentMethod.IN_KIND,
+        )
+    assert payment.period == 1
+
+
+def test_a_paying_case_is_rejected_keeping_its_payments_and_freeing_its_slots(
+    approved, capital, needy
+):
+    """DESIGN: "rejected at any step". The charity stops the aid mid-way: what was paid stays
+    recorded; every binding commitment of the case is released, so that the coverage not yet
+    paid may come from another organisation."""
+    aid_request, manager = approved
+    with on(datetime.date(2025, 1, 12)):
+        pay_on(aid_request, manager, datetime.date(2025, 1, 12))
+    with on(datetime.date(2025, 2, 12)):
+        pay_on(aid_request, manager, datetime.date(2025, 2, 12))
+    with on(datetime.date(2025, 3, 1)):
+        services.aid_request_reject(
+            aid_request_id=aid_request.pk, actor=manager, reason="تبيّن وجود دخل غير مصرّح به"
+        )
+    aid_request.refresh_from_db()
+    assert aid_request.status == S.REJECTED
+    assert list(aid_request.payments.values_list("period", "amount")) == [
+        (1, Decimal("150.000")),
+        (2, Decimal("150.000")),
+    ]
+    assert set(aid_request.commitments.values_list("status", flat=True)) == {"released"}
+    entry = aid_request.timeline.order_by("-at", "-id").first()
+    assert (entry.from_status, entry.to_status) == (S.PAYING, S.REJECTED)
+    with pytest.raises(NotAllowed):  # nothing more is paid on a rejected case
+        pay_on(aid_request, manager, datetime.date(2025, 3, 1))
+    # the rest of the coverage is free: a new request of the family is claimed elsewhere
+    other = caseworker([needy], [capital])
+    again = open_request(aid_request.applicant, needy, capital, start=datetime.date(2025, 3, 10))
+    services.aid_request_claim(aid_request_id=again.pk, actor=other)
+    again.refresh_from_db()
+    assert again.status == S.CLAIMED
+
+
+def test_the_paying_case_page_offers_reject_but_not_release(client, approved):
+    aid_request, manager = approved
+    with on(datetime.date(2025, 1, 12)):
+        pay_on(aid_request, manager, datetime.date(2025, 1, 12))
+        client.force_login(manager)
+        page = client.get(f"/charity/cases/{aid_request.pk}/").content.decode()
+    assert f"/charity/cases/{aid_request.pk}/reject/" in page
+    assert f"/charity/cases/{aid_request.pk}/release/" not in page
+    assert 'data-testid="next-period"' in page

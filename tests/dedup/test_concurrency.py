@@ -11,10 +11,11 @@ import pytest
 from django.core.management import call_command
 from django.db import connection
 
-from aid_requests.models import RequestStatus
+from accounts.models import Role
+from aid_requests.models import AidRequest, RequestStatus
 from charities import services
 from charities.exceptions import DuplicateAid, NoLongerOpen
-from dedup.models import AidCommitment, BlockedAttempt
+from dedup.models import BINDING, AidCommitment, BlockedAttempt, CommitmentStatus
 from tests.dedup.conftest import SHARED, caseworker, family, open_request
 from tests.factories import civil_id_for
 
@@ -96,4 +97,71 @@ def test_different_aid_types_for_one_person_all_succeed_at_once(capital, needy, 
         for aid_type in (needy, student)
     ]
     assert race(jobs) == ["claimed", "claimed"]
+    assert audit_is_clean()
+
+
+@pytest.mark.parametrize("first", ["family-first", "spouse-first"])
+def test_a_spouse_and_her_husbands_family_claimed_at_once_only_one_wins(capital, needy, first):
+    """Household aid: the wife (SHARED) is a member of her husband's household and applies on
+    her own too. Two organisations claim both requests at the same moment, in either order."""
+    husband = family(capital, [SHARED, civil_id_for(2)])
+    family_request = open_request(husband, needy, capital)
+    wife = family(capital, applicant_civil_id=SHARED)
+    own_request = open_request(wife, needy, capital)
+    jobs = [
+        (family_request.pk, caseworker([needy], [capital])),
+        (own_request.pk, caseworker([needy], [capital])),
+    ]
+    if first == "spouse-first":
+        jobs.reverse()
+    assert race(jobs) == ["claimed", "duplicate"]
+    statuses = dict(
+        AidRequest.objects.filter(pk__in=[family_request.pk, own_request.pk]).values_list(
+            "pk", "status"
+        )
+    )
+    assert sorted(statuses.values()) == [RequestStatus.CLAIMED, RequestStatus.OPEN]
+    (winner,) = [pk for pk, status in statuses.items() if status == RequestStatus.CLAIMED]
+    (loser,) = [pk for pk, status in statuses.items() if status == RequestStatus.OPEN]
+    binding = AidCommitment.objects.filter(status__in=BINDING)
+    assert binding.filter(civil_id=SHARED).count() == 1
+    assert set(binding.values_list("aid_request", flat=True)) == {winner}
+    blocked = BlockedAttempt.objects.get()
+    assert (blocked.aid_request_id, blocked.civil_id) == (loser, SHARED)
+    assert blocked.conflicting.aid_request_id == winner
+    assert audit_is_clean()
+
+
+def test_a_released_request_is_claimed_again_by_exactly_one_of_twenty(capital, needy):
+    aid_request = open_request(family(capital, [civil_id_for(1)]), needy, capital)
+    first = caseworker([needy], [capital], role=Role.MANAGER)
+    services.aid_request_claim(aid_request_id=aid_request.pk, actor=first)
+    services.aid_request_release(aid_request_id=aid_request.pk, actor=first, reason="لا ميزانية")
+    actors = [caseworker([needy], [capital]) for _ in range(CLAIMERS)]
+    outcomes = race([(aid_request.pk, actor) for actor in actors])
+    assert outcomes == ["claimed"] + ["taken"] * (CLAIMERS - 1)
+    aid_request.refresh_from_db()
+    assert aid_request.status == RequestStatus.CLAIMED
+    assert aid_request.claimed_by in {a.membership.organisation for a in actors}
+    commitments = aid_request.commitments
+    assert commitments.filter(status__in=BINDING).count() == 2
+    assert set(commitments.filter(status__in=BINDING).values_list("organisation", flat=True)) == {
+        aid_request.claimed_by_id
+    }
+    assert commitments.filter(status=CommitmentStatus.RELEASED).count() == 2
+    assert audit_is_clean()
+
+
+def test_a_released_person_is_covered_again_by_exactly_one_of_twenty_households(capital, needy):
+    """The slot the release freed is a person's, not only a request's: twenty other households
+    listing the same person race for it, and one gets it."""
+    held = open_request(family(capital, [SHARED]), needy, capital)
+    first = caseworker([needy], [capital], role=Role.MANAGER)
+    services.aid_request_claim(aid_request_id=held.pk, actor=first)
+    services.aid_request_release(aid_request_id=held.pk, actor=first, reason="لا ميزانية")
+    requests = [open_request(family(capital, [SHARED]), needy, capital) for _ in range(CLAIMERS)]
+    actors = [caseworker([needy], [capital]) for _ in range(CLAIMERS)]
+    outcomes = race([(r.pk, a) for r, a in zip(requests, actors, strict=True)])
+    assert outcomes == ["claimed"] + ["duplicate"] * (CLAIMERS - 1)
+    assert AidCommitment.objects.filter(civil_id=SHARED, status__in=BINDING).count() == 1
     assert audit_is_clean()

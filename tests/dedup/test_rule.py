@@ -12,6 +12,13 @@ from audit.models import AuditEntry
 from charities import services
 from charities.exceptions import DuplicateAid, NoLongerOpen
 from dedup.models import AidCommitment, BlockedAttempt, CommitmentStatus
+from dedup.services import (
+    AidAlreadyGranted,
+    Person,
+    commitments_reserve,
+    find_conflict,
+    is_exclusion_violation,
+)
 from tests.dedup.conftest import SHARED, caseworker, family, later, open_request
 from tests.factories import civil_id_for
 
@@ -72,13 +79,25 @@ def test_spouse_cannot_collect_the_same_household_aid_again(capital, needy):
     assert own_request.status == S.OPEN
     assert not own_request.commitments.exists()
     blocked = BlockedAttempt.objects.get()
-    assert (blocked.organisation, blocked.aid_request, blocked.amount, blocked.civil_id) == (
+    held = AidCommitment.objects.get(aid_request=family_request, civil_id=SHARED)
+    assert (
+        blocked.attempted_by,
+        blocked.organisation,
+        blocked.aid_request,
+        blocked.aid_type,
+        blocked.amount,
+        blocked.civil_id,
+        blocked.conflicting,
+    ) == (
+        second,
         second.membership.organisation,
         own_request,
+        needy,
         Decimal("450.000"),
         SHARED,
+        held,
     )
-    assert blocked.conflicting.aid_request == family_request
+    assert held.is_applicant is False  # she is held as a member of her husband's household
 
 
 def test_the_same_charity_cannot_give_it_twice_either(capital, needy):
@@ -110,6 +129,88 @@ def test_periods_that_do_not_overlap_are_allowed(capital, needy):
     after = open_request(family(capital, [SHARED]), needy, capital, start=later(6))
     services.aid_request_claim(aid_request_id=after.pk, actor=staff)
     assert AidCommitment.objects.filter(civil_id=SHARED).count() == 2
+
+
+def test_the_database_refuses_what_the_check_cannot_see(capital, needy):
+    """Without any mock: the same civil ID twice in one reservation. The check in front finds
+    no committed conflict, so the bulk insert reaches the database, whose constraint (trigger
+    on SQLite) refuses it; the service turns that into the same refusal, and inserts nothing."""
+    aid_request = open_request(family(capital), needy, capital)
+    organisation = caseworker([needy], [capital]).membership.organisation
+    people = [
+        Person(civil_id=SHARED, is_applicant=True),
+        Person(civil_id=SHARED, is_applicant=False),
+    ]
+    assert (
+        find_conflict(
+            aid_type_id=needy.pk,
+            civil_ids=[SHARED],
+            start=aid_request.coverage_start,
+            end=aid_request.coverage_end,
+        )
+        is None
+    )
+    with transaction.atomic(), pytest.raises(AidAlreadyGranted) as refusal:
+        commitments_reserve(
+            aid_request_id=aid_request.pk,
+            organisation_id=organisation.pk,
+            aid_type_id=needy.pk,
+            people=people,
+            start=aid_request.coverage_start,
+            end=aid_request.coverage_end,
+        )
+    assert (refusal.value.conflicting, refusal.value.civil_id) == (None, SHARED)
+    assert isinstance(refusal.value.__cause__, IntegrityError)
+    assert is_exclusion_violation(refusal.value.__cause__)
+    assert not AidCommitment.objects.exists()
+    # the transaction is still usable: the next reservation of one person goes through
+    with transaction.atomic():
+        commitments_reserve(
+            aid_request_id=aid_request.pk,
+            organisation_id=organisation.pk,
+            aid_type_id=needy.pk,
+            people=people[:1],
+            start=aid_request.coverage_start,
+            end=aid_request.coverage_end,
+        )
+    assert AidCommitment.objects.filter(civil_id=SHARED).count() == 1
+
+
+@pytest.mark.postgres
+def test_on_postgresql_the_refusal_is_the_exclusion_constraints_23p01(capital, needy):
+    aid_request = open_request(family(capital), needy, capital)
+    organisation = caseworker([needy], [capital]).membership.organisation
+    with transaction.atomic(), pytest.raises(AidAlreadyGranted) as refusal:
+        commitments_reserve(
+            aid_request_id=aid_request.pk,
+            organisation_id=organisation.pk,
+            aid_type_id=needy.pk,
+            people=[Person(SHARED, True), Person(SHARED, False)],
+            start=aid_request.coverage_start,
+            end=aid_request.coverage_end,
+        )
+    database_error = refusal.value.__cause__.__cause__  # psycopg's own error
+    assert database_error.sqlstate == "23P01"
+    assert database_error.diag.constraint_name == "dedup_one_aid_type_per_person"
+    assert not AidCommitment.objects.exists()
+
+
+def test_on_sqlite_the_refusal_is_the_overlap_trigger(capital, needy):
+    if connection.vendor != "sqlite":
+        pytest.skip("the trigger exists on SQLite only (PostgreSQL: the test above)")
+    aid_request = open_request(family(capital), needy, capital)
+    organisation = caseworker([needy], [capital]).membership.organisation
+    with transaction.atomic(), pytest.raises(AidAlreadyGranted) as refusal:
+        commitments_reserve(
+            aid_request_id=aid_request.pk,
+            organisation_id=organisation.pk,
+            aid_type_id=needy.pk,
+            people=[Person(SHARED, True), Person(SHARED, False)],
+            start=aid_request.coverage_start,
+            end=aid_request.coverage_end,
+        )
+    assert "dedup_overlap: aid already granted" in str(refusal.value.__cause__)
+    assert not AidCommitment.objects.exists()
 
 
 def test_a_released_slot_can_be_claimed_again(capital, needy):
@@ -172,15 +273,26 @@ def test_the_database_refuses_reactivating_a_released_overlapping_commitment(cap
         AidCommitment.objects.filter(pk=released.pk).update(status=CommitmentStatus.ACTIVE)
 
 
-def test_dedup_audit_is_clean_on_a_healthy_database(capital, needy):
+def test_dedup_audit_is_clean_on_a_healthy_database(capital, needy, student):
+    """Everything that looks like a pair but is not one: released, other type, later period."""
+    staff = caseworker([needy, student], [capital], role="manager")
+    released = open_request(family(capital, [SHARED, civil_id_for(3)]), needy, capital)
+    services.aid_request_claim(aid_request_id=released.pk, actor=staff)  # 3 people
+    services.aid_request_release(aid_request_id=released.pk, actor=staff, reason="لا ميزانية")
+    held = open_request(family(capital, [SHARED]), needy, capital)
+    services.aid_request_claim(aid_request_id=held.pk, actor=staff)  # SHARED + applicant
+    services.aid_request_approve(
+        aid_request_id=held.pk, actor=staff, amount=Decimal("100"), payments=6
+    )  # active now, overlapping the released ones
+    later_one = open_request(family(capital, [SHARED]), needy, capital, start=later(6))
+    services.aid_request_claim(aid_request_id=later_one.pk, actor=staff)  # 2 people
     services.aid_request_claim(
-        aid_request_id=open_request(family(capital, [SHARED]), needy, capital).pk,
-        actor=caseworker([needy], [capital]),
-    )
+        aid_request_id=open_request(family(capital, [SHARED]), student, capital).pk, actor=staff
+    )  # student aid is person aid: the applicant only
+    assert AidCommitment.objects.count() == 8
     out = StringIO()
-    call_command("dedup_audit", stdout=out)
-    assert "4 commitments checked, 0 violations" not in out.getvalue()  # 2 people, not 4
-    assert "2 commitments checked, 0 violations" in out.getvalue()
+    call_command("dedup_audit", stdout=out)  # raises CommandError on any violation
+    assert out.getvalue().splitlines() == ["dedup_audit: 8 commitments checked, 0 violations"]
 
 
 def test_dedup_audit_finds_pairs_that_break_the_rule(capital, needy):

@@ -1,0 +1,279 @@
+"""The shared queue: licence scope, filters, both sort orders, keyset pages, anonymity."""
+
+from __future__ import annotations
+
+import datetime
+import re
+from decimal import Decimal
+
+import pytest
+import time_machine
+
+from aid_requests.models import AidScope, AidType, RequestStatus
+from applicants.models import ApplicantProfile
+from charities import services
+from charities.selectors import QueueFilters, queue_for
+from tests.dedup.conftest import caseworker, family, open_request
+from tests.factories import GovernorateFactory, civil_id_for
+
+pytestmark = pytest.mark.django_db
+
+NOW = datetime.datetime(2025, 6, 1, 9, 0, tzinfo=datetime.UTC)
+
+#: name → (aid type, governorate, amount, need score, days before NOW it was submitted).
+#: Ties on purpose: f and e share a score, c and e a submission moment, so that a page
+#: boundary falls inside a tie in each sort order (see the paging test).
+DATA = {
+    "a": ("needy", "capital", "300", 80, 10),
+    "b": ("needy", "hawalli", "500", 40, 3),
+    "c": ("student", "capital", "150", 90, 7),
+    "d": ("student", "hawalli", "700", 20, 20),
+    "e": ("needy", "capital", "1000", 60, 7),
+    "f": ("student", "capital", "250", 60, 15),
+}
+BY_SCORE = ["c", "a", "f", "e", "b", "d"]  # need score down, then newest id first
+OLDEST = ["d", "f", "a", "c", "e", "b"]  # submitted first, then lowest id first
+
+
+class Queue:
+    """The known data set: one organisation, six requests in its licence, four outside it."""
+
+    def __init__(self, capital, needy, student) -> None:
+        self.capital, self.needy, self.student = capital, needy, student
+        self.hawalli = GovernorateFactory(code="hawalli")
+        self.jahra = GovernorateFactory(code="jahra")
+        self.rent = AidType.objects.create(
+            code="rent",
+            name_ar="بدل إيجار",
+            name_en="Rent allowance",
+            scope=AidScope.HOUSEHOLD,
+            coverage_months=6,
+            max_amount=Decimal("1200"),
+        )
+        self.staff = caseworker([needy, student], [capital, self.hawalli])
+        self.organisation = self.staff.membership.organisation
+        self.ids: dict[str, int] = {}
+        for name, (aid_type, governorate, amount, score, days) in DATA.items():
+            self.ids[name] = self.add(name, aid_type, governorate, amount, score, days)
+        # outside: an aid type not licensed, a governorate not licensed, and not open any more
+        self.outside = [
+            self.add("rent", "rent", "capital", "400", 99, 5),
+            self.add("jahra", "needy", "jahra", "400", 99, 5),
+            self.add("claimed", "needy", "capital", "400", 99, 5, status=RequestStatus.CLAIMED),
+            self.add("withdrawn", "student", "hawalli", "400", 99, 5, RequestStatus.WITHDRAWN),
+        ]
+
+    def add(self, name, aid_type, governorate, amount, score, days, status=RequestStatus.OPEN):
+        aid_request = open_request(
+            family(getattr(self, governorate)), getattr(self, aid_type), getattr(self, governorate)
+        )
+        aid_request.amount_requested = Decimal(amount)
+        aid_request.need_score = score
+        aid_request.submitted_at = NOW - datetime.timedelta(days=days)
+        aid_request.status = status
+        if status == RequestStatus.CLAIMED:
+            aid_request.claimed_by = caseworker(
+                [self.needy], [self.capital]
+            ).membership.organisation
+            aid_request.claimed_at = NOW
+        aid_request.save()
+        return aid_request.pk
+
+    def names(self, pks) -> list[str]:
+        by_pk = {pk: name for name, pk in self.ids.items()}
+        return [by_pk.get(pk, f"outside #{pk}") for pk in pks]
+
+
+@pytest.fixture
+def queue(capital, needy, student):
+    with time_machine.travel(NOW, tick=False):
+        return Queue(capital, needy, student)
+
+
+def shown(client, queue, query) -> list[str]:
+    query = {
+        key: (getattr(queue, value).pk if key in ("aid_type", "governorate") else value)
+        for key, value in query.items()
+    }
+    with time_machine.travel(NOW, tick=False):
+        response = client.get("/charity/queue/", query)
+    assert response.status_code == 200
+    return queue.names(row["request"].pk for row in response.context["rows"])
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ({}, BY_SCORE),
+        ({"sort": "score"}, BY_SCORE),
+        ({"sort": "oldest"}, OLDEST),
+        ({"aid_type": "student"}, ["c", "f", "d"]),
+        ({"aid_type": "needy", "sort": "oldest"}, ["a", "e", "b"]),
+        ({"governorate": "hawalli"}, ["b", "d"]),
+        ({"min_amount": "300"}, ["a", "e", "b", "d"]),  # 300 itself included
+        ({"max_amount": "300"}, ["c", "a", "f"]),
+        ({"min_amount": "250", "max_amount": "500"}, ["a", "f", "b"]),
+        ({"min_score": "60"}, ["c", "a", "f", "e"]),  # 60 itself included
+        ({"min_score": "61", "sort": "oldest"}, ["a", "c"]),
+        ({"aid_type": "needy", "governorate": "capital", "min_score": "70"}, ["a"]),
+        ({"aid_type": "student", "governorate": "hawalli", "max_amount": "600"}, []),
+    ],
+    ids=[
+        "default",
+        "score",
+        "oldest",
+        "aid-type",
+        "aid-type-oldest",
+        "governorate",
+        "min-amount",
+        "max-amount",
+        "amount-range",
+        "min-score",
+        "min-score-oldest",
+        "combined",
+        "nothing",
+    ],
+)
+def test_filters_and_sort_orders_show_exactly_the_matching_requests(client, queue, query, expected):
+    client.force_login(queue.staff)
+    assert shown(client, queue, query) == expected
+
+
+def test_requests_outside_the_licence_or_not_open_are_never_in_the_queue(client, queue):
+    client.force_login(queue.staff)
+    with time_machine.travel(NOW, tick=False):
+        page = client.get("/charity/queue/").content.decode()
+    claim_links = {int(pk) for pk in re.findall(r"/charity/queue/(\d+)/claim/", page)}
+    assert claim_links == set(queue.ids.values())
+    assert claim_links.isdisjoint(queue.outside)
+    assert client.get("/charity/").context["open_in_licence"] == len(DATA)
+
+
+def test_a_filter_outside_the_licence_shows_nothing_of_it(client, queue):
+    """The form offers only licensed choices; a forged one is ignored, never widens the queue."""
+    client.force_login(queue.staff)
+    assert shown(client, queue, {"aid_type": "rent"}) == BY_SCORE
+    assert shown(client, queue, {"governorate": "jahra"}) == BY_SCORE
+
+
+@pytest.mark.parametrize(
+    ("sort", "limit", "pages"),
+    [
+        ("score", 3, [["c", "a", "f"], ["e", "b", "d"]]),  # f | e: the same score
+        ("score", 2, [["c", "a"], ["f", "e"], ["b", "d"]]),
+        ("oldest", 2, [["d", "f"], ["a", "c"], ["e", "b"]]),  # c | e: the same moment
+        ("oldest", 4, [["d", "f", "a", "c"], ["e", "b"]]),
+    ],
+)
+def test_keyset_pages_walk_each_order_once_even_through_ties(queue, sort, limit, pages):
+    walked, after = [], None
+    for _ in range(len(pages) + 1):
+        page = queue_for(queue.organisation, QueueFilters(sort=sort), after=after, limit=limit)
+        walked.append(queue.names(r.pk for r in page.rows))
+        after = page.next_cursor
+        if after is None:
+            break
+    assert walked == pages
+
+
+@pytest.mark.parametrize("sort", ["score", "oldest"])
+def test_the_page_through_the_view_continues_where_the_first_ended(client, capital, needy, sort):
+    staff = caseworker([needy], [capital])
+    made = []
+    for n in range(27):
+        aid_request = open_request(family(capital), needy, capital)
+        aid_request.need_score = n % 5  # many ties
+        aid_request.submitted_at = NOW - datetime.timedelta(hours=n % 4)
+        aid_request.save()
+        made.append(aid_request)
+    if sort == "score":
+        expected = sorted(made, key=lambda r: (-r.need_score, -r.pk))
+    else:
+        expected = sorted(made, key=lambda r: (r.submitted_at, r.pk))
+    client.force_login(staff)
+    first = client.get("/charity/queue/", {"sort": sort})
+    assert [r["request"].pk for r in first.context["rows"]] == [r.pk for r in expected[:25]]
+    cursor = first.context["next_cursor"]
+    assert cursor is not None
+    assert 'id="queue-more"' in first.content.decode()
+    rest = client.get("/charity/queue/", {"sort": sort, "after": cursor})
+    assert [r["request"].pk for r in rest.context["rows"]] == [r.pk for r in expected[25:]]
+    assert rest.context["next_cursor"] is None
+
+
+@pytest.mark.parametrize(
+    ("sort", "after"),
+    [
+        ("score", "garbage"),
+        ("score", "80|"),
+        ("score", "eighty|12"),
+        ("score", "80|twelve"),
+        ("score", "-5|12"),
+        ("score", "2025-05-20T09:00:00+00:00|12"),  # a cursor of the other order
+        ("oldest", "garbage"),
+        ("oldest", "not-a-date|12"),
+        ("oldest", "2025-05-20T09:00:00+00:00|x"),
+        ("oldest", "2025-05-20T09:00:00|12"),  # no time zone: refused, not guessed
+        ("oldest", "80|12"),  # a cursor of the other order
+        ("oldest", "|"),
+    ],
+)
+def test_an_unreadable_cursor_shows_the_first_page(client, queue, sort, after):
+    client.force_login(queue.staff)
+    expected = BY_SCORE if sort == "score" else OLDEST
+    assert shown(client, queue, {"sort": sort, "after": after}) == expected
+
+
+def test_the_queue_shows_no_name_civil_id_or_phone(client, capital, needy):
+    member = civil_id_for(4242)
+    applicant = family(capital, [member])
+    ApplicantProfile.objects.filter(user=applicant).update(
+        name_ar="سارة المطيري", name_en="Sara Al-Mutairi"
+    )
+    open_request(applicant, needy, capital)
+    staff = caseworker([needy], [capital])
+    client.force_login(staff)
+    pages = [
+        client.get("/charity/queue/").content.decode(),
+        client.get("/charity/queue/", headers={"HX-Request": "true"}).content.decode(),
+    ]
+    for page in pages:
+        assert 'data-testid="queue-row"' in page
+        for secret in ("سارة المطيري", "Sara Al-Mutairi", "فرد 0", applicant.civil_id, member):
+            assert secret not in page
+        assert applicant.mobile not in page
+        assert applicant.mobile.removeprefix("+965") not in page
+
+
+def test_my_cases_highlights_exactly_the_overdue_claims(client, settings, capital, needy):
+    settings.CLAIM_DEADLINE_DAYS = 14
+    staff = caseworker([needy], [capital])
+    with time_machine.travel(NOW - datetime.timedelta(days=15), tick=False):
+        overdue = open_request(family(capital), needy, capital)
+        services.aid_request_claim(aid_request_id=overdue.pk, actor=staff)
+    with time_machine.travel(NOW - datetime.timedelta(days=13), tick=False):
+        recent = open_request(family(capital), needy, capital)
+        services.aid_request_claim(aid_request_id=recent.pk, actor=staff)
+    client.force_login(staff)
+    with time_machine.travel(NOW, tick=False):
+        page = client.get("/charity/cases/").content.decode()
+    rows = {
+        int(pk): row
+        for row in page.split("<tr")[1:]
+        for pk in re.findall(r"/charity/cases/(\d+)/", row)
+    }
+    assert set(rows) == {overdue.pk, recent.pk}
+    assert 'data-testid="overdue"' in rows[overdue.pk]
+    assert 'data-testid="overdue"' not in rows[recent.pk]
+    assert page.count('data-testid="overdue"') == 1
+    # one day later the second one is overdue too
+    with time_machine.travel(NOW + datetime.timedelta(days=1, hours=1), tick=False):
+        assert client.get("/charity/cases/").content.decode().count('data-testid="overdue"') == 2
+
+
+def test_the_queue_counts_days_waiting(client, queue):
+    client.force_login(queue.staff)
+    with time_machine.travel(NOW, tick=False):
+        rows = client.get("/charity/queue/").context["rows"]
+    waiting = {queue.names([r["request"].pk])[0]: r["days_waiting"] for r in rows}
+    assert waiting == {name: days for name, (*_rest, days) in DATA.items()}
