@@ -195,6 +195,14 @@ MFA_TOTP_ISSUER = "Musaada"
 # Staff must have a second factor before they see personal data (enforced from issue 5 on).
 STAFF_REQUIRE_MFA = env.bool("STAFF_REQUIRE_MFA", default=PRODUCTION)
 
+# Argon2id first (config/hashers.py: sized for 50 sign-ups a second on two cores); the others
+# still verify older hashes, which Django upgrades to the first hasher at the next sign-in.
+PASSWORD_HASHERS = [
+    "config.hashers.MusaadaArgon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
+]
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -302,6 +310,9 @@ HAWIYATI_MAPPING: dict = {
     "algorithms": ["RS256"],
     # Expected "aud" of the signed result; empty = our client id.
     "audience": "",
+    # Expected "iss" of the signed result (PACI's issuer name from the service agreement).
+    # Required: with it empty the adapter refuses to run rather than accept any issuer.
+    "issuer": "",
 }
 _hawiyati_override = env.json("HAWIYATI_MAPPING_JSON", default={})
 for _key, _value in _hawiyati_override.items():
