@@ -64,13 +64,18 @@ def _move(
     note: str = "",
     notification: str | None = None,
     context: dict[str, Any] | None = None,
+    also_save: Sequence[str] = (),
 ) -> None:
-    """The one status change. The caller holds the row lock and the transaction."""
+    """The one status change. The caller holds the row lock and the transaction.
+
+    ``also_save`` names fields the caller has already set on ``aid_request`` (e.g. who claimed
+    it): they are written by the same UPDATE as the status, so the row is written once.
+    """
     from_status = aid_request.status
     if not is_allowed(from_status, to, actor):
         raise IllegalTransition
     aid_request.status = to
-    aid_request.save(update_fields=["status", "updated_at"])
+    aid_request.save(update_fields=["status", "updated_at", *also_save])
     TimelineEntry.objects.create(
         aid_request=aid_request,
         from_status=from_status,

@@ -19,6 +19,7 @@ from urllib.parse import urljoin
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import IntegrityError, OperationalError, transaction
+from django.db.models import Exists, OuterRef
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -169,18 +170,27 @@ def _claim_once(aid_request_id: int, organisation: Organisation, actor: User) ->
         # 1. the request row: concurrent claims of the same request queue here. Only that row
         # (``of``): without it PostgreSQL would also lock the joined aid type and applicant
         # rows, and every claim of one aid type would queue behind every other.
+        # The licence check (aid type and governorate) is read in the same statement.
         aid_request = (
             AidRequest.objects.select_for_update(of=("self",))
             .select_related("aid_type", "applicant")
+            .annotate(
+                type_licensed=Exists(
+                    Organisation.aid_types.through.objects.filter(
+                        organisation_id=organisation.pk, aidtype_id=OuterRef("aid_type_id")
+                    )
+                ),
+                governorate_licensed=Exists(
+                    Organisation.governorates.through.objects.filter(
+                        organisation_id=organisation.pk, governorate_id=OuterRef("governorate_id")
+                    )
+                ),
+            )
             .get(pk=aid_request_id)
         )
         if aid_request.status != S.OPEN:
             raise NoLongerOpen
-        licensed = (
-            organisation.aid_types.filter(pk=aid_request.aid_type_id).exists()
-            and organisation.governorates.filter(pk=aid_request.governorate_id).exists()
-        )
-        if not licensed:
+        if not (aid_request.type_licensed and aid_request.governorate_licensed):
             raise NotLicensed
         # 2 and 3. advisory locks per (aid type, civil ID), then the guarded insert.
         dedup.commitments_reserve(
@@ -193,7 +203,6 @@ def _claim_once(aid_request_id: int, organisation: Organisation, actor: User) ->
         )
         aid_request.claimed_by = organisation
         aid_request.claimed_at = timezone.now()
-        aid_request.save(update_fields=["claimed_by", "claimed_at", "updated_at"])
         _move(
             aid_request,
             S.CLAIMED,
@@ -201,6 +210,7 @@ def _claim_once(aid_request_id: int, organisation: Organisation, actor: User) ->
             user=actor,
             notification="request_claimed",
             context={"organisation": organisation.name_ar},
+            also_save=("claimed_by", "claimed_at"),
         )
     return aid_request
 
@@ -239,9 +249,6 @@ def aid_request_approve(
         aid_request.approved_amount = amount
         aid_request.approved_payments = payments
         aid_request.approved_at = timezone.now()
-        aid_request.save(
-            update_fields=["approved_amount", "approved_payments", "approved_at", "updated_at"]
-        )
         dedup.commitments_activate(aid_request_id=aid_request.pk)
         _move(
             aid_request,
@@ -250,6 +257,7 @@ def aid_request_approve(
             user=actor,
             notification="request_approved",
             context={"amount": f"{amount:.3f}", "payments": payments},
+            also_save=("approved_amount", "approved_payments", "approved_at"),
         )
     return aid_request
 

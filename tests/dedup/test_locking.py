@@ -24,7 +24,9 @@ from tests.factories import civil_id_for
 
 pytestmark = pytest.mark.postgres
 ROW_LOCK = re.compile(r'^SELECT .* FROM "aid_requests_aidrequest" .*FOR UPDATE', re.S)
-ADVISORY = re.compile(r"pg_advisory_xact_lock\((\d+), hashtext\('(\d+)'\)\)")
+ADVISORY = re.compile(
+    r"pg_advisory_xact_lock\((\d+), hashtext\(person\.civil_id\)\) FROM unnest\('\{([\d,]+)\}'"
+)
 
 
 @pytest.mark.django_db
@@ -40,7 +42,13 @@ def test_a_claim_locks_the_request_row_then_each_person_in_sorted_order_then_ins
     sql = [query["sql"] for query in captured.captured_queries]
 
     row_locks = [n for n, s in enumerate(sql) if ROW_LOCK.match(s) and str(aid_request.pk) in s]
-    advisory = [(n, *ADVISORY.search(s).groups()) for n, s in enumerate(sql) if ADVISORY.search(s)]
+    advisory = [
+        (n, aid_type, civil_id)
+        for n, s in enumerate(sql)
+        if (found := ADVISORY.search(s))
+        for aid_type, people in [found.groups()]
+        for civil_id in people.split(",")
+    ]
     inserts = [n for n, s in enumerate(sql) if s.startswith('INSERT INTO "dedup_aidcommitment"')]
     writes = [n for n, s in enumerate(sql) if s.startswith(("INSERT", "UPDATE", "DELETE"))]
 
@@ -51,6 +59,9 @@ def test_a_claim_locks_the_request_row_then_each_person_in_sorted_order_then_ins
     assert sql[row_lock].endswith('FOR UPDATE OF "aid_requests_aidrequest"')
     covered = sorted([applicant.civil_id, *members])
     assert [civil_id for _n, _type, civil_id in advisory] == covered  # sorted, each once
+    # ...and taken in that order: one statement, the locks row by row in array order
+    assert len({n for n, _t, _c in advisory}) == 1
+    assert sql[advisory[0][0]].endswith("ORDER BY person.position")
     assert {int(aid_type) for _n, aid_type, _c in advisory} == {needy.pk}
     assert all(row_lock < n < insert for n, _t, _c in advisory)
     assert min(writes) == insert  # nothing is written before the slots are locked and checked
