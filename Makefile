@@ -24,6 +24,7 @@ run: $(VENV)/.base-installed
 	@mkdir -p var
 	$(BIN)/python manage.py migrate --no-input
 	$(BIN)/python manage.py seed_demo
+	$(BIN)/python manage.py refresh_rollups --full
 	$(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
 
 ## make test: lint, migration and catalogue checks, then the whole suite

@@ -14,6 +14,7 @@ from audit.selectors import (
     applicant_id_for_civil_id,
 )
 from identity.civil_id import normalise_digits
+from identity.forms import CivilIdField
 
 
 class TrailFilterForm(forms.Form):
@@ -26,7 +27,8 @@ class TrailFilterForm(forms.Form):
     organisation = forms.TypedChoiceField(
         label=_("Organisation"), required=False, coerce=int, empty_value=None
     )
-    applicant = forms.CharField(label=_("Applicant's civil ID"), required=False, max_length=20)
+    # The civil-ID field of identity: a typo gets the check-digit message, not "no applicant".
+    applicant = CivilIdField(label=_("Applicant's civil ID"), required=False)
     action = forms.ChoiceField(label=_("Action"), required=False)
     date_from = forms.DateField(
         label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
@@ -61,7 +63,7 @@ class TrailFilterForm(forms.Form):
         return tuple(ids)
 
     def clean_applicant(self) -> int | None:
-        civil_id = normalise_digits(self.cleaned_data["applicant"])
+        civil_id = self.cleaned_data["applicant"]
         if not civil_id:
             return None
         applicant_id = applicant_id_for_civil_id(civil_id)

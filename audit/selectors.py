@@ -7,7 +7,9 @@ a keyset cursor (``before`` = the last id shown), never OFFSET or COUNT.
 from __future__ import annotations
 
 import datetime
+import re
 from dataclasses import dataclass
+from typing import Any
 
 from django.db import connection
 from django.db.models import Q, QuerySet, Subquery
@@ -145,3 +147,70 @@ def applicant_id_for_civil_id(civil_id: str) -> int | None:
         .values_list("pk", flat=True)
         .first()
     )
+
+
+# --- one entry ----------------------------------------------------------------------------
+
+#: Keys whose values are never shown (tokens, secrets, codes): matched anywhere in the key.
+SECRET_KEY_PARTS = (
+    "token",
+    "secret",
+    "password",
+    "passcode",
+    "otp",
+    "nonce",
+    "jwt",
+    "signature",
+    "credential",
+    "cookie",
+    "session",
+    "authorization",
+)
+#: Keys that are a secret as a whole word at their end (``code``, ``sms_code``, ``api_key``).
+_SECRET_KEY_END = re.compile(r"(^|[_\-.])(code|key|pin)$", re.IGNORECASE)
+#: Values that look like a token whatever their key (a JWT, a long random string).
+_TOKEN_VALUE = re.compile(r"^(eyJ[\w-]+\.[\w-]+\.[\w-]*|[A-Za-z0-9_\-]{40,})$")
+HIDDEN = "••••"
+
+
+def is_secret_key(key: str) -> bool:
+    lowered = key.lower()
+    return any(part in lowered for part in SECRET_KEY_PARTS) or bool(_SECRET_KEY_END.search(key))
+
+
+@dataclass(frozen=True)
+class DataLine:
+    """One line of an entry's details: a dotted path, the value as text, whether hidden."""
+
+    path: str
+    value: str
+    hidden: bool = False
+
+
+def visible_data(data: Any, path: str = "") -> list[DataLine]:
+    """An entry's ``data`` as lines to show, secrets replaced by ``HIDDEN``: values under a
+    secret-looking key and values that look like tokens are never shown."""
+    lines: list[DataLine] = []
+    if isinstance(data, dict):
+        for key in sorted(data, key=str):
+            child = f"{path}.{key}" if path else str(key)
+            if is_secret_key(str(key)):
+                lines.append(DataLine(child, HIDDEN, hidden=True))
+            else:
+                lines.extend(visible_data(data[key], child))
+        return lines
+    if isinstance(data, list):
+        for index, item in enumerate(data):
+            lines.extend(visible_data(item, f"{path}[{index}]"))
+        return lines
+    text = "" if data is None else str(data)
+    if isinstance(data, str) and _TOKEN_VALUE.match(data):
+        return [DataLine(path, HIDDEN, hidden=True)]
+    return [DataLine(path, text)]
+
+
+def entry_for(user: User, pk: int) -> AuditEntry | None:
+    """One entry with its details, for someone who may view the trail; None otherwise."""
+    if not may_view_trail(user):
+        return None
+    return AuditEntry.objects.select_related("actor").filter(pk=pk).first()

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
@@ -44,6 +44,23 @@ def trail(request: HttpRequest) -> HttpResponse:
             "paged": before is not None,
         },
     )
+
+
+@require_GET
+@require_capability(Capability.VIEW_STATISTICS)
+def entry(request: HttpRequest, pk: int) -> HttpResponse:
+    """One entry with its details (reasons of licensing moves and appeal decisions, what
+    changed), secrets hidden (``audit.selectors.visible_data``)."""
+    found = selectors.entry_for(request.user, pk)  # type: ignore[arg-type]
+    if found is None:
+        raise Http404
+    organisations = selectors.organisation_names()
+    context = {
+        "entry": found,
+        "lines": selectors.visible_data(found.data),
+        "organisation": organisations.get(found.organisation_id or 0),
+    }
+    return render(request, "audit/entry.html", context)
 
 
 def _positive_int(value: str) -> int | None:

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from reports.models import DailyFigures, ExportJob, RollupState, WorkerHeartbeat
+from reports.models import ExportJob, MonthlyFigures, RollupState, WorkerHeartbeat
 
 
 @admin.register(WorkerHeartbeat)
@@ -16,11 +16,11 @@ class RollupStateAdmin(admin.ModelAdmin):
         return False
 
 
-@admin.register(DailyFigures)
-class DailyFiguresAdmin(admin.ModelAdmin):
-    list_display = ["day", "aid_type", "organisation", "governorate", "submitted", "claims"]
+@admin.register(MonthlyFigures)
+class MonthlyFiguresAdmin(admin.ModelAdmin):
+    list_display = ["month", "aid_type", "governorate", "claims", "payments_amount"]
     list_filter = ["aid_type"]
-    date_hierarchy = "day"
+    date_hierarchy = "month"
 
     def has_change_permission(self, request, obj=None):
         return False

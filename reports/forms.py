@@ -1,7 +1,12 @@
-"""Filters of the ministry pages (all GET forms, always valid: bad input falls back)."""
+"""Filters of the ministry pages (all GET forms, always valid: bad input falls back).
+
+The ranges are whole months (decided in docs/decisions.md): a ministry official reads months
+and years, and whole months let every figure come from the monthly rollups.
+"""
 
 from __future__ import annotations
 
+import datetime
 from typing import Any
 
 from django import forms
@@ -11,22 +16,36 @@ from aid_requests.models import AidType
 from applicants.models import Governorate
 from charities.models import Organisation
 from reports.models import ExportFormat, ExportKind
-from reports.selectors import STATES, Basis, Period, RequestFilters
+from reports.selectors import STATES, Basis, Period, RequestFilters, month_end
 
 #: Longer ranges are refused (they would only make the page slower, not more useful).
-MAX_RANGE_DAYS = 366 * 10
+MAX_RANGE_MONTHS = 12 * 10
 
 
-class DateInput(forms.DateInput):
-    input_type = "date"
+class MonthInput(forms.DateInput):
+    input_type = "month"
 
     def __init__(self, attrs: dict[str, Any] | None = None) -> None:
-        super().__init__(attrs=attrs, format="%Y-%m-%d")
+        super().__init__(attrs={"placeholder": "YYYY-MM", **(attrs or {})}, format="%Y-%m")
+
+
+class MonthField(forms.DateField):
+    """A month typed as ``YYYY-MM`` (what ``<input type="month">`` sends); a full date
+    ``YYYY-MM-DD`` is accepted too and stands for its month. The value is the month's first
+    day."""
+
+    widget = MonthInput
+    input_formats = ["%Y-%m", "%Y-%m-%d"]
+    default_error_messages = {"invalid": _("Enter a month as YYYY-MM.")}
+
+    def to_python(self, value: Any) -> datetime.date | None:
+        day = super().to_python(value)
+        return day.replace(day=1) if day else None
 
 
 class PeriodForm(forms.Form):
-    start = forms.DateField(label=_("From"), required=False, widget=DateInput())
-    end = forms.DateField(label=_("Until"), required=False, widget=DateInput())
+    start = MonthField(label=_("From (month)"), required=False)
+    end = MonthField(label=_("Until (month, included)"), required=False)
     aid_type = forms.ModelChoiceField(
         label=_("Aid type"),
         queryset=AidType.objects.order_by("id"),
@@ -38,12 +57,13 @@ class PeriodForm(forms.Form):
         cleaned = super().clean() or {}
         default = Period.this_year()
         start = cleaned.get("start") or default.start
-        end = cleaned.get("end") or default.end
+        end = cleaned.get("end") or default.end.replace(day=1)
+        months = (end.year - start.year) * 12 + end.month - start.month
         if end < start:
             self.add_error("end", _("The end of the range is before its start."))
-        elif (end - start).days > MAX_RANGE_DAYS:
+        elif months >= MAX_RANGE_MONTHS:
             self.add_error("end", _("Choose a range of at most ten years."))
-        cleaned["start"], cleaned["end"] = start, end
+        cleaned["start"], cleaned["end"] = start, month_end(end)
         return cleaned
 
     def period(self) -> Period:
@@ -72,16 +92,16 @@ class RequestFilterForm(PeriodForm):
         empty_label=_("All organisations"),
     )
     basis = forms.ChoiceField(
-        label=_("Requests"),
+        label=_("Rows"),
         required=False,
         choices=[
-            (Basis.SUBMITTED, _("submitted in the range")),
-            (Basis.CLAIMED, _("claimed in the range")),
-            (Basis.CLOSED, _("closed in the range")),
-            (Basis.PAID, _("paid in the range")),
-            (Basis.BLOCKED, _("refused as duplicates in the range")),
-            (Basis.RELEASED, _("released by the deadline in the range")),
-            (Basis.CURRENT, _("as they stand now (any date)")),
+            (Basis.SUBMITTED, _("requests submitted in the range")),
+            (Basis.CLAIMED, _("claims made in the range")),
+            (Basis.CLOSED, _("closures in the range")),
+            (Basis.PAID, _("payments in the range")),
+            (Basis.BLOCKED, _("claims refused as duplicates in the range")),
+            (Basis.RELEASED, _("claims released by the deadline in the range")),
+            (Basis.CURRENT, _("requests as they stand now (any date)")),
         ],
     )
     state = forms.ChoiceField(
@@ -96,7 +116,10 @@ class RequestFilterForm(PeriodForm):
             ("ineligible", _("Ineligible")),
         ],
     )
-    overdue = forms.BooleanField(label=_("Only claims past the deadline"), required=False)
+    overdue = forms.BooleanField(
+        label=_("Only cases that are due or overdue (claims near the deadline, late payments)"),
+        required=False,
+    )
 
     def filters(self) -> RequestFilters:
         period = self.period()

@@ -1,13 +1,14 @@
 """Reports: the ministry's rollup tables, export jobs, and the worker heartbeat.
 
 The statistics page never reads the raw tables (millions of requests and payments) for its
-sums: it reads ``DailyFigures`` and ``DurationFigures``, which ``reports.services.rollups_refresh``
-rebuilds for the days that changed since its last run (Celery beat, every five minutes) or for
-every day (``manage.py refresh_rollups --full``). ``RollupState`` says when that last happened.
+figures: it reads the monthly rollups below, which ``reports.services.rollups_refresh`` keeps
+current (Celery beat, every five minutes; ``manage.py refresh_rollups --full`` rebuilds them).
+The page's ranges are whole months. ``RollupState`` says when the last refresh ran.
 """
 
 from __future__ import annotations
 
+import datetime
 from decimal import Decimal
 
 from django.conf import settings
@@ -31,32 +32,22 @@ class WorkerHeartbeat(models.Model):
         return f"{self.worker} @ {self.beat_at:%Y-%m-%d %H:%M:%S}"
 
 
-class DailyFigures(models.Model):
-    """Counts and sums of one local day (Asia/Kuwait) for one aid type, organisation and
-    governorate. Derived data: rebuilt from the raw rows, never edited.
+class MonthlyFigures(models.Model):
+    """What happened in one local month (Asia/Kuwait) for one aid type and governorate (the
+    applicant's at submission). Derived data: rebuilt from the raw rows, never edited.
 
-    Rows with no organisation hold the request figures, keyed by the day of submission:
-    ``submitted`` and where those requests stand *now* (``open_now`` … ``ineligible_now``).
-    Rows with an organisation hold what organisations did that day: claims (one per claim,
-    released ones included), closures, payments (by ``paid_on``), blocked attempts, and claims
-    released by the deadline. Every figure is additive, so any date range is a plain SUM;
-    distinct beneficiaries are not (see ``reports.selectors.distinct_beneficiaries``).
+    Every figure is additive, so any range of whole months is a plain SUM: claims (one per
+    claim, released ones included), closures, payments (by ``paid_on``), blocked attempts,
+    claims released by the deadline. Requests submitted, by where they stand now, are in
+    ``MonthlyStatusFigures``; what each organisation did, in ``MonthlyOrganisationFigures``.
     """
 
-    day = models.DateField(_("day"))
+    month = models.DateField(_("month"), help_text=_("The first day of the month."))
     aid_type = models.ForeignKey(
         "aid_requests.AidType",
         on_delete=models.CASCADE,
         related_name="+",
         verbose_name=_("aid type"),
-    )
-    organisation = models.ForeignKey(
-        "charities.Organisation",
-        on_delete=models.CASCADE,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("organisation"),
     )
     governorate = models.ForeignKey(
         "applicants.Governorate",
@@ -64,11 +55,6 @@ class DailyFigures(models.Model):
         related_name="+",
         verbose_name=_("governorate"),
     )
-    submitted = models.PositiveIntegerField(_("requests submitted"), default=0)
-    open_now = models.PositiveIntegerField(_("of those, open now"), default=0)
-    held_now = models.PositiveIntegerField(_("of those, claimed/approved/paying now"), default=0)
-    closed_now = models.PositiveIntegerField(_("of those, closed now"), default=0)
-    ineligible_now = models.PositiveIntegerField(_("of those, ineligible now"), default=0)
     claims = models.PositiveIntegerField(_("claims"), default=0)
     closures = models.PositiveIntegerField(_("closures"), default=0)
     released_by_deadline = models.PositiveIntegerField(
@@ -87,43 +73,64 @@ class DailyFigures(models.Model):
     )
 
     class Meta:
-        verbose_name = _("daily figures")
-        verbose_name_plural = _("daily figures")
+        verbose_name = _("monthly figures")
+        verbose_name_plural = _("monthly figures")
         constraints = [
-            # Two constraints because NULLs are distinct in a unique index on both databases.
+            # Also the index of the page's range query (month first).
             models.UniqueConstraint(
-                fields=["day", "aid_type", "organisation", "governorate"],
-                condition=Q(organisation__isnull=False),
-                name="daily_figures_one_row_per_key",
-                violation_error_message=_("These daily figures already exist."),
+                fields=["month", "aid_type", "governorate"],
+                name="monthly_figures_one_row_per_key",
+                violation_error_message=_("These monthly figures already exist."),
             ),
-            models.UniqueConstraint(
-                fields=["day", "aid_type", "governorate"],
-                condition=Q(organisation__isnull=True),
-                name="daily_figures_one_request_row_per_key",
-                violation_error_message=_("These daily figures already exist."),
-            ),
-        ]
-        indexes = [
-            # The page filters by a day range and, optionally, one aid type.
-            models.Index(fields=["day", "aid_type"], name="daily_figures_day"),
-            models.Index(fields=["organisation", "day"], name="daily_figures_org_day"),
         ]
 
     def __str__(self) -> str:
-        return f"{self.day} t{self.aid_type_id} o{self.organisation_id} g{self.governorate_id}"
+        return f"{self.month:%Y-%m} t{self.aid_type_id} g{self.governorate_id}"
 
 
-class DurationMeasure(models.TextChoices):
-    TO_CLAIM = "to_claim", _("Days from submission to claim")
-    TO_PAYMENT = "to_payment", _("Days from claim to first payment")
+class MonthlyStatusFigures(models.Model):
+    """How many requests submitted in ``month`` (aid type, governorate) are in ``status`` now.
+
+    Re-counted for the (month, aid type, governorate) of every request that changed, so the
+    "submitted / open / claimed / closed / ineligible" figures and the overview's "requests by
+    status" are sums over a few thousand rows, never a scan of the requests.
+    """
+
+    month = models.DateField(_("month of submission"))
+    aid_type = models.ForeignKey(
+        "aid_requests.AidType",
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("aid type"),
+    )
+    governorate = models.ForeignKey(
+        "applicants.Governorate",
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("governorate"),
+    )
+    status = models.CharField(_("status now"), max_length=12)
+    count = models.PositiveIntegerField(_("requests"))
+
+    class Meta:
+        verbose_name = _("monthly status figures")
+        verbose_name_plural = _("monthly status figures")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["month", "aid_type", "governorate", "status"],
+                name="monthly_status_one_row_per_key",
+                violation_error_message=_("These monthly figures already exist."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m} t{self.aid_type_id} g{self.governorate_id} {self.status}"
 
 
-class DurationFigures(models.Model):
-    """A histogram: how many requests claimed on ``day`` took ``days`` whole days for
-    ``measure``. Medians over any range are read from the summed histogram, exactly."""
+class MonthlyOrganisationFigures(models.Model):
+    """What one organisation did in one local month for one aid type (additive figures)."""
 
-    day = models.DateField(_("day of the claim"))
+    month = models.DateField(_("month"))
     aid_type = models.ForeignKey(
         "aid_requests.AidType",
         on_delete=models.CASCADE,
@@ -133,36 +140,157 @@ class DurationFigures(models.Model):
     organisation = models.ForeignKey(
         "charities.Organisation",
         on_delete=models.CASCADE,
-        null=True,
-        blank=True,
         related_name="+",
         verbose_name=_("organisation"),
+    )
+    claims = models.PositiveIntegerField(_("claims"), default=0)
+    closures = models.PositiveIntegerField(_("closures"), default=0)
+    released_by_deadline = models.PositiveIntegerField(
+        _("claims released by the deadline"), default=0
+    )
+    payments_count = models.PositiveIntegerField(_("payments"), default=0)
+    payments_amount = models.DecimalField(
+        _("amount paid (KWD)"), max_digits=16, decimal_places=3, default=Decimal("0")
+    )
+    blocked_count = models.PositiveIntegerField(_("duplicates prevented"), default=0)
+    blocked_amount = models.DecimalField(
+        _("amount of duplicates prevented (KWD)"),
+        max_digits=16,
+        decimal_places=3,
+        default=Decimal("0"),
+    )
+
+    class Meta:
+        verbose_name = _("monthly organisation figures")
+        verbose_name_plural = _("monthly organisation figures")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["month", "aid_type", "organisation"],
+                name="monthly_org_one_row_per_key",
+                violation_error_message=_("These monthly figures already exist."),
+            ),
+        ]
+        indexes = [models.Index(fields=["organisation", "month"], name="monthly_org_by_org")]
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m} t{self.aid_type_id} o{self.organisation_id}"
+
+
+class DurationMeasure(models.TextChoices):
+    TO_CLAIM = "to_claim", _("Days from submission to claim")
+    TO_PAYMENT = "to_payment", _("Days from claim to first payment")
+
+
+class MonthlyDurations(models.Model):
+    """A histogram: how many requests whose (current) claim fell in ``month`` took ``days``
+    whole days for ``measure``. Medians over any range are read from the summed histogram."""
+
+    month = models.DateField(_("month of the claim"))
+    aid_type = models.ForeignKey(
+        "aid_requests.AidType",
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("aid type"),
     )
     measure = models.CharField(_("measure"), max_length=12, choices=DurationMeasure.choices)
     days = models.IntegerField(_("days"))
     count = models.PositiveIntegerField(_("requests"))
 
     class Meta:
-        verbose_name = _("duration figures")
-        verbose_name_plural = _("duration figures")
+        verbose_name = _("monthly durations")
+        verbose_name_plural = _("monthly durations")
         constraints = [
             models.UniqueConstraint(
-                fields=["day", "aid_type", "organisation", "measure", "days"],
-                condition=Q(organisation__isnull=False),
-                name="duration_figures_one_row_per_key",
-                violation_error_message=_("These duration figures already exist."),
-            ),
-            models.UniqueConstraint(
-                fields=["day", "aid_type", "measure", "days"],
-                condition=Q(organisation__isnull=True),
-                name="duration_figures_one_orphan_row_per_key",
+                fields=["month", "aid_type", "measure", "days"],
+                name="monthly_durations_one_row_per_key",
                 violation_error_message=_("These duration figures already exist."),
             ),
         ]
-        indexes = [models.Index(fields=["day", "aid_type"], name="duration_figures_day")]
 
     def __str__(self) -> str:
-        return f"{self.day} {self.measure} {self.days}d × {self.count}"
+        return f"{self.month:%Y-%m} {self.measure} {self.days}d × {self.count}"
+
+
+class CoverageKind(models.TextChoices):
+    PERSON = "person", _("Person (civil ID)")
+    HOUSEHOLD = "household", _("Household (applicant)")
+
+
+def month_number(day: datetime.date) -> int:
+    """Months since the year 0: consecutive months are consecutive numbers."""
+    return day.year * 12 + day.month - 1
+
+
+def month_of_number(number: int) -> datetime.date:
+    return datetime.date(number // 12, number % 12 + 1, 1)
+
+
+class CoverageFigures(models.Model):
+    """Distinct people and households covered in any range of whole months, exactly.
+
+    For each person and each month ``m`` they are covered in, with ``p`` the previous month
+    they are covered in (0 for none), ``count`` of (kind, aid type, m, p) goes up by one. A
+    person is covered somewhere in months A..B exactly when their first covered month at or
+    after A is at most B — i.e. exactly one of their months m has A <= m <= B and p < A. So
+    the number of distinct people of a range is ``SUM(count) WHERE month BETWEEN A AND B AND
+    previous < A``: a few thousand rows, however many millions of people. ``aid_type_key`` 0
+    holds the months covered by any aid type.
+    """
+
+    kind = models.CharField(_("kind"), max_length=10, choices=CoverageKind.choices)
+    aid_type_key = models.IntegerField(_("aid type id (0: any)"))
+    month = models.IntegerField(_("month number"))
+    previous = models.IntegerField(_("previous month covered (0: none)"))
+    count = models.PositiveIntegerField(_("people or households"))
+
+    class Meta:
+        verbose_name = _("coverage figures")
+        verbose_name_plural = _("coverage figures")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kind", "aid_type_key", "month", "previous"],
+                name="coverage_figures_one_row_per_key",
+                violation_error_message=_("These coverage figures already exist."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} t{self.aid_type_key} {self.month}←{self.previous} × {self.count}"
+
+
+class RollupEvent(models.TextChoices):
+    COMMITTED = "committed", _("commitment reserved (a claim when the applicant's)")
+    RELEASED_COMMITMENT = "released", _("commitment released")
+    CLOSURE = "closure", _("closure")
+    RELEASE = "release", _("release by the deadline")
+    PAYMENT = "payment", _("payment")
+    BLOCKED = "blocked", _("blocked attempt")
+
+
+class AppliedEvent(models.Model):
+    """An event (a commitment reserved or released, a closure, a release by the deadline, a
+    payment, a blocked attempt) already added to the rollups, kept while it is young enough to
+    be seen again by the next refresh (whose window reaches back ``REFRESH_OVERLAP`` before the
+    previous run): so each event is counted exactly once although the windows overlap."""
+
+    kind = models.CharField(_("kind"), max_length=10, choices=RollupEvent.choices)
+    event_id = models.BigIntegerField(_("event id"))
+    at = models.DateTimeField(_("written at"))
+
+    class Meta:
+        verbose_name = _("applied event")
+        verbose_name_plural = _("applied events")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kind", "event_id"],
+                name="applied_event_once",
+                violation_error_message=_("This event was already applied."),
+            ),
+        ]
+        indexes = [models.Index(fields=["at"], name="applied_event_at")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} #{self.event_id}"
 
 
 class RollupState(models.Model):
@@ -174,8 +302,15 @@ class RollupState(models.Model):
     started_at = models.DateTimeField(_("last refresh started"), null=True, blank=True)
     finished_at = models.DateTimeField(_("last refresh finished"), null=True, blank=True)
     full_at = models.DateTimeField(_("last full refresh"), null=True, blank=True)
-    days_refreshed = models.PositiveIntegerField(_("days refreshed by the last run"), default=0)
+    days_refreshed = models.PositiveIntegerField(
+        _("cells refreshed by the last run"),
+        default=0,
+        help_text=_("Months of a full run; re-counted cells and applied events of another."),
+    )
     version = models.PositiveIntegerField(_("refresh counter"), default=0)
+    applicants = models.PositiveIntegerField(
+        _("registered applicants"), default=0, help_text=_("Counted by the last refresh.")
+    )
 
     class Meta:
         verbose_name = _("rollup state")
@@ -193,6 +328,10 @@ class ExportKind(models.TextChoices):
     REQUESTS = "requests", _("Requests")
     PAYMENTS = "payments", _("Payments")
     BLOCKED = "blocked", _("Duplicates prevented")
+    HEADLINE = "headline", _("Headline figures")
+    OVERVIEW_STATUS = "overview_status", _("Requests by status")
+    OVERVIEW_AID_TYPES = "overview_aid_types", _("Requests by aid type")
+    OVERVIEW_ORGANISATIONS = "overview_orgs", _("Organisations by status")
 
 
 class ExportFormat(models.TextChoices):
@@ -216,7 +355,7 @@ class ExportJob(models.Model):
         related_name="+",
         verbose_name=_("requested by"),
     )
-    kind = models.CharField(_("table"), max_length=16, choices=ExportKind.choices)
+    kind = models.CharField(_("table"), max_length=20, choices=ExportKind.choices)
     file_format = models.CharField(_("format"), max_length=4, choices=ExportFormat.choices)
     parameters = models.JSONField(_("filters"), default=dict, blank=True)
     status = models.CharField(

@@ -9,6 +9,7 @@ urlpatterns = [
     path("statistics/requests/", views.requests_list, name="requests"),
     path("statistics/organisations/<int:pk>/", views.organisation, name="organisation"),
     path("statistics/export/", views.export, name="export"),
+    path("statistics/exports/", views.my_exports, name="my_exports"),
     path("statistics/exports/<int:pk>/", views.export_status, name="export_status"),
     path("statistics/exports/<int:pk>/download/", views.export_download, name="export_download"),
 ]

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import datetime
 import io
+import logging
 from pathlib import Path
 from typing import Any
 
 from django.conf import settings
+from django.db import DatabaseError
 from django.http import (
     FileResponse,
     Http404,
@@ -17,6 +20,8 @@ from django.http import (
     StreamingHttpResponse,
 )
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
@@ -26,16 +31,44 @@ from audit.services import client_ip
 from charities.models import Organisation
 from reports import exports, selectors, services
 from reports.forms import ExportForm, PeriodForm, RequestFilterForm
-from reports.models import ExportFormat, ExportKind
+from reports.models import ExportFormat
 from reports.selectors import Breakdown, ministry_overview
+from reports.tasks import refresh_rollups
 
+logger = logging.getLogger(__name__)
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+#: With tasks run inline (no broker, so no Celery beat: the embedded default of ``make run``)
+#: nothing refreshes the rollups on a schedule; the ministry pages refresh them themselves
+#: when the last refresh is older than this (the incremental refresh of a small registry
+#: costs a few milliseconds).
+INLINE_REFRESH_AFTER = datetime.timedelta(minutes=1)
+
+
+def refreshes_inline() -> bool:
+    return bool(settings.CELERY_TASK_ALWAYS_EAGER)
+
+
+def _rollups_current() -> None:
+    """Without Celery beat, bring stale rollups up to date before the page reads them."""
+    if not refreshes_inline():
+        return
+    state = selectors.rollup_state()
+    if state and state.finished_at and state.finished_at > timezone.now() - INLINE_REFRESH_AFTER:
+        return
+    try:
+        refresh_rollups.delay()
+    except DatabaseError:  # busy (another refresh holds the database): show what there is
+        logger.warning(
+            "inline rollup refresh failed; showing the figures as they are", exc_info=True
+        )
 
 
 @require_GET
 @require_capability(Capability.VIEW_STATISTICS)
 def overview(request: HttpRequest) -> HttpResponse:
-    return render(request, "reports/overview.html", {"overview": ministry_overview()})
+    _rollups_current()
+    context = {"overview": ministry_overview(), "inline_refresh": refreshes_inline()}
+    return render(request, "reports/overview.html", context)
 
 
 def _chart(
@@ -64,20 +97,23 @@ def _chart(
 
 
 def _with_default_range(request: HttpRequest) -> QueryDict:
-    """The query with this calendar year filled in where the range is missing, so the date
+    """The query with this calendar year filled in where the range is missing, so the month
     fields always show the range the figures are for."""
     data = request.GET.copy()
     default = selectors.Period.this_year()
-    if not data.get("start"):
-        data["start"] = default.start.isoformat()
-    if not data.get("end"):
-        data["end"] = default.end.isoformat()
+    for name, month in (("start", default.start), ("end", default.end)):
+        value = data.get(name, "")
+        if not value:
+            data[name] = f"{month:%Y-%m}"
+        elif len(value) == len("YYYY-MM-DD"):
+            data[name] = value[:7]  # a full date (an older link) stands for its month
     return data
 
 
 @require_GET
 @require_capability(Capability.VIEW_STATISTICS)
 def statistics(request: HttpRequest) -> HttpResponse:
+    _rollups_current()
     form = PeriodForm(_with_default_range(request))
     period = form.period()
     stats = selectors.statistics(period)
@@ -104,7 +140,12 @@ def statistics(request: HttpRequest) -> HttpResponse:
         "stats": stats,
         "period": period,
         "charts": charts,
-        "query": period.query(),
+        "inline_refresh": refreshes_inline(),
+        # Reversed once here, not in each of the tables' hundreds of cells.
+        "requests_url": reverse("reports:requests"),
+        # "/ministry/statistics/organisations/" (the table appends "<pk>/").
+        "organisations_url": reverse("reports:organisation", args=[0])[: -len("0/")],
+        "period_query": period.query(),
     }
     return render(request, "reports/statistics.html", context)
 
@@ -120,11 +161,13 @@ def requests_list(request: HttpRequest) -> HttpResponse:
     except ValueError:
         after = None
     page = selectors.requests_page(filters, after=after)
+    bases = dict(form.fields["basis"].choices)  # type: ignore[attr-defined]
     context = {
         "form": form,
         "filters": filters,
         "page": page,
         "query": filters.query(),
+        "basis_label": bases.get(filters.basis, ""),
     }
     return render(request, "reports/requests.html", context)
 
@@ -133,6 +176,7 @@ def requests_list(request: HttpRequest) -> HttpResponse:
 @require_capability(Capability.VIEW_STATISTICS)
 def organisation(request: HttpRequest, pk: int) -> HttpResponse:
     organisation = get_object_or_404(Organisation, pk=pk)
+    _rollups_current()
     form = PeriodForm(_with_default_range(request))
     period = form.period()
     report = selectors.organisation_report(organisation, period)
@@ -140,13 +184,15 @@ def organisation(request: HttpRequest, pk: int) -> HttpResponse:
         "form": form,
         "report": report,
         "period": period,
-        "query": period.query(),
         "deadline_days": settings.CLAIM_DEADLINE_DAYS,
+        "warning_days": selectors.CLAIM_WARNING_DAYS,
+        "inline_refresh": refreshes_inline(),
         "org_params": {**period.as_params(), "organisation": organisation.pk},
         "overdue_params": {
             **period.as_params(),
             "organisation": organisation.pk,
             "basis": "current",
+            "state": "held",
             "overdue": "1",
         },
     }
@@ -163,7 +209,7 @@ def export(request: HttpRequest) -> HttpResponse:
     kind, file_format = form.cleaned_data["kind"], form.cleaned_data["file_format"]
     parameters = form.parameters()
     table = exports.table_for(kind, parameters)
-    if table.total > services.EXPORT_INLINE_LIMIT:
+    if table.total > services.export_inline_limit():
         job = services.export_job_create(
             actor=request.user,  # type: ignore[arg-type]
             kind=kind,
@@ -204,7 +250,15 @@ def export_status(request: HttpRequest, pk: int) -> HttpResponse:
         if request.htmx  # type: ignore[attr-defined]
         else "reports/export_status.html"
     )
-    return render(request, template, {"job": job, "kinds": dict(ExportKind.choices)})
+    return render(request, template, {"job": job})
+
+
+@require_GET
+@require_capability(Capability.VIEW_STATISTICS)
+def my_exports(request: HttpRequest) -> HttpResponse:
+    """The exports this person asked for (nobody else's), newest first."""
+    jobs = selectors.export_jobs_of(request.user)  # type: ignore[arg-type]
+    return render(request, "reports/my_exports.html", {"jobs": jobs})
 
 
 @require_GET

@@ -74,8 +74,8 @@
             borderColor: colour,
             borderWidth: spec.type === "line" ? 2 : 0,
             pointRadius: spec.type === "line" ? 3 : 0,
-            // Monotone: the line never swings below zero between two points.
-            cubicInterpolationMode: "monotone",
+            // Straight segments: a month's figure is a point, nothing lies between two months.
+            tension: 0,
             maxBarThickness: 48,
           };
         }),

@@ -248,3 +248,90 @@ def test_query_count_does_not_grow_with_the_trail(
     }
     with django_assert_max_num_queries(len(few.captured_queries) + 2):
         assert client.get(URL, every_filter).status_code == 200
+
+
+# --- the civil-ID search ------------------------------------------------------------------
+
+
+def test_a_mistyped_civil_id_gets_the_check_digit_message(client, official, record):
+    record(applicant_id=1)
+    client.cookies["django_language"] = "en"
+    response = client.get(URL, {"applicant": "285031401238"})  # the last digit is wrong
+    assert shown(response) == []
+    assert response.context["form"].errors["applicant"] == [
+        "This civil ID is not valid: its check digit does not match. Check for a typo."
+    ]
+
+
+def test_a_civil_id_in_arabic_digits_finds_the_applicant(client, official, record):
+    applicant = ApplicantUserFactory(civil_id="285031401239")
+    mine = record(applicant_id=applicant.pk)
+    assert shown(client.get(URL, {"applicant": "٢٨٥٠٣١٤٠١٢٣٩"})) == [mine.pk]
+
+
+# --- one entry with its details -------------------------------------------------------------
+
+
+def entry_url(entry) -> str:
+    return f"/ministry/audit/{entry.pk}/"
+
+
+def test_an_entry_shows_its_details_and_hides_secrets(client, official, record):
+    entry = record(
+        "organisation.suspended",
+        organisation_id=OrganisationFactory(name_en="Al Noor", name_ar="النور").pk,
+        data={
+            "reason": "Accounts not filed for 2024",
+            "from": "active",
+            "licence": {"aid_types": ["needy", "rent"]},
+            "access_token": "abc",
+            "sms_code": "123456",
+            "password": "hunter2",
+            "callback": "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2lnbmF0dXJl",
+        },
+    )
+    client.cookies["django_language"] = "en"
+    response = client.get(entry_url(entry))
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Accounts not filed for 2024" in html
+    assert "licence.aid_types[1]" in html
+    assert ">rent<" in html
+    assert "Al Noor" in html
+    for secret in ("abc", "123456", "hunter2", "eyJhbGciOiJIUzI1NiJ9"):
+        assert secret not in html, secret
+    hidden = {line.path for line in response.context["lines"] if line.hidden}
+    assert hidden == {"access_token", "sms_code", "password", "callback"}
+    # The trail links each row to its entry.
+    assert entry_url(entry) in client.get(URL).content.decode()
+
+
+def test_an_appeal_decision_reason_can_be_read(client, official, record):
+    entry = record("appeal.decided", data={"decision": "upheld", "note": "income above limit"})
+    html = client.get(entry_url(entry)).content.decode()
+    assert "income above limit" in html
+
+
+@pytest.mark.parametrize(
+    "make_user",
+    [
+        ApplicantUserFactory,
+        lambda: CharityStaffFactory(role=Role.CASEWORKER),
+        lambda: CharityStaffFactory(role=Role.MANAGER),
+    ],
+    ids=["applicant", "caseworker", "charity-manager"],
+)
+def test_an_entry_is_403_for_everyone_else(client, record, make_user):
+    entry = record(data={"reason": "x"})
+    client.force_login(make_user())
+    assert client.get(entry_url(entry)).status_code == 403
+
+
+def test_an_entry_for_anonymous_and_the_wrong_method(client, record):
+    entry = record()
+    response = client.get(entry_url(entry))
+    assert response.status_code == 302
+    assert response["Location"].startswith(f"/accounts/login/?next={entry_url(entry)}")
+    client.force_login(StaffUserFactory(role=Role.MINISTRY_ADMIN))
+    assert client.post(entry_url(entry)).status_code == 405
+    assert client.get("/ministry/audit/999999/").status_code == 404

@@ -13,22 +13,28 @@
 * 2024-12-20 request P (student, Capital) submitted; Al-Noor claims it 2025-01-05 (a claim
           inside the year for a request submitted before it); approved Jan 6, never paid
 * May 5   request I (needy, Hawalli) found ineligible (built directly: screening is not under test)
+
+And ``build_random_world``: a seeded random year of a few hundred requests.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime
+import random
 from dataclasses import dataclass
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
+from django.utils import timezone
 
 from accounts.models import Role
 from aid_requests.models import AidRequest, AidScope, AidType, PaymentMethod, RequestStatus
 from charities import services as charity
 from charities.exceptions import DuplicateAid
+from reports import services
 from tests.dedup.conftest import SHARED, family, open_request
 from tests.factories import (
     AidRequestFactory,
@@ -36,6 +42,7 @@ from tests.factories import (
     GovernorateFactory,
     OrganisationFactory,
     StaffUserFactory,
+    civil_id_for,
 )
 
 KUWAIT = ZoneInfo("Asia/Kuwait")
@@ -164,3 +171,172 @@ def world(db, settings) -> World:
         alkhair=alkhair,
         requests=requests,
     )
+
+
+# --- a seeded random year -------------------------------------------------------------------
+
+
+@dataclass
+class RandomWorld:
+    aid_types: list[AidType]
+    governorates: list[object]
+    organisations: list[object]
+    requests: list[AidRequest]
+    refreshes: int = 0
+
+
+def build_random_world(
+    seed: int, *, families: int = 150, refresh_every_days: int | None = None
+) -> RandomWorld:
+    """A year (2025) of activity at random moments, all through the real services: requests
+    submitted, claimed (some refused by the rule: families share members), approved, paid
+    month by month, closed, released by hand or by the deadline, rejected; a few ineligible.
+
+    With ``refresh_every_days``, the rollups are refreshed as beat would (the first run is a
+    full one) every so many simulated days, a minute after that day's activity — so the next
+    run's window overlaps events the previous run already counted.
+    """
+    from aid_requests.periods import add_months
+    from charities.exceptions import AidRequestError
+
+    rng = random.Random(seed)
+    needy = AidType.objects.create(
+        code=f"needy-{seed}",
+        name_ar="الأسر المتعففة",
+        name_en="Needy families",
+        scope=AidScope.HOUSEHOLD,
+        coverage_months=6,
+        max_amount=Decimal("1500"),
+    )
+    rent = AidType.objects.create(
+        code=f"rent-{seed}",
+        name_ar="بدل إيجار",
+        name_en="Rent allowance",
+        scope=AidScope.HOUSEHOLD,
+        coverage_months=3,
+        max_amount=Decimal("900"),
+    )
+    student = AidType.objects.create(
+        code=f"student-{seed}",
+        name_ar="مساعدة طلبة",
+        name_en="Student aid",
+        scope=AidScope.PERSON,
+        coverage_months=0,
+        max_amount=Decimal("800"),
+    )
+    aid_types = [needy, rent, student]
+    governorates = [
+        GovernorateFactory(code=f"g{seed}-{n}", name_en=f"Gov {n}", name_ar=f"محافظة {n}")
+        for n in range(3)
+    ]
+    organisations, staff = [], []
+    for n in range(4):
+        organisation = OrganisationFactory(
+            name_en=f"Org {n}", aid_types=aid_types, governorates=governorates
+        )
+        organisations.append(organisation)
+        staff.append(
+            (
+                CharityStaffFactory(role=Role.CASEWORKER, membership__organisation=organisation),
+                CharityStaffFactory(role=Role.MANAGER, membership__organisation=organisation),
+            )
+        )
+    # Some civil IDs are members of two households (a spouse applying again elsewhere).
+    shared = [civil_id_for(900_000 + seed * 100 + n) for n in range(12)]
+    kuwait_days = [datetime.date(2025, 1, 1) + datetime.timedelta(days=d) for d in range(365)]
+    requests: list[AidRequest] = []
+    world = RandomWorld(aid_types, governorates, organisations, requests)
+    next_refresh = kuwait_days[0] + datetime.timedelta(days=refresh_every_days or 0)
+
+    def act(request: AidRequest, moment: datetime.datetime) -> None:
+        request.refresh_from_db()
+        org_index = rng.randrange(len(organisations))
+        worker, manager = staff[org_index]
+        if request.claimed_by_id:
+            org_index = next(
+                i for i, o in enumerate(organisations) if o.pk == request.claimed_by_id
+            )
+            worker, manager = staff[org_index]
+        status = request.status
+        roll = rng.random()
+        if status == RequestStatus.OPEN:
+            charity.aid_request_claim(aid_request_id=request.pk, actor=worker)
+        elif status == RequestStatus.CLAIMED:
+            if roll < 0.6:
+                aid_type = request.aid_type
+                payments = max(1, aid_type.coverage_months)
+                amount = (aid_type.max_amount / payments).quantize(Decimal("1"))
+                charity.aid_request_approve(
+                    aid_request_id=request.pk,
+                    actor=manager,
+                    amount=amount - rng.randrange(0, 20),
+                    payments=payments,
+                )
+            elif roll < 0.75:
+                charity.aid_request_release(
+                    aid_request_id=request.pk, actor=manager, reason="not for us"
+                )
+            elif roll < 0.8:
+                charity.aid_request_reject(
+                    aid_request_id=request.pk, actor=manager, reason="documents missing"
+                )
+            # else: leave it to the deadline
+        elif status in (RequestStatus.APPROVED, RequestStatus.PAYING):
+            period = charity.next_period(request)
+            today = timezone.localdate(moment)
+            if period is None or roll < 0.1:
+                if request.payments.exists():
+                    charity.aid_request_close(aid_request_id=request.pk, actor=manager)
+            elif charity.period_opens_on(request, period) <= today:
+                paid_on = max(
+                    charity.period_opens_on(request, period),
+                    today - datetime.timedelta(days=rng.randrange(0, 5)),
+                )
+                charity.payment_record(
+                    aid_request_id=request.pk,
+                    actor=manager,
+                    amount=request.approved_amount,
+                    paid_on=min(paid_on, today),
+                    method=PaymentMethod.BANK_TRANSFER,
+                )
+
+    for index, day in enumerate(kuwait_days):
+        moment = datetime.datetime.combine(day, datetime.time(9), tzinfo=KUWAIT) + (
+            datetime.timedelta(minutes=rng.randrange(0, 600))
+        )
+        with time_machine.travel(moment, tick=False):
+            if len(requests) < families and rng.random() < families / 250:
+                members = [shared[rng.randrange(len(shared))]] if rng.random() < 0.3 else []
+                governorate = rng.choice(governorates)
+                aid_type = rng.choice(aid_types)
+                applicant = family(governorate, members)
+                if rng.random() < 0.07:
+                    requests.append(
+                        AidRequestFactory(
+                            applicant=applicant,
+                            aid_type=aid_type,
+                            governorate=governorate,
+                            status=RequestStatus.INELIGIBLE,
+                        )
+                    )
+                else:
+                    start = add_months(day, rng.randrange(0, 2))
+                    amount = str(rng.randrange(100, 700))
+                    requests.append(
+                        open_request(applicant, aid_type, governorate, start=start, amount=amount)
+                    )
+            live = [r for r in requests if r.status != RequestStatus.INELIGIBLE]
+            for request in rng.sample(live, min(len(live), 4)):
+                # Refused by the rule (recorded), too early, not allowed: as in life.
+                with contextlib.suppress(AidRequestError):
+                    act(request, moment)
+            if index % 5 == 0:
+                charity.release_expired_claims()
+        if refresh_every_days and day >= next_refresh:
+            with time_machine.travel(moment + datetime.timedelta(minutes=1), tick=False):
+                services.rollups_refresh()
+            world.refreshes += 1
+            next_refresh = day + datetime.timedelta(days=refresh_every_days)
+    for request in requests:
+        request.refresh_from_db()
+    return world

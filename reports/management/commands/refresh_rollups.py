@@ -10,15 +10,18 @@ from reports.services import rollups_refresh
 
 
 class Command(BaseCommand):
-    help = "Refresh the ministry statistics rollups (the days touched since the last run)."
+    help = "Refresh the ministry statistics rollups (what changed since the last run)."
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
-            "--full", action="store_true", help="Rebuild every day, not only the touched ones."
+            "--full", action="store_true", help="Rebuild everything from the raw rows."
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
         result = rollups_refresh(full=options["full"])
-        kind = "full" if result.full else "incremental"
         if options["verbosity"] > 0:
-            self.stdout.write(f"{kind} refresh: {result.days} days, {result.rows} rollup rows")
+            if result.full:
+                done = f"full refresh: {result.days} months of history"
+            else:
+                done = f"incremental refresh: {result.days} events and cells"
+            self.stdout.write(f"{done}, {result.rows} rollup rows written")
