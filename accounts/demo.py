@@ -527,6 +527,11 @@ def _seed_request(
         )
         for civil_id, is_applicant in people
     )
+    # Reserved when the demo claim was made (the statistics measure time to first payment
+    # from it), not when the seed ran.
+    AidCommitment.objects.filter(aid_request=aid_request).update(
+        created_at=aid_request.claimed_at
+    )
     if status == RequestStatus.CLAIMED:
         return
     periods = max(1, aid_type.coverage_months)
@@ -542,7 +547,11 @@ def _seed_request(
             organisation=claimed_by,
             period=period,
             amount=aid_request.approved_amount,
-            paid_on=add_months(start, period - 1),
+            # Payment N pays month N of the coverage, and never before the approval.
+            paid_on=max(
+                add_months(start, period - 1),
+                timezone.localdate(aid_request.approved_at) + datetime.timedelta(days=1),
+            ),
             method=PaymentMethod.BANK_TRANSFER,
             reference=f"DEMO-{aid_request.pk}-{period}",
             recorded_by=staff,

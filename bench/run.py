@@ -747,9 +747,12 @@ def _signup_function(index: int) -> Callable[[], bool]:
     return sign_up
 
 
-def child_main(scale: int, quick: bool, out: str) -> None:
+SCENARIOS = ("queue", "claims", "submission", "ministry", "signup")
+
+
+def child_main(scale: int, quick: bool, out: str, only: list[str]) -> None:
     child = Child(scale, quick)
-    for scenario in (child.queue, child.claims, child.submission, child.ministry, child.signup):
+    for scenario in (getattr(child, name) for name in SCENARIOS if name in only):
         try:
             scenario()
         except Exception as error:  # noqa: BLE001 - one broken scenario must not hide the rest
@@ -774,7 +777,7 @@ def scales_for(scale: int | None) -> list[int]:
     return [scale // 10 if scale >= 1_000_000 else max(1_000, scale // 5), scale]
 
 
-def run_scale(scale: int, *, fresh: bool, quick: bool) -> list[dict[str, Any]]:
+def run_scale(scale: int, *, fresh: bool, quick: bool, only: list[str]) -> list[dict[str, Any]]:
     command = [sys.executable, "-m", "bench.generate", "--applicants", str(scale)]
     # Our own interpreter running our own modules with fixed arguments (here and below).
     fresh_flag = ["--fresh"] if fresh else []
@@ -799,6 +802,7 @@ def run_scale(scale: int, *, fresh: bool, quick: bool) -> list[dict[str, Any]]:
     try:
         child = [sys.executable, "-m", "bench.run", "--child", str(scale), "--out", out]
         child += ["--quick"] if quick else []
+        child += ["--only", ",".join(only)]
         subprocess.run(child, cwd=PROJECT_DIR, env=env, check=True)  # noqa: S603
         with open(out, encoding="utf-8") as handle:
             rows = json.load(handle)
@@ -879,15 +883,24 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--child", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--out", help=argparse.SUPPRESS)
     parser.add_argument("--quick", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--only",
+        default=",".join(SCENARIOS),
+        help=f"comma-separated scenarios to run (default: all of {', '.join(SCENARIOS)})",
+    )
     args = parser.parse_args(argv)
     server_url()  # refuses anything but PostgreSQL
+    only = [name.strip() for name in args.only.split(",") if name.strip()]
+    unknown = sorted(set(only) - set(SCENARIOS))
+    if unknown:
+        parser.error(f"unknown scenario(s): {', '.join(unknown)}")
     if args.child:
-        child_main(args.child, args.quick, args.out)
+        child_main(args.child, args.quick, args.out, only)
         return
     scales = [int(s) for s in args.scales.split(",")] if args.scales else scales_for(args.scale)
     quick = max(scales) < 1_000_000
     started = time.monotonic()
-    results = {s: run_scale(s, fresh=args.fresh, quick=quick) for s in scales}
+    results = {s: run_scale(s, fresh=args.fresh, quick=quick, only=only) for s in scales}
     print_table(results)
     print(f"bench finished in {time.monotonic() - started:.0f} s")
 

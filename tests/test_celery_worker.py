@@ -18,7 +18,8 @@ from pathlib import Path
 
 import pytest
 import redis
-from celery import Celery, current_app
+from celery import Celery
+from celery.result import allow_join_result, current_app
 from django.db import connection
 
 from config.celery import app as celery_app
@@ -147,7 +148,11 @@ def test_worker_runs_heartbeat_task_against_the_database():
         # Not the current app: tasks sent by our code must keep using config.celery's app.
         sender = Celery(broker=redis_url(), backend=redis_url(), set_as_current=False)
         result = sender.send_task("reports.tasks.worker_heartbeat", queue=queue)
-        worker_name = result.get(timeout=60)
+        # Celery's "never wait for a result inside a task" guard is one process-wide flag that
+        # eager tasks set and restore; eager tasks run from several threads at once (the
+        # concurrency tests) can leave it set. This test is not inside a task: say so.
+        with allow_join_result():
+            worker_name = result.get(timeout=60)
         wait_until(
             lambda: WorkerHeartbeat.objects.filter(worker=worker_name).exists(),
             what="the heartbeat row",

@@ -2,8 +2,16 @@
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.utils import translation
 
 from accounts.phones import mobile_rule, normalise_mobile
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    """The messages below are checked in English (the Arabic catalogue has its own test)."""
+    with translation.override("en"):
+        yield
 
 
 @pytest.mark.parametrize(
@@ -48,3 +56,9 @@ def test_the_help_texts_show_an_example_kept_left_to_right():
     assert "e.g. \u2066+965 5123 4567\u2069." in mobile_rule("kw").profile_help_text()
     assert "e.g. \u2066055 123 4567\u2069." in mobile_rule("sa").profile_help_text()
     assert "\u2066055 123 4567\u2069" in mobile_rule("sa").signup_help_text()
+
+
+def test_the_saudi_refusal_is_translated():
+    with translation.override("ar"), pytest.raises(ValidationError) as refusal:
+        normalise_mobile("0112345678", scheme="sa")
+    assert "سعودي" in refusal.value.messages[0]

@@ -288,7 +288,10 @@ def test_release_and_reject_need_a_reason(claimed, action, reason):
     with pytest.raises(CaseReasonRequired) as refusal:
         service[action](aid_request_id=aid_request.pk, actor=manager, reason=reason)
     assert isinstance(refusal.value, ReasonRequired)
-    assert "reason" in str(refusal.value.message)
+    with translation.override("en"):
+        assert "reason" in str(refusal.value.message)
+    with translation.override("ar"):
+        assert str(refusal.value.message) == "اذكر السبب: سيُحفظ في السجل الزمني للحالة."
     aid_request.refresh_from_db()
     assert aid_request.status == S.CLAIMED
     assert set(aid_request.commitments.values_list("status", flat=True)) == {"reserved"}
