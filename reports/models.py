@@ -32,7 +32,31 @@ class WorkerHeartbeat(models.Model):
         return f"{self.worker} @ {self.beat_at:%Y-%m-%d %H:%M:%S}"
 
 
-class MonthlyFigures(models.Model):
+class EventCounters(models.Model):
+    """The additive figures of what organisations did in a month: one set per rollup row."""
+
+    claims = models.PositiveIntegerField(_("claims"), default=0)
+    closures = models.PositiveIntegerField(_("closures"), default=0)
+    released_by_deadline = models.PositiveIntegerField(
+        _("claims released by the deadline"), default=0
+    )
+    payments_count = models.PositiveIntegerField(_("payments"), default=0)
+    payments_amount = models.DecimalField(
+        _("amount paid (KWD)"), max_digits=16, decimal_places=3, default=Decimal("0")
+    )
+    blocked_count = models.PositiveIntegerField(_("duplicates prevented"), default=0)
+    blocked_amount = models.DecimalField(
+        _("amount of duplicates prevented (KWD)"),
+        max_digits=16,
+        decimal_places=3,
+        default=Decimal("0"),
+    )
+
+    class Meta:
+        abstract = True
+
+
+class MonthlyFigures(EventCounters):
     """What happened in one local month (Asia/Kuwait) for one aid type and governorate (the
     applicant's at submission). Derived data: rebuilt from the raw rows, never edited.
 
@@ -54,22 +78,6 @@ class MonthlyFigures(models.Model):
         on_delete=models.CASCADE,
         related_name="+",
         verbose_name=_("governorate"),
-    )
-    claims = models.PositiveIntegerField(_("claims"), default=0)
-    closures = models.PositiveIntegerField(_("closures"), default=0)
-    released_by_deadline = models.PositiveIntegerField(
-        _("claims released by the deadline"), default=0
-    )
-    payments_count = models.PositiveIntegerField(_("payments"), default=0)
-    payments_amount = models.DecimalField(
-        _("amount paid (KWD)"), max_digits=16, decimal_places=3, default=Decimal("0")
-    )
-    blocked_count = models.PositiveIntegerField(_("duplicates prevented"), default=0)
-    blocked_amount = models.DecimalField(
-        _("amount of duplicates prevented (KWD)"),
-        max_digits=16,
-        decimal_places=3,
-        default=Decimal("0"),
     )
 
     class Meta:
@@ -127,7 +135,7 @@ class MonthlyStatusFigures(models.Model):
         return f"{self.month:%Y-%m} t{self.aid_type_id} g{self.governorate_id} {self.status}"
 
 
-class MonthlyOrganisationFigures(models.Model):
+class MonthlyOrganisationFigures(EventCounters):
     """What one organisation did in one local month for one aid type (additive figures)."""
 
     month = models.DateField(_("month"))
@@ -142,22 +150,6 @@ class MonthlyOrganisationFigures(models.Model):
         on_delete=models.CASCADE,
         related_name="+",
         verbose_name=_("organisation"),
-    )
-    claims = models.PositiveIntegerField(_("claims"), default=0)
-    closures = models.PositiveIntegerField(_("closures"), default=0)
-    released_by_deadline = models.PositiveIntegerField(
-        _("claims released by the deadline"), default=0
-    )
-    payments_count = models.PositiveIntegerField(_("payments"), default=0)
-    payments_amount = models.DecimalField(
-        _("amount paid (KWD)"), max_digits=16, decimal_places=3, default=Decimal("0")
-    )
-    blocked_count = models.PositiveIntegerField(_("duplicates prevented"), default=0)
-    blocked_amount = models.DecimalField(
-        _("amount of duplicates prevented (KWD)"),
-        max_digits=16,
-        decimal_places=3,
-        default=Decimal("0"),
     )
 
     class Meta:
