@@ -529,9 +529,7 @@ def _seed_request(
     )
     # Reserved when the demo claim was made (the statistics measure time to first payment
     # from it), not when the seed ran.
-    AidCommitment.objects.filter(aid_request=aid_request).update(
-        created_at=aid_request.claimed_at
-    )
+    AidCommitment.objects.filter(aid_request=aid_request).update(created_at=aid_request.claimed_at)
     if status == RequestStatus.CLAIMED:
         return
     periods = max(1, aid_type.coverage_months)
