@@ -102,6 +102,11 @@ HELD_STATUSES = (
 )
 
 
+def request_reference(pk: int) -> str:
+    """The number an applicant quotes on the phone, e.g. ``MSA-0000042``."""
+    return f"MSA-{pk:07d}"
+
+
 class AidRequest(models.Model):
     """One applicant's request for one aid type, from submission to the last payment."""
 
@@ -238,7 +243,7 @@ class AidRequest(models.Model):
     @property
     def reference(self) -> str:
         """The number an applicant quotes on the phone."""
-        return f"MSA-{self.pk:07d}"
+        return request_reference(self.pk)
 
     def claim_deadline(self, days: int) -> datetime.datetime | None:
         """When an unapproved claim is released automatically."""

@@ -39,6 +39,7 @@ from aid_requests.models import (
     CaseMessage,
     RequestStatus,
     TimelineEntry,
+    request_reference,
 )
 from aid_requests.periods import coverage_end
 from aid_requests.reasons import reason_text
@@ -133,7 +134,7 @@ def _other_live_request_id(aid_request: AidRequest) -> int | None:
 
 
 def _reference(pk: int | None) -> str:
-    return f"MSA-{pk:07d}" if pk else "—"
+    return request_reference(pk) if pk else "—"
 
 
 def _move_to_live(

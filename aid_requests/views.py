@@ -20,7 +20,7 @@ from aid_requests.forms import (
     RejectForm,
     RequestForm,
 )
-from aid_requests.models import AidType, RequestStatus
+from aid_requests.models import AidType, RequestStatus, request_reference
 from aid_requests.reasons import breakdown_rows, reason_text
 from aid_requests.states import APPEALABLE, WITHDRAWABLE
 from applicants import selectors as applicant_selectors
@@ -40,7 +40,7 @@ def _duplicate_message(existing_id: int) -> str:
         _("You already have a request for this aid type that is still in progress."),
         reverse("aid_requests:detail", kwargs={"pk": existing_id}),
         _("Open it"),
-        f"MSA-{existing_id:07d}",
+        request_reference(existing_id),
     )
 
 

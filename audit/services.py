@@ -25,15 +25,16 @@ __all__ = [
     "audit_chain_verify",
     "audit_record",
     "client_ip",
+    "chain_digest",
     "entry_content",
     "staff_sign_in_record",
 ]
 
 #: Key of the PostgreSQL advisory lock that serialises appends to the hash chain.
-_CHAIN_LOCK = 0x4D555341  # "MUSA"
+CHAIN_LOCK = 0x4D555341  # "MUSA"
 
 
-def _digest(previous_hash: str, fields: dict[str, Any]) -> str:
+def chain_digest(previous_hash: str, fields: dict[str, Any]) -> str:
     payload = json.dumps(fields, sort_keys=True, default=str, ensure_ascii=False)
     return hashlib.sha256(f"{previous_hash}|{payload}".encode()).hexdigest()
 
@@ -74,7 +75,7 @@ def audit_record(
     with transaction.atomic(savepoint=False):
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:
-                cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_CHAIN_LOCK])
+                cursor.execute("SELECT pg_advisory_xact_lock(%s)", [CHAIN_LOCK])
         previous = AuditEntry.objects.order_by("-id").values_list("entry_hash", flat=True).first()
         entry = AuditEntry(
             created_at=timezone.now(),
@@ -90,7 +91,7 @@ def audit_record(
             ip_address=AuditEntry._meta.get_field("ip_address").get_prep_value(ip_address),
             previous_hash=previous or "",
         )
-        entry.entry_hash = _digest(entry.previous_hash, entry_content(entry))
+        entry.entry_hash = chain_digest(entry.previous_hash, entry_content(entry))
         entry.save(force_insert=True)
     return entry
 
@@ -161,7 +162,7 @@ def audit_chain_verify(*, chunk_size: int = 2000) -> ChainReport:
         if entry.previous_hash != expected_link:
             reason, detail = _link_failure(entry, previous)
             return ChainReport(checked=checked, broken_id=entry.pk, reason=reason, detail=detail)
-        if _digest(entry.previous_hash, entry_content(entry)) != entry.entry_hash:
+        if chain_digest(entry.previous_hash, entry_content(entry)) != entry.entry_hash:
             return ChainReport(
                 checked=checked,
                 broken_id=entry.pk,

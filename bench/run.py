@@ -511,9 +511,11 @@ class RawClaimer:
         return 13
 
     def claim(self, actor: Any, pk: int) -> str:
-        import hashlib
-
         from django.utils import timezone
+
+        from aid_requests.models import request_reference
+        from audit.models import AuditEntry
+        from audit.services import CHAIN_LOCK, chain_digest, entry_content
 
         conn = self.conn
         organisation = actor.membership.organisation_id
@@ -577,23 +579,24 @@ class RawClaimer:
                     "to_status, actor_id, at, note) VALUES (%s, 'open', 'claimed', %s, now(), '')",
                     [pk, actor.pk],
                 )
-                cur.execute("SELECT pg_advisory_xact_lock(%s)", [0x4D555341])
+                cur.execute("SELECT pg_advisory_xact_lock(%s)", [CHAIN_LOCK])
                 cur.execute("SELECT entry_hash FROM audit_auditentry ORDER BY id DESC LIMIT 1")
                 previous = (cur.fetchone() or [""])[0]
                 at = timezone.now()
-                fields = {
-                    "created_at": at.isoformat(),
-                    "actor": actor.pk,
-                    "action": "aid_request.claimed",
-                    "object_type": "aid_requests.aidrequest",
-                    "object_id": str(pk),
-                    "organisation_id": organisation,
-                    "applicant_id": applicant,
-                    "data": {"from": "open", "to": "claimed", "note": ""},
-                    "ip_address": None,
-                }
-                payload = json.dumps(fields, sort_keys=True, default=str, ensure_ascii=False)
-                digest = hashlib.sha256(f"{previous}|{payload}".encode()).hexdigest()
+                # The entry hashed exactly as audit.services hashes it (the chain stays valid).
+                entry = AuditEntry(
+                    created_at=at,
+                    actor_id=actor.pk,
+                    action="aid_request.claimed",
+                    object_type="aid_requests.aidrequest",
+                    object_id=str(pk),
+                    organisation_id=organisation,
+                    applicant_id=applicant,
+                    data={"from": "open", "to": "claimed", "note": ""},
+                    ip_address=None,
+                    previous_hash=previous,
+                )
+                digest = chain_digest(previous, entry_content(entry))
                 cur.execute(
                     "INSERT INTO audit_auditentry (created_at, actor_id, action, object_type, "
                     "object_id, organisation_id, applicant_id, data, ip_address, previous_hash, "
@@ -601,12 +604,12 @@ class RawClaimer:
                     [
                         at,
                         actor.pk,
-                        fields["action"],
-                        fields["object_type"],
-                        fields["object_id"],
+                        entry.action,
+                        entry.object_type,
+                        entry.object_id,
                         organisation,
                         applicant,
-                        json.dumps(fields["data"]),
+                        json.dumps(entry.data),
                         previous,
                         digest,
                     ],
@@ -615,7 +618,7 @@ class RawClaimer:
                     "INSERT INTO notifications_notification (recipient_id, kind, aid_request_id, "
                     "context, created_at, sms_status, email_status, attempts, last_error) "
                     "VALUES (%s, 'request_claimed', %s, %s, now(), 'pending', 'pending', 0, '')",
-                    [applicant, pk, json.dumps({"number": pk, "reference": f"MSA-{pk:07d}"})],
+                    [applicant, pk, json.dumps({"number": pk, "reference": request_reference(pk)})],
                 )
             conn.commit()
         except self.psycopg.Error as error:

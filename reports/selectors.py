@@ -44,6 +44,7 @@ from aid_requests.models import (
     Payment,
     RequestStatus,
     TimelineEntry,
+    request_reference,
 )
 from applicants.models import Governorate
 from charities.models import Organisation, OrganisationStatus
@@ -657,7 +658,7 @@ class DrillRow:
 
     @property
     def reference(self) -> str:
-        return f"MSA-{self.request_id:07d}"
+        return request_reference(self.request_id)
 
     @property
     def status_label(self) -> str:
