@@ -19,9 +19,14 @@ PASSWORD = "correct horse battery staple"
 
 
 def civil_id_for(n: int) -> str:
-    """A distinct valid Kuwaiti civil ID for each n."""
-    born = datetime.date(1970, 1, 1) + datetime.timedelta(days=(n * 97) % 12000)
-    return make_kw_civil_id(born, (n * 13) % 9000)
+    """A distinct valid Kuwaiti civil ID for each n below 6,000,000.
+
+    Birth date from ``n % 12000``, serial block of 16 from ``n // 12000`` (``make_kw_civil_id``
+    takes the first serial of the block with a valid check digit), so two different n never
+    share both. (The former scheme repeated itself every 36,000 numbers.)
+    """
+    born = datetime.date(1970, 1, 1) + datetime.timedelta(days=n % 12000)
+    return make_kw_civil_id(born, (n // 12000) * 16)
 
 
 class GovernorateFactory(factory.django.DjangoModelFactory):
