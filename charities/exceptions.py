@@ -52,6 +52,18 @@ class PaymentNotAllowed(AidRequestError):
     message = _("No more payments can be recorded on this case.")
 
 
+class PaymentAlreadyRecorded(AidRequestError):
+    """The payment the form was for is recorded already: the form was sent twice (a
+    double click, a reload) or by two people; nothing is recorded again."""
+
+    def __init__(self, period: int) -> None:
+        self.period = period
+        super().__init__(
+            _("Payment %(period)s is already recorded; nothing was recorded twice.")
+            % {"period": period}
+        )
+
+
 class PaymentTooEarly(AidRequestError):
     """A payment dated before its period may be paid (at most a few days in advance)."""
 

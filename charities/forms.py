@@ -113,6 +113,9 @@ class PaymentForm(forms.Form):
     paid_on = forms.DateField(label=_("Paid on"), widget=forms.DateInput(attrs={"type": "date"}))
     method = forms.ChoiceField(label=_("Method"), choices=PaymentMethod.choices)
     reference = forms.CharField(label=_("Reference"), max_length=100, required=False)
+    # The payment this form records (shown on the page): a second submission of the same
+    # form is then refused instead of paying the following period.
+    period = forms.IntegerField(min_value=1, widget=forms.HiddenInput)
 
     def clean_paid_on(self) -> datetime.date:
         day: datetime.date = self.cleaned_data["paid_on"]

@@ -55,6 +55,7 @@ from charities.exceptions import (
     NoLongerOpen,
     NotAllowed,
     NotLicensed,
+    PaymentAlreadyRecorded,
     PaymentInFuture,
     PaymentNotAllowed,
     PaymentTooEarly,
@@ -296,8 +297,13 @@ def payment_record(
     paid_on: datetime.date,
     method: str,
     reference: str = "",
+    period: int | None = None,
 ) -> Payment:
     """Record the payment of the next period (the first one moves the case to paying).
+
+    ``period`` is the payment the caller means (the form shows it): when that one is recorded
+    already — the form sent twice, or by two people at once — nothing more is recorded
+    (``PaymentAlreadyRecorded``), instead of paying the following period by mistake.
 
     One payment per period, in order, and tied to the calendar: the payment of period N pays
     month N of the coverage and may be dated no earlier than ``PAYMENT_ADVANCE_DAYS`` before
@@ -311,9 +317,12 @@ def payment_record(
         aid_request = _locked_case(aid_request_id, organisation)
         if aid_request.status not in (S.APPROVED, S.PAYING):
             raise PaymentNotAllowed
-        period = next_period(aid_request)
-        if period is None:
+        due = next_period(aid_request)
+        if period is not None and (due is None or period < due):
+            raise PaymentAlreadyRecorded(period)
+        if due is None or (period is not None and period != due):
             raise PaymentNotAllowed
+        period = due
         if amount <= 0 or amount > (aid_request.approved_amount or Decimal(0)):
             raise AmountNotAllowed
         earliest = period_opens_on(aid_request, period)

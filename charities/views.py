@@ -158,7 +158,11 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "next_period_start": period and services.period_start(aid_request, period),
         "next_period_opens": period and services.period_opens_on(aid_request, period),
         "payment_form": PaymentForm(
-            initial={"amount": aid_request.approved_amount, "paid_on": timezone.localdate()}
+            initial={
+                "amount": aid_request.approved_amount,
+                "paid_on": timezone.localdate(),
+                "period": period,
+            }
         ),
         # Two reason forms on one page: their own ids, the same field name.
         "release_form": ReasonForm(auto_id="id_release_%s"),
@@ -237,6 +241,7 @@ def payment(request: HttpRequest, pk: int) -> HttpResponse:
             paid_on=data["paid_on"],
             method=data["method"],
             reference=data["reference"],
+            period=data["period"],
         ),
     )
     return redirect("charities:case", pk=pk)

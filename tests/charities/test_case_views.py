@@ -161,6 +161,7 @@ def test_approve_pay_and_close_through_the_pages(client, world):
             "paid_on": timezone.localdate().isoformat(),
             "method": "bank_transfer",
             "reference": "T1",
+            "period": "1",
         },
     )
     client.post(f"/charity/cases/{aid_request.pk}/close/")
@@ -216,12 +217,36 @@ def test_a_payment_for_a_month_not_yet_due_is_refused_on_the_page(client, world)
     client.force_login(manager)
     client.cookies["django_language"] = "en"
     today = timezone.localdate().isoformat()
-    form = {"amount": "100", "paid_on": today, "method": "cheque", "reference": ""}
+    form = {"amount": "100", "paid_on": today, "method": "cheque", "reference": "", "period": 1}
     client.post(f"/charity/cases/{aid_request.pk}/payments/", form)
     page = client.get(f"/charity/cases/{aid_request.pk}/").content.decode()
     assert "Payment 2 pays the month of coverage from" in page  # the hint for the next one
+    form["period"] = 2  # as the page now offers it
     response = client.post(f"/charity/cases/{aid_request.pk}/payments/", form, follow=True)
     assert response.status_code == 200
     assert "it can be dated" in response.content.decode()
     assert "at the earliest" in response.content.decode()
+    assert list(aid_request.payments.values_list("period", flat=True)) == [1]
+
+
+def test_the_payment_form_sent_twice_records_one_payment(client, world):
+    manager, _applicant, aid_request = world
+    services.aid_request_claim(aid_request_id=aid_request.pk, actor=manager)
+    services.aid_request_approve(
+        aid_request_id=aid_request.pk, actor=manager, amount=Decimal("100"), payments=6
+    )
+    client.force_login(manager)
+    client.cookies["django_language"] = "en"
+    page = client.get(f"/charity/cases/{aid_request.pk}/").content.decode()
+    assert '<input type="hidden" name="period" value="1"' in page
+    form = {
+        "amount": "100",
+        "paid_on": timezone.localdate().isoformat(),
+        "method": "cheque",
+        "reference": "",
+        "period": "1",
+    }
+    client.post(f"/charity/cases/{aid_request.pk}/payments/", form)
+    response = client.post(f"/charity/cases/{aid_request.pk}/payments/", form, follow=True)
+    assert "Payment 1 is already recorded; nothing was recorded twice." in response.content.decode()
     assert list(aid_request.payments.values_list("period", flat=True)) == [1]
