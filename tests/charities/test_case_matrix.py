@@ -24,7 +24,12 @@ S = RequestStatus
 CASE_URLS = {
     "case": ("get", "cases/{pk}/", {}, "staff"),
     "approve": ("post", "cases/{pk}/approve/", {"amount": "100", "payments": "1"}, "manager"),
-    "payments": ("post", "cases/{pk}/payments/", {"amount": "1", "method": "cheque", "period": "1"}, "staff"),
+    "payments": (
+        "post",
+        "cases/{pk}/payments/",
+        {"amount": "1", "method": "cheque", "period": "1"},
+        "staff",
+    ),
     "close": ("post", "cases/{pk}/close/", {}, "staff"),
     "release": ("post", "cases/{pk}/release/", {"reason": "لا ميزانية"}, "manager"),
     "reject": ("post", "cases/{pk}/reject/", {"reason": "الدخل أعلى"}, "manager"),
