@@ -6,6 +6,7 @@ from allauth.account.forms import LoginForm as AllauthLoginForm
 from allauth.account.forms import ResetPasswordForm
 from allauth.account.forms import SignupForm as AllauthSignupForm
 from django import forms
+from django.db import IntegrityError, transaction
 from django.http import HttpRequest
 from django.utils import translation
 from django.utils.translation import gettext
@@ -79,7 +80,20 @@ class SignupForm(AllauthSignupForm):
         return value
 
     def try_save(self, request: HttpRequest) -> Any:
-        if self.account_already_exists and self.existing_user and self.existing_user.mobile:
+        if not self.account_already_exists:
+            try:
+                with transaction.atomic():
+                    return super().try_save(request)
+            except IntegrityError:
+                # The same civil ID signed up at the same moment and won the unique index: from
+                # here on this is the "civil ID already has an account" case, answered the same.
+                self.existing_user = User.objects.filter(
+                    civil_id=self.cleaned_data["username"]
+                ).first()
+                if self.existing_user is None:
+                    raise
+                self.account_already_exists = True
+        if self.existing_user and self.existing_user.mobile:
             with translation.override(self.existing_user.language):
                 body = gettext(
                     "Musaada: someone tried to register a new account with your civil ID. "

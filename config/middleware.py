@@ -11,6 +11,7 @@ from collections.abc import Callable
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
 from django.utils import translation
 from django.utils.cache import patch_vary_headers
 
@@ -29,3 +30,26 @@ class LanguageMiddleware:
         patch_vary_headers(response, ("Cookie",))
         response.headers.setdefault("Content-Language", language)
         return response
+
+
+class RateLimitedMiddleware:
+    """allauth's ``RateLimited``, raised deep in a flow, as the translated 429 page.
+
+    allauth checks its own view-level limits and answers 429 itself, but some limits are
+    consumed inside a flow — e.g. one SMS code per mobile number every 30 seconds, reached when
+    a sign-up form is sent twice or two family members sign up with the same mobile — and there
+    the exception would otherwise become a 500.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        from allauth.core.exceptions import RateLimited
+
+        if isinstance(exception, RateLimited):
+            return render(request, "429.html", status=429)
+        return None
