@@ -23,7 +23,13 @@ from tests.dedup.conftest import caseworker, family, open_request
 from tests.factories import civil_id_for
 
 pytestmark = pytest.mark.postgres
-ROW_LOCK = re.compile(r'^SELECT .* FROM "aid_requests_aidrequest" .*FOR UPDATE', re.S)
+ROW_LOCK = re.compile(r'^SELECT .* FROM "?aid_requests_aidrequest"? .*FOR UPDATE', re.S)
+# FOR UPDATE OF the request table (by its name or its alias), nothing else.
+REQUEST_ROW_ONLY = re.compile(
+    r'FROM (?:"aid_requests_aidrequest"|aid_requests_aidrequest (\w+)) .*'
+    r'FOR UPDATE OF (?:"aid_requests_aidrequest"|\1)$',
+    re.S,
+)
 ADVISORY = re.compile(
     r"pg_advisory_xact_lock\((\d+), hashtext\(person\.civil_id\)\) FROM unnest\('\{([\d,]+)\}'"
 )
@@ -56,7 +62,7 @@ def test_a_claim_locks_the_request_row_then_each_person_in_sorted_order_then_ins
     assert len(inserts) == 1
     (row_lock,), (insert,) = row_locks, inserts
     # the request row only: not the joined aid type (every claim of a type would queue on it)
-    assert sql[row_lock].endswith('FOR UPDATE OF "aid_requests_aidrequest"')
+    assert REQUEST_ROW_ONLY.search(sql[row_lock])
     covered = sorted([applicant.civil_id, *members])
     assert [civil_id for _n, _type, civil_id in advisory] == covered  # sorted, each once
     # ...and taken in that order: one statement, the locks row by row in array order
