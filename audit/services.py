@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from accounts.models import STAFF_ROLES
 from audit.models import AuditEntry, AuditTrailIsAppendOnly
+from config.rows import insert_row
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -99,7 +100,7 @@ def audit_record(
             previous_hash=previous or "",
         )
         entry.entry_hash = chain_digest(entry.previous_hash, entry_content(entry))
-        entry.save(force_insert=True)
+        insert_row(entry)  # an INSERT only, as AuditEntry.save() allows
     return entry
 
 

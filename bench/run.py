@@ -488,9 +488,10 @@ class RawClaimer:
 
     The same work as ``charities.services.aid_request_claim``, statement for statement where
     it matters: lock the request row (with the licence check), read the household, advisory
-    locks in sorted order, the conflict check, the commitments, the request row, the timeline
-    entry, the audit entry chained to the one before it (under the chain's lock, hashed as
-    ``audit.services`` hashes) and the applicant's notification.
+    locks in sorted order, the commitments (refused by the exclusion constraint, no check
+    first), the request row, the timeline entry, the audit entry chained to the one before it
+    (under the chain's lock, hashed as ``audit.services`` hashes) and the applicant's
+    notification.
     """
 
     def __init__(self) -> None:
@@ -506,9 +507,9 @@ class RawClaimer:
 
     @staticmethod
     def statements_for(*, people: int) -> int:
-        # BEGIN, row lock + licence, members, locks, check, insert, update, timeline,
+        # BEGIN, row lock + licence, members, locks, insert, update, timeline,
         # chain lock, last hash, audit insert, notification, COMMIT
-        return 13
+        return 12
 
     def claim(self, actor: Any, pk: int) -> str:
         from django.utils import timezone
@@ -553,22 +554,18 @@ class RawClaimer:
                     "WITH ORDINALITY AS p(c, n) ORDER BY p.n",
                     [aid_type, people],
                 )
-                cur.execute(
-                    "SELECT id FROM dedup_aidcommitment WHERE aid_type_id = %s "
-                    "AND civil_id = ANY(%s) AND status IN ('reserved', 'active') "
-                    "AND period_start <= %s AND period_end >= %s LIMIT 1",
-                    [aid_type, people, end, start],
-                )
-                if cur.fetchone():
+                # As in dedup.services: no check first; the exclusion constraint refuses.
+                try:
+                    cur.execute(
+                        "INSERT INTO dedup_aidcommitment (aid_request_id, organisation_id, "
+                        "aid_type_id, civil_id, period_start, period_end, status, is_applicant, "
+                        "created_at) SELECT %s, %s, %s, c, %s, %s, 'reserved', c = %s, now() "
+                        "FROM unnest(%s::text[]) AS c",
+                        [pk, organisation, aid_type, start, end, civil_id, people],
+                    )
+                except self.psycopg.errors.ExclusionViolation:
                     conn.rollback()
                     return "duplicate"
-                cur.execute(
-                    "INSERT INTO dedup_aidcommitment (aid_request_id, organisation_id, "
-                    "aid_type_id, civil_id, period_start, period_end, status, is_applicant, "
-                    "created_at) SELECT %s, %s, %s, c, %s, %s, 'reserved', c = %s, now() "
-                    "FROM unnest(%s::text[]) AS c",
-                    [pk, organisation, aid_type, start, end, civil_id, people],
-                )
                 cur.execute(
                     "UPDATE aid_requests_aidrequest SET status = 'claimed', claimed_by_id = %s, "
                     "claimed_at = now(), updated_at = now() WHERE id = %s",

@@ -39,7 +39,7 @@ from aid_requests.models import (
 from aid_requests.periods import add_months
 from aid_requests.services import _move
 from aid_requests.states import Actor
-from applicants.models import Governorate, HouseholdMember
+from applicants.models import ApplicantProfile, Governorate, HouseholdMember
 from audit.services import audit_record
 from charities.exceptions import (
     AlreadyOnStaff,
@@ -115,14 +115,31 @@ def _required_reason(reason: str) -> str:
     return reason
 
 
+@cache
+def _household_sql() -> str:
+    members, profiles = HouseholdMember._meta, ApplicantProfile._meta
+    return (
+        f"SELECT m.civil_id FROM {members.db_table} m "  # noqa: S608 - names from the models
+        f"JOIN {profiles.db_table} p ON p.id = m.profile_id WHERE p.user_id = %s"
+    )
+
+
+def _household_civil_ids(applicant_id: int) -> list[str]:
+    """The civil IDs of the applicant's household members (SQL: on the claim path the ORM's
+    ``values_list`` of it cost ~0.35 ms more Python)."""
+    with connection.cursor() as cursor:
+        cursor.execute(_household_sql(), [applicant_id])
+        return [civil_id for (civil_id,) in cursor.fetchall()]
+
+
 def people_covered(aid_request: AidRequest) -> list[dedup.Person]:
     """Person aid covers the applicant; household aid also covers every household member."""
     people = [dedup.Person(civil_id=aid_request.applicant.civil_id or "", is_applicant=True)]
     if aid_request.aid_type.scope == AidScope.HOUSEHOLD:
-        members = HouseholdMember.objects.filter(
-            profile__user_id=aid_request.applicant_id
-        ).values_list("civil_id", flat=True)
-        people += [dedup.Person(civil_id=c, is_applicant=False) for c in members]
+        people += [
+            dedup.Person(civil_id=c, is_applicant=False)
+            for c in _household_civil_ids(aid_request.applicant_id)
+        ]
     unique: dict[str, dedup.Person] = {}
     for person in people:
         unique.setdefault(person.civil_id, person)  # a member listed twice is covered once
@@ -177,7 +194,9 @@ def _claim_row_sql(vendor: str) -> str:
     licensed_governorates = Organisation.governorates.through._meta.db_table
     columns = ", ".join(f"r.{field.column}" for field in request.concrete_fields)
     type_columns = ", ".join(
-        f"t.{aid_type.get_field(name).column} AS type_{name}" for name in _CLAIM_AID_TYPE_FIELDS
+        f"t.{field.column} AS type_{field.name}"
+        for field in aid_type.concrete_fields
+        if field.name in _CLAIM_AID_TYPE_FIELDS
     )
     # PostgreSQL: lock the request row only (OF r) — locking the joined aid type row too would
     # queue every claim of that aid type behind every other. SQLite runs one writer at a time
@@ -211,17 +230,18 @@ def _lock_for_claim(aid_request_id: int, organisation_id: int) -> tuple[AidReque
     if not rows:
         raise AidRequest.DoesNotExist(f"No aid request {aid_request_id}.")
     aid_request = rows[0]
+    extra = vars(aid_request)  # the columns that are not the request's own fields
     aid_request.aid_type = AidType.from_db(
         aid_request._state.db,
         list(_CLAIM_AID_TYPE_FIELDS),
-        [getattr(aid_request, f"type_{name}") for name in _CLAIM_AID_TYPE_FIELDS],
+        [extra[f"type_{name}"] for name in _CLAIM_AID_TYPE_FIELDS],
     )
     aid_request.applicant = User.from_db(
         aid_request._state.db,
         ["id", "civil_id"],
-        [aid_request.applicant_id, aid_request.applicant_civil_id],
+        [aid_request.applicant_id, extra["applicant_civil_id"]],
     )
-    return aid_request, bool(aid_request.licensed)
+    return aid_request, bool(extra["licensed"])
 
 
 def _claim_once(aid_request_id: int, organisation: Organisation, actor: User) -> AidRequest:

@@ -128,6 +128,13 @@ else:
     # A new PostgreSQL connection costs 7-15 ms: keep connections open between requests.
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    # Parameters sent apart from the SQL (not quoted into it by psycopg): the same statement
+    # text every time, which PostgreSQL prepares once per connection (psycopg prepares after
+    # 5 runs). Measured on the claim: ~0.6 ms less Python and less PostgreSQL CPU per claim
+    # (docs/benchmarks.md).
+    DATABASES["default"].setdefault("OPTIONS", {})["server_side_binding"] = env.bool(
+        "DATABASE_SERVER_SIDE_BINDING", default=True
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- cache, tasks -------------------------------------------------------------------------

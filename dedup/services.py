@@ -14,6 +14,7 @@ import datetime
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
@@ -82,6 +83,46 @@ def find_conflict(
     return query.order_by("period_end").first()
 
 
+_COMMITMENT_COLUMNS = (
+    "aid_request_id",
+    "organisation_id",
+    "aid_type_id",
+    "civil_id",
+    "is_applicant",
+    "period_start",
+    "period_end",
+    "status",
+    "created_at",
+)
+
+
+def _insert_reserved(
+    aid_request_id: int,
+    organisation_id: int,
+    aid_type_id: int,
+    people: list[Person],
+    start: datetime.date,
+    end: datetime.date,
+) -> None:
+    """One INSERT of a reserved commitment per person, written as SQL: on the claim path the
+    ORM's ``bulk_create`` cost ~0.5 ms more Python for the same statement."""
+    ops = connection.ops
+    table = ops.quote_name(AidCommitment._meta.db_table)
+    columns = ", ".join(ops.quote_name(name) for name in _COMMITMENT_COLUMNS)
+    row = "(" + ", ".join(["%s"] * len(_COMMITMENT_COLUMNS)) + ")"
+    dates = (ops.adapt_datefield_value(start), ops.adapt_datefield_value(end))
+    now = ops.adapt_datetimefield_value(timezone.now())
+    params: list[Any] = []
+    for person in people:
+        params += [aid_request_id, organisation_id, aid_type_id, person.civil_id]
+        params += [person.is_applicant, *dates, CommitmentStatus.RESERVED.value, now]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} ({columns}) VALUES {', '.join([row] * len(people))}",  # noqa: S608
+            params,
+        )
+
+
 def commitments_reserve(
     *,
     aid_request_id: int,
@@ -90,7 +131,7 @@ def commitments_reserve(
     people: list[Person],
     start: datetime.date,
     end: datetime.date,
-) -> list[AidCommitment]:
+) -> None:
     """Reserve the slot for everyone the case covers, or raise ``AidAlreadyGranted``.
 
     Must run inside the claim's transaction, after the request row is locked. There is no
@@ -101,21 +142,9 @@ def commitments_reserve(
     """
     civil_ids = [p.civil_id for p in people]
     _lock_people(aid_type_id, civil_ids)
-    rows = [
-        AidCommitment(
-            aid_request_id=aid_request_id,
-            organisation_id=organisation_id,
-            aid_type_id=aid_type_id,
-            civil_id=person.civil_id,
-            is_applicant=person.is_applicant,
-            period_start=start,
-            period_end=end,
-        )
-        for person in people
-    ]
     try:
         with transaction.atomic():  # a savepoint: the caller's transaction stays usable
-            return AidCommitment.objects.bulk_create(rows)
+            _insert_reserved(aid_request_id, organisation_id, aid_type_id, people, start, end)
     except IntegrityError as error:
         # The database's own refusal (23P01 / the SQLite trigger) becomes a clear message,
         # never a 500. Name the committed conflict when there is one; else the overlap was

@@ -1,0 +1,81 @@
+"""Single-row writes for the hot write paths, without the ORM's query compiler.
+
+Every ``save()`` compiles its INSERT or UPDATE afresh: ~0.3–0.5 ms of Python per statement,
+and a status change makes four of them (the request, its timeline entry, the audit entry, the
+notification). These two functions write the same row with the same statement the ORM would:
+the columns come from the model's metadata and every value goes through the field's own
+``pre_save`` (``auto_now`` fields included) and ``get_db_prep_save``, as in ``Model.save()``.
+What they skip is what these models do not use: signals (none of them has a receiver), a
+custom ``save()`` (the audit entry's only refuses updates; inserting is what it allows),
+multi-table inheritance and deferred fields. Measured in docs/benchmarks.md ("Claim").
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from functools import cache
+
+from django.db import DatabaseError, connections, models
+
+
+def _insert_fields(model: type[models.Model]) -> list[models.Field]:
+    meta = model._meta
+    return [
+        field
+        for field in meta.concrete_fields
+        if field is not meta.auto_field and not getattr(field, "generated", False)
+    ]
+
+
+def _pk_column(model: type[models.Model]) -> str:
+    pk = model._meta.pk
+    if pk is None or pk.column is None:  # pragma: no cover - every concrete model has one
+        raise TypeError(f"{model.__name__} has no primary key column.")
+    return pk.column
+
+
+@cache
+def _insert_sql(model: type[models.Model], using: str, returning: bool) -> str:
+    meta = model._meta
+    quote = connections[using].ops.quote_name
+    columns = ", ".join(quote(field.column) for field in _insert_fields(model))
+    placeholders = ", ".join(["%s"] * len(_insert_fields(model)))
+    sql = f"INSERT INTO {quote(meta.db_table)} ({columns}) VALUES ({placeholders})"  # noqa: S608 - names from the model
+    return f"{sql} RETURNING {quote(_pk_column(model))}" if returning else sql
+
+
+def insert_row(instance: models.Model, *, using: str = "default") -> None:
+    """INSERT ``instance`` (new, with an automatic primary key) and set its primary key."""
+    connection = connections[using]
+    values = [
+        field.get_db_prep_save(field.pre_save(instance, add=True), connection)
+        for field in _insert_fields(type(instance))
+    ]
+    returning = connection.features.can_return_columns_from_insert
+    with connection.cursor() as cursor:
+        cursor.execute(_insert_sql(type(instance), using, returning), values)
+        pk = cursor.fetchone()[0] if returning else cursor.lastrowid
+    instance.pk = pk
+    instance._state.adding = False
+    instance._state.db = using
+
+
+def update_row(instance: models.Model, fields: Sequence[str], *, using: str = "default") -> None:
+    """``instance.save(update_fields=fields)``: one UPDATE of those columns of its row."""
+    meta = instance._meta
+    connection = connections[using]
+    quote = connection.ops.quote_name
+    concrete = {field.name: field for field in meta.concrete_fields}
+    chosen = [concrete[name] for name in fields]
+    assignments = ", ".join(f"{quote(field.column)} = %s" for field in chosen)
+    values = [
+        field.get_db_prep_save(field.pre_save(instance, add=False), connection) for field in chosen
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {quote(meta.db_table)} SET {assignments} "  # noqa: S608 - names from the model
+            f"WHERE {quote(_pk_column(type(instance)))} = %s",
+            [*values, instance.pk],
+        )
+        if cursor.rowcount != 1:
+            raise DatabaseError(f"{meta.label} {instance.pk}: the row to update is gone.")
