@@ -161,24 +161,17 @@ def aid_request_claim(*, aid_request_id: int, actor: User) -> AidRequest:
     organisation = require_staff(actor, Capability.CLAIM_CASE)
     for attempt in range(1, CLAIM_ATTEMPTS + 1):
         try:
-            return _claim_once(aid_request_id, organisation, actor)
-        except dedup.AidAlreadyGranted as refusal:
-            aid_request = AidRequest.objects.select_related("aid_type").get(pk=aid_request_id)
-            dedup.blocked_attempt_record(
-                attempted_by=actor,
-                organisation_id=organisation.pk,
-                aid_request_id=aid_request.pk,
-                aid_type_id=aid_request.aid_type_id,
-                conflict=refusal,
-                amount=aid_request.amount_requested,
-            )
-            held_until = refusal.conflicting.period_end if refusal.conflicting else None
-            raise DuplicateAid(str(aid_request.aid_type), held_until) from None
+            aid_request, refusal = _claim_once(aid_request_id, organisation, actor)
         except OperationalError as error:
             if not _is_retryable(error) or attempt == CLAIM_ATTEMPTS:
                 raise
             logger.info("claim of request %s retried after %s", aid_request_id, error.__cause__)
             time.sleep(0.01 * attempt)
+            continue
+        if refusal is not None:
+            held_until = refusal.conflicting.period_end if refusal.conflicting else None
+            raise DuplicateAid(str(aid_request.aid_type), held_until)
+        return aid_request
     raise AssertionError("unreachable")  # pragma: no cover
 
 
@@ -266,7 +259,10 @@ def _loaded(model: type[_M], values: Iterator[Any]) -> _M:
     )
 
 
-def _claim_once(aid_request_id: int, organisation: Organisation, actor: User) -> AidRequest:
+def _claim_once(
+    aid_request_id: int, organisation: Organisation, actor: User
+) -> tuple[AidRequest, dedup.AidAlreadyGranted | None]:
+    """One attempt: the claimed request, or the request and the rule's refusal."""
     with transaction.atomic(durable=True):
         # 1. the request row: concurrent claims of the same request queue here; the licence
         # check (aid type and governorate) is read in the same statement.
@@ -276,14 +272,27 @@ def _claim_once(aid_request_id: int, organisation: Organisation, actor: User) ->
         if not licensed:
             raise NotLicensed
         # 2 and 3. advisory locks per (aid type, civil ID), then the guarded insert.
-        dedup.commitments_reserve(
-            aid_request_id=aid_request.pk,
-            organisation_id=organisation.pk,
-            aid_type_id=aid_request.aid_type_id,
-            people=people_covered(aid_request),
-            start=aid_request.coverage_start,
-            end=aid_request.coverage_end,
-        )
+        try:
+            dedup.commitments_reserve(
+                aid_request_id=aid_request.pk,
+                organisation_id=organisation.pk,
+                aid_type_id=aid_request.aid_type_id,
+                people=people_covered(aid_request),
+                start=aid_request.coverage_start,
+                end=aid_request.coverage_end,
+            )
+        except dedup.AidAlreadyGranted as refusal:
+            # Nothing of the claim was written (the reservation rolled back to its savepoint),
+            # so this transaction commits only the refused attempt, kept for the ministry.
+            dedup.blocked_attempt_record(
+                attempted_by=actor,
+                organisation_id=organisation.pk,
+                aid_request_id=aid_request.pk,
+                aid_type_id=aid_request.aid_type_id,
+                conflict=refusal,
+                amount=aid_request.amount_requested,
+            )
+            return aid_request, refusal
         aid_request.claimed_by = organisation
         aid_request.claimed_at = timezone.now()
         _move(
@@ -295,7 +304,7 @@ def _claim_once(aid_request_id: int, organisation: Organisation, actor: User) ->
             context={"organisation": organisation.name_ar},
             also_save=("claimed_by", "claimed_at"),
         )
-    return aid_request
+    return aid_request, None
 
 
 def aid_request_release(*, aid_request_id: int, actor: User, reason: str) -> AidRequest:

@@ -180,7 +180,8 @@ def blocked_attempt_record(
     conflict: AidAlreadyGranted,
     amount: Decimal,
 ) -> BlockedAttempt:
-    """Keep the refused claim for the ministry (its own transaction: the claim rolled back)."""
+    """Keep the refused claim for the ministry (in the claim's transaction, which has written
+    nothing else: the reservation rolled back to its savepoint)."""
     with transaction.atomic():
         return BlockedAttempt.objects.create(
             attempted_at=timezone.now(),
