@@ -115,31 +115,12 @@ def _required_reason(reason: str) -> str:
     return reason
 
 
-@cache
-def _household_sql() -> str:
-    members, profiles = HouseholdMember._meta, ApplicantProfile._meta
-    return (
-        f"SELECT m.civil_id FROM {members.db_table} m "  # noqa: S608 - names from the models
-        f"JOIN {profiles.db_table} p ON p.id = m.profile_id WHERE p.user_id = %s"
-    )
-
-
-def _household_civil_ids(applicant_id: int) -> list[str]:
-    """The civil IDs of the applicant's household members (SQL: on the claim path the ORM's
-    ``values_list`` of it cost ~0.35 ms more Python)."""
-    with connection.cursor() as cursor:
-        cursor.execute(_household_sql(), [applicant_id])
-        return [civil_id for (civil_id,) in cursor.fetchall()]
-
-
-def people_covered(aid_request: AidRequest) -> list[dedup.Person]:
-    """Person aid covers the applicant; household aid also covers every household member."""
+def people_covered(aid_request: AidRequest, household: Iterable[str]) -> list[dedup.Person]:
+    """Person aid covers the applicant; household aid also covers every household member
+    (``household``: their civil IDs, as read with the request)."""
     people = [dedup.Person(civil_id=aid_request.applicant.civil_id or "", is_applicant=True)]
     if aid_request.aid_type.scope == AidScope.HOUSEHOLD:
-        people += [
-            dedup.Person(civil_id=c, is_applicant=False)
-            for c in _household_civil_ids(aid_request.applicant_id)
-        ]
+        people += [dedup.Person(civil_id=c, is_applicant=False) for c in household]
     unique: dict[str, dedup.Person] = {}
     for person in people:
         unique.setdefault(person.civil_id, person)  # a member listed twice is covered once
@@ -216,39 +197,52 @@ def _claim_row_sql(vendor: str) -> str:
     # (IMMEDIATE transactions) and has no row locks.
     lock = " FOR UPDATE OF r" if vendor == "postgresql" else ""
     # Table and column names come from the models; the values are parameters.
+    # Household aid: one row per household member (their civil ID last), so the household is
+    # read in the same round trip; person aid and an empty household: one row, NULL there.
     return (
         f"SELECT {columns}, "  # noqa: S608
         f"EXISTS (SELECT 1 FROM {licensed_types} l"
         f" WHERE l.organisation_id = %s AND l.aidtype_id = r.aid_type_id)"
         f" AND EXISTS (SELECT 1 FROM {licensed_governorates} g"
-        f" WHERE g.organisation_id = %s AND g.governorate_id = r.governorate_id) "
+        f" WHERE g.organisation_id = %s AND g.governorate_id = r.governorate_id), "
+        f"m.civil_id "
         f"FROM {AidRequest._meta.db_table} r "
         f"JOIN {AidType._meta.db_table} t ON t.id = r.aid_type_id "
         f"JOIN {User._meta.db_table} u ON u.id = r.applicant_id "
+        f"LEFT JOIN {ApplicantProfile._meta.db_table} p"
+        f" ON p.user_id = r.applicant_id AND t.scope = %s "
+        f"LEFT JOIN {HouseholdMember._meta.db_table} m ON m.profile_id = p.id "
         f"WHERE r.id = %s{lock}"
     )
 
 
-def _lock_for_claim(aid_request_id: int, organisation_id: int) -> tuple[AidRequest, bool]:
-    """The request, locked, with its aid type and its applicant's civil ID, and whether the
-    organisation is licensed for its aid type and governorate — all in one statement.
+def _lock_for_claim(
+    aid_request_id: int, organisation_id: int
+) -> tuple[AidRequest, bool, list[str]]:
+    """The request, locked, with its aid type and its applicant's civil ID; whether the
+    organisation is licensed for its aid type and governorate; and the civil IDs of the
+    household (household aid only) — all in one statement.
 
     Written in SQL because it is the claim's hottest statement: the ORM's form of it
-    (``select_for_update(of=...)``, ``select_related`` and two ``Exists`` annotations) cost
-    ~3.5 ms of Python per claim against ~0.2 ms here (docs/benchmarks.md, "Claim").
+    (``select_for_update(of=...)``, ``select_related``, two ``Exists`` annotations and a
+    second query for the household) cost ~4 ms of Python per claim against ~0.2 ms here
+    (docs/benchmarks.md, "Claim").
     """
     with connection.cursor() as cursor:
         cursor.execute(
-            _claim_row_sql(connection.vendor), [organisation_id, organisation_id, aid_request_id]
+            _claim_row_sql(connection.vendor),
+            [organisation_id, organisation_id, AidScope.HOUSEHOLD.value, aid_request_id],
         )
-        row = cursor.fetchone()
-    if row is None:
+        rows = cursor.fetchall()
+    if not rows:
         raise AidRequest.DoesNotExist(f"No aid request {aid_request_id}.")
-    values = iter(row)
+    values = iter(rows[0])
     aid_request = _loaded(AidRequest, values)
     aid_request.aid_type = _loaded(AidType, values)
     aid_request.applicant = _loaded(User, values)
-    return aid_request, bool(next(values))
+    licensed = bool(next(values))
+    household = [row[-1] for row in rows if row[-1] is not None]
+    return aid_request, licensed, household
 
 
 def _loaded(model: type[_M], values: Iterator[Any]) -> _M:
@@ -265,8 +259,8 @@ def _claim_once(
     """One attempt: the claimed request, or the request and the rule's refusal."""
     with transaction.atomic(durable=True):
         # 1. the request row: concurrent claims of the same request queue here; the licence
-        # check (aid type and governorate) is read in the same statement.
-        aid_request, licensed = _lock_for_claim(aid_request_id, organisation.pk)
+        # check (aid type and governorate) and the household are read in the same statement.
+        aid_request, licensed, household = _lock_for_claim(aid_request_id, organisation.pk)
         if aid_request.status != S.OPEN:
             raise NoLongerOpen
         if not licensed:
@@ -277,7 +271,7 @@ def _claim_once(
                 aid_request_id=aid_request.pk,
                 organisation_id=organisation.pk,
                 aid_type_id=aid_request.aid_type_id,
-                people=people_covered(aid_request),
+                people=people_covered(aid_request, household),
                 start=aid_request.coverage_start,
                 end=aid_request.coverage_end,
             )
