@@ -508,7 +508,7 @@ class RawClaimer:
     """The claim transaction in plain SQL through psycopg: the ceiling Musaada is held to.
 
     The same work as ``charities.services.aid_request_claim``, statement for statement where
-    it matters: lock the request row (with the licence check), read the household, advisory
+    it matters: lock the request row (with the licence check and the household), advisory
     locks in sorted order, the commitments (refused by the exclusion constraint, no check
     first), the request row, the timeline entry, the audit entry chained to the one before it
     (under the chain's lock, hashed as ``audit.services`` hashes) and the applicant's
@@ -528,9 +528,9 @@ class RawClaimer:
 
     @staticmethod
     def statements_for(*, people: int) -> int:
-        # BEGIN, row lock + licence, members, locks, insert, update, timeline,
+        # BEGIN, row lock + licence + household, locks, insert, update, timeline,
         # chain lock, last hash, audit insert, notification, COMMIT
-        return 12
+        return 11
 
     def claim(self, actor: Any, pk: int) -> str:
         from django.utils import timezone
@@ -550,26 +550,22 @@ class RawClaimer:
                     "  WHERE l.organisation_id = %s AND l.aidtype_id = r.aid_type_id) "
                     "AND EXISTS (SELECT 1 FROM charities_organisation_governorates g "
                     "  WHERE g.organisation_id = %s AND g.governorate_id = r.governorate_id) "
+                    ", m.civil_id "
                     "FROM aid_requests_aidrequest r "
                     "JOIN aid_requests_aidtype t ON t.id = r.aid_type_id "
                     "JOIN accounts_user u ON u.id = r.applicant_id "
+                    "LEFT JOIN applicants_applicantprofile p "
+                    "  ON p.user_id = r.applicant_id AND t.scope = 'household' "
+                    "LEFT JOIN applicants_householdmember m ON m.profile_id = p.id "
                     "WHERE r.id = %s FOR UPDATE OF r",
                     [organisation, organisation, pk],
                 )
-                status, aid_type, applicant, start, end, scope, civil_id, licensed = cur.fetchone()
+                rows = cur.fetchall()
+                status, aid_type, applicant, start, end, scope, civil_id, licensed, _m = rows[0]
                 if status != "open" or not licensed:
                     conn.rollback()
                     return "taken" if status != "open" else "not licensed"
-                people = [civil_id]
-                if scope == "household":
-                    cur.execute(
-                        "SELECT m.civil_id FROM applicants_householdmember m "
-                        "JOIN applicants_applicantprofile p ON p.id = m.profile_id "
-                        "WHERE p.user_id = %s",
-                        [applicant],
-                    )
-                    people += [row[0] for row in cur.fetchall() if row[0] != civil_id]
-                people = sorted(set(people))
+                people = sorted({civil_id, *(row[-1] for row in rows if row[-1] is not None)})
                 cur.execute(
                     "SELECT pg_advisory_xact_lock(%s, hashtext(p.c)) FROM unnest(%s::text[]) "
                     "WITH ORDINALITY AS p(c, n) ORDER BY p.n",
