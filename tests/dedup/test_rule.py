@@ -16,7 +16,6 @@ from dedup.services import (
     AidAlreadyGranted,
     Person,
     commitments_reserve,
-    find_conflict,
     is_exclusion_violation,
 )
 from tests.dedup.conftest import SHARED, caseworker, family, later, open_request
@@ -131,67 +130,95 @@ def test_periods_that_do_not_overlap_are_allowed(capital, needy):
     assert AidCommitment.objects.filter(civil_id=SHARED).count() == 2
 
 
-def test_the_database_refuses_what_the_check_cannot_see(capital, needy):
-    """Without any mock: the same civil ID twice in one reservation. The check in front finds
-    no committed conflict, so the bulk insert reaches the database, whose constraint (trigger
-    on SQLite) refuses it; the service turns that into the same refusal, and inserts nothing."""
+def _reserve(aid_request, organisation, needy, people):
+    commitments_reserve(
+        aid_request_id=aid_request.pk,
+        organisation_id=organisation.pk,
+        aid_type_id=needy.pk,
+        people=people,
+        start=aid_request.coverage_start,
+        end=aid_request.coverage_end,
+    )
+
+
+def test_an_overlap_inside_one_reservation_is_refused_and_leaves_the_transaction_usable(
+    capital, needy
+):
+    """The same civil ID twice in one reservation: no committed commitment conflicts, the
+    database refuses the insert itself, the service turns that into the same refusal, and
+    nothing is inserted — without a savepoint, the transaction is still usable after it."""
     aid_request = open_request(family(capital), needy, capital)
     organisation = caseworker([needy], [capital]).membership.organisation
-    people = [
-        Person(civil_id=SHARED, is_applicant=True),
-        Person(civil_id=SHARED, is_applicant=False),
-    ]
-    assert (
-        find_conflict(
-            aid_type_id=needy.pk,
-            civil_ids=[SHARED],
-            start=aid_request.coverage_start,
-            end=aid_request.coverage_end,
-        )
-        is None
-    )
-    with transaction.atomic(), pytest.raises(AidAlreadyGranted) as refusal:
-        commitments_reserve(
-            aid_request_id=aid_request.pk,
-            organisation_id=organisation.pk,
-            aid_type_id=needy.pk,
-            people=people,
-            start=aid_request.coverage_start,
-            end=aid_request.coverage_end,
-        )
-    assert (refusal.value.conflicting, refusal.value.civil_id) == (None, SHARED)
-    assert isinstance(refusal.value.__cause__, IntegrityError)
-    assert is_exclusion_violation(refusal.value.__cause__)
-    assert not AidCommitment.objects.exists()
-    # the transaction is still usable: the next reservation of one person goes through
+    twice = [Person(civil_id=SHARED, is_applicant=True), Person(SHARED, is_applicant=False)]
     with transaction.atomic():
-        commitments_reserve(
-            aid_request_id=aid_request.pk,
-            organisation_id=organisation.pk,
-            aid_type_id=needy.pk,
-            people=people[:1],
-            start=aid_request.coverage_start,
-            end=aid_request.coverage_end,
-        )
+        with pytest.raises(AidAlreadyGranted) as refusal:
+            _reserve(aid_request, organisation, needy, twice)
+        assert (refusal.value.conflicting, refusal.value.civil_id) == (None, SHARED)
+        assert not AidCommitment.objects.exists()
+        # same transaction, no savepoint in between: the next reservation goes through
+        _reserve(aid_request, organisation, needy, twice[:1])
     assert AidCommitment.objects.filter(civil_id=SHARED).count() == 1
 
 
-@pytest.mark.postgres
-def test_on_postgresql_the_refusal_is_the_exclusion_constraints_23p01(capital, needy):
+def test_a_refusal_undoes_the_rows_of_the_people_who_were_free(capital, needy):
+    """Three people, one of them already covered: none of the three is left reserved."""
+    held = open_request(family(capital, [SHARED]), needy, capital)
+    services.aid_request_claim(aid_request_id=held.pk, actor=caseworker([needy], [capital]))
     aid_request = open_request(family(capital), needy, capital)
     organisation = caseworker([needy], [capital]).membership.organisation
+    people = [
+        Person(civil_id_for(41), True),
+        Person(SHARED, False),
+        Person(civil_id_for(42), False),
+    ]
     with transaction.atomic(), pytest.raises(AidAlreadyGranted) as refusal:
-        commitments_reserve(
-            aid_request_id=aid_request.pk,
-            organisation_id=organisation.pk,
-            aid_type_id=needy.pk,
-            people=[Person(SHARED, True), Person(SHARED, False)],
-            start=aid_request.coverage_start,
-            end=aid_request.coverage_end,
+        _reserve(aid_request, organisation, needy, people)
+    assert refusal.value.civil_id == SHARED
+    assert refusal.value.conflicting.aid_request_id == held.pk
+    assert not AidCommitment.objects.filter(aid_request=aid_request).exists()
+
+
+def _overlap_is_let_through(aid_request, organisation, needy) -> bool:
+    try:
+        _reserve(aid_request, organisation, needy, [Person(SHARED, True), Person(SHARED, False)])
+    except AidAlreadyGranted:
+        return False
+    return AidCommitment.objects.filter(civil_id=SHARED).count() == 2
+
+
+@pytest.mark.postgres
+def test_on_postgresql_the_refusal_is_the_exclusion_constraint(capital, needy):
+    aid_request = open_request(family(capital), needy, capital)
+    organisation = caseworker([needy], [capital]).membership.organisation
+    with transaction.atomic():
+        assert not _overlap_is_let_through(aid_request, organisation, needy)
+        # the constraint, not the application, refuses: without it the same call goes through
+        with connection.cursor() as cursor:
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # no pending checks: ALTER allowed
+            cursor.execute(
+                "ALTER TABLE dedup_aidcommitment DROP CONSTRAINT dedup_one_aid_type_per_person"
+            )
+        assert _overlap_is_let_through(aid_request, organisation, needy)
+        transaction.set_rollback(True)  # the constraint comes back with the rollback
+    # and what it raises to anyone who writes without ON CONFLICT is 23P01
+    with transaction.atomic(), pytest.raises(IntegrityError) as error:
+        AidCommitment.objects.bulk_create(
+            [
+                AidCommitment(
+                    aid_request=aid_request,
+                    organisation=organisation,
+                    aid_type=needy,
+                    civil_id=SHARED,
+                    period_start=aid_request.coverage_start,
+                    period_end=aid_request.coverage_end,
+                )
+                for _ in range(2)
+            ]
         )
-    database_error = refusal.value.__cause__.__cause__  # psycopg's own error
+    database_error = error.value.__cause__  # psycopg's own error
     assert database_error.sqlstate == "23P01"
     assert database_error.diag.constraint_name == "dedup_one_aid_type_per_person"
+    assert is_exclusion_violation(error.value)
     assert not AidCommitment.objects.exists()
 
 
@@ -200,17 +227,31 @@ def test_on_sqlite_the_refusal_is_the_overlap_trigger(capital, needy):
         pytest.skip("the trigger exists on SQLite only (PostgreSQL: the test above)")
     aid_request = open_request(family(capital), needy, capital)
     organisation = caseworker([needy], [capital]).membership.organisation
-    with transaction.atomic(), pytest.raises(AidAlreadyGranted) as refusal:
-        commitments_reserve(
-            aid_request_id=aid_request.pk,
-            organisation_id=organisation.pk,
-            aid_type_id=needy.pk,
-            people=[Person(SHARED, True), Person(SHARED, False)],
-            start=aid_request.coverage_start,
-            end=aid_request.coverage_end,
-        )
-    assert "dedup_overlap: aid already granted" in str(refusal.value.__cause__)
+    with transaction.atomic():
+        assert not _overlap_is_let_through(aid_request, organisation, needy)
+        with connection.cursor() as cursor:
+            cursor.execute("DROP TRIGGER dedup_overlap_insert")
+        assert _overlap_is_let_through(aid_request, organisation, needy)
+        transaction.set_rollback(True)  # the trigger comes back with the rollback
+    with transaction.atomic(), pytest.raises(IntegrityError, match="dedup_overlap"):
+        _reserve_twice_with_the_orm(aid_request, organisation, needy)
     assert not AidCommitment.objects.exists()
+
+
+def _reserve_twice_with_the_orm(aid_request, organisation, needy):
+    AidCommitment.objects.bulk_create(
+        [
+            AidCommitment(
+                aid_request=aid_request,
+                organisation=organisation,
+                aid_type=needy,
+                civil_id=SHARED,
+                period_start=aid_request.coverage_start,
+                period_end=aid_request.coverage_end,
+            )
+            for _ in range(2)
+        ]
+    )
 
 
 def test_a_released_slot_can_be_claimed_again(capital, needy):
