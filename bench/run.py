@@ -963,7 +963,23 @@ def main(argv: list[str] | None = None) -> None:
     started = time.monotonic()
     results = {s: run_scale(s, fresh=args.fresh, quick=quick, only=only) for s in scales}
     print_table(results)
+    print(server_settings())
     print(f"bench finished in {time.monotonic() - started:.0f} s")
+
+
+#: The server settings that move the figures most; printed under the table.
+SERVER_SETTINGS = ("server_version", "shared_buffers", "work_mem", "synchronous_commit")
+
+
+def server_settings() -> str:
+    """The PostgreSQL version and memory settings the figures were taken with."""
+    import psycopg
+
+    from bench.common import conninfo
+
+    with psycopg.connect(conninfo("postgres")) as conn:
+        shown = [f"{name}={conn.execute(f'SHOW {name}').fetchone()[0]}" for name in SERVER_SETTINGS]
+    return "PostgreSQL: " + ", ".join(shown) + f"; {os.cpu_count()} CPUs"
 
 
 if __name__ == "__main__":
