@@ -554,8 +554,7 @@ class RawClaimer:
                     "FROM aid_requests_aidrequest r "
                     "JOIN aid_requests_aidtype t ON t.id = r.aid_type_id "
                     "JOIN accounts_user u ON u.id = r.applicant_id "
-                    "LEFT JOIN applicants_applicantprofile p "
-                    "  ON p.user_id = r.applicant_id AND t.scope = 'household' "
+                    "LEFT JOIN applicants_applicantprofile p ON p.user_id = r.applicant_id "
                     "LEFT JOIN applicants_householdmember m ON m.profile_id = p.id "
                     "WHERE r.id = %s FOR UPDATE OF r",
                     [organisation, organisation, pk],
@@ -565,7 +564,8 @@ class RawClaimer:
                 if status != "open" or not licensed:
                     conn.rollback()
                     return "taken" if status != "open" else "not licensed"
-                people = sorted({civil_id, *(row[-1] for row in rows if row[-1] is not None)})
+                members = [row[-1] for row in rows if row[-1] is not None]
+                people = sorted({civil_id, *(members if scope == "household" else [])})
                 cur.execute(
                     "SELECT pg_advisory_xact_lock(%s, hashtext(p.c)) FROM unnest(%s::text[]) "
                     "WITH ORDINALITY AS p(c, n) ORDER BY p.n",

@@ -197,8 +197,8 @@ def _claim_row_sql(vendor: str) -> str:
     # (IMMEDIATE transactions) and has no row locks.
     lock = " FOR UPDATE OF r" if vendor == "postgresql" else ""
     # Table and column names come from the models; the values are parameters.
-    # Household aid: one row per household member (their civil ID last), so the household is
-    # read in the same round trip; person aid and an empty household: one row, NULL there.
+    # One row per household member (their civil ID last), so the household is read in the same
+    # round trip (people_covered decides whom the aid covers); no members: one row, NULL there.
     return (
         f"SELECT {columns}, "  # noqa: S608
         f"EXISTS (SELECT 1 FROM {licensed_types} l"
@@ -209,8 +209,7 @@ def _claim_row_sql(vendor: str) -> str:
         f"FROM {AidRequest._meta.db_table} r "
         f"JOIN {AidType._meta.db_table} t ON t.id = r.aid_type_id "
         f"JOIN {User._meta.db_table} u ON u.id = r.applicant_id "
-        f"LEFT JOIN {ApplicantProfile._meta.db_table} p"
-        f" ON p.user_id = r.applicant_id AND t.scope = %s "
+        f"LEFT JOIN {ApplicantProfile._meta.db_table} p ON p.user_id = r.applicant_id "
         f"LEFT JOIN {HouseholdMember._meta.db_table} m ON m.profile_id = p.id "
         f"WHERE r.id = %s{lock}"
     )
@@ -221,7 +220,7 @@ def _lock_for_claim(
 ) -> tuple[AidRequest, bool, list[str]]:
     """The request, locked, with its aid type and its applicant's civil ID; whether the
     organisation is licensed for its aid type and governorate; and the civil IDs of the
-    household (household aid only) — all in one statement.
+    applicant's household — all in one statement.
 
     Written in SQL because it is the claim's hottest statement: the ORM's form of it
     (``select_for_update(of=...)``, ``select_related``, two ``Exists`` annotations and a
@@ -231,7 +230,7 @@ def _lock_for_claim(
     with connection.cursor() as cursor:
         cursor.execute(
             _claim_row_sql(connection.vendor),
-            [organisation_id, organisation_id, AidScope.HOUSEHOLD.value, aid_request_id],
+            [organisation_id, organisation_id, aid_request_id],
         )
         rows = cursor.fetchall()
     if not rows:
@@ -276,8 +275,8 @@ def _claim_once(
                 end=aid_request.coverage_end,
             )
         except dedup.AidAlreadyGranted as refusal:
-            # Nothing of the claim was written (the reservation rolled back to its savepoint),
-            # so this transaction commits only the refused attempt, kept for the ministry.
+            # Nothing of the claim was written (a refused reservation leaves no row), so this
+            # transaction commits only the refused attempt, kept for the ministry.
             dedup.blocked_attempt_record(
                 attempted_by=actor,
                 organisation_id=organisation.pk,

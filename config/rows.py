@@ -2,7 +2,7 @@
 
 Every ``save()`` compiles its INSERT or UPDATE afresh: ~0.3–0.5 ms of Python per statement,
 and a status change makes four of them (the request, its timeline entry, the audit entry, the
-notification). These two functions write the same row with the same statement the ORM would:
+notification). These functions write the same rows with the same statements the ORM would:
 the columns come from the model's metadata and every value goes through the field's own
 ``pre_save`` (``auto_now`` fields included) and ``get_db_prep_save``, as in ``Model.save()``.
 What they skip is what these models do not use: signals (none of them has a receiver), a
@@ -14,8 +14,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from functools import cache
+from typing import Any
 
 from django.db import DatabaseError, connections, models
+from django.db.backends.base.base import BaseDatabaseWrapper
 
 
 def _insert_fields(model: type[models.Model]) -> list[models.Field]:
@@ -35,29 +37,52 @@ def _pk_column(model: type[models.Model]) -> str:
 
 
 @cache
-def _insert_sql(model: type[models.Model], using: str, returning: bool) -> str:
-    meta = model._meta
+def _insert_sql(model: type[models.Model], using: str, rows: int, suffix: str) -> str:
     quote = connections[using].ops.quote_name
-    columns = ", ".join(quote(field.column) for field in _insert_fields(model))
-    placeholders = ", ".join(["%s"] * len(_insert_fields(model)))
-    sql = f"INSERT INTO {quote(meta.db_table)} ({columns}) VALUES ({placeholders})"  # noqa: S608 - names from the model
-    return f"{sql} RETURNING {quote(_pk_column(model))}" if returning else sql
+    fields = _insert_fields(model)
+    columns = ", ".join(quote(field.column) for field in fields)
+    row = "(" + ", ".join(["%s"] * len(fields)) + ")"
+    table = quote(model._meta.db_table)
+    return f"INSERT INTO {table} ({columns}) VALUES {', '.join([row] * rows)}{suffix}"  # noqa: S608 - names from the model
+
+
+def _insert_values(instance: models.Model, connection: BaseDatabaseWrapper) -> list[Any]:
+    return [
+        field.get_db_prep_save(field.pre_save(instance, add=True), connection)
+        for field in _insert_fields(type(instance))
+    ]
 
 
 def insert_row(instance: models.Model, *, using: str = "default") -> None:
     """INSERT ``instance`` (new, with an automatic primary key) and set its primary key."""
     connection = connections[using]
-    values = [
-        field.get_db_prep_save(field.pre_save(instance, add=True), connection)
-        for field in _insert_fields(type(instance))
-    ]
     returning = connection.features.can_return_columns_from_insert
+    model = type(instance)
+    suffix = f" RETURNING {connection.ops.quote_name(_pk_column(model))}" if returning else ""
     with connection.cursor() as cursor:
-        cursor.execute(_insert_sql(type(instance), using, returning), values)
+        cursor.execute(_insert_sql(model, using, 1, suffix), _insert_values(instance, connection))
         pk = cursor.fetchone()[0] if returning else cursor.lastrowid
     instance.pk = pk
     instance._state.adding = False
     instance._state.db = using
+
+
+def insert_rows(
+    instances: Sequence[models.Model], *, skip_conflicts: bool = False, using: str = "default"
+) -> int:
+    """INSERT new instances of one model in one statement; return how many rows it wrote.
+
+    ``skip_conflicts`` adds ``ON CONFLICT DO NOTHING`` (PostgreSQL; SQLite 3.24+ for unique
+    constraints only): a row a unique or exclusion constraint refuses is left out instead of
+    failing the statement, and the transaction with it. The primary keys are not read back.
+    """
+    connection = connections[using]
+    model = type(instances[0])
+    suffix = " ON CONFLICT DO NOTHING" if skip_conflicts else ""
+    values = [value for instance in instances for value in _insert_values(instance, connection)]
+    with connection.cursor() as cursor:
+        cursor.execute(_insert_sql(model, using, len(instances), suffix), values)
+        return cursor.rowcount
 
 
 def update_row(instance: models.Model, fields: Sequence[str], *, using: str = "default") -> None:
