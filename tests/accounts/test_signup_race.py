@@ -7,13 +7,13 @@ seconds is allowed, with the "too many attempts" page — never an error page, a
 tells them the account exists.
 """
 
-import threading
+from functools import partial
 
 import pytest
-from django.db import connection
 from django.test import Client
 
 from accounts.models import User
+from tests.concurrency import outcome, run_together
 
 SENDERS = 8
 FORM = {
@@ -27,29 +27,14 @@ FORM = {
 
 @pytest.mark.django_db(transaction=True)
 def test_the_same_civil_id_signing_up_at_once_makes_one_account():
-    barrier = threading.Barrier(SENDERS)
-    answers: list[str] = []
-    lock = threading.Lock()
+    def sign_up(index: int, client: Client) -> str:
+        # From different addresses: the sign-up rate limit per address is not under test.
+        response = client.post("/accounts/signup/", FORM, REMOTE_ADDR=f"10.0.0.{index + 1}")
+        return f"{response.status_code} {response.get('Location', '')}"
 
-    def sign_up(index: int) -> None:
-        client = Client(raise_request_exception=False)
-        try:
-            barrier.wait()
-            # From different addresses: the sign-up rate limit per address is not under test.
-            response = client.post("/accounts/signup/", FORM, REMOTE_ADDR=f"10.0.0.{index + 1}")
-            answer = f"{response.status_code} {response.get('Location', '')}"
-        except Exception as error:  # anything else is a bug the test must show
-            answer = f"error: {type(error).__name__}: {error}"
-        finally:
-            connection.close()
-        with lock:
-            answers.append(answer)
-
-    threads = [threading.Thread(target=sign_up, args=(index,)) for index in range(SENDERS)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
+    clients = [Client(raise_request_exception=False) for _ in range(SENDERS)]
+    results = run_together(*(partial(sign_up, i, client) for i, client in enumerate(clients)))
+    answers = [outcome(result) for result in results]
     assert User.objects.filter(civil_id=FORM["username"]).count() == 1
     assert sorted(answers) == ["302 /accounts/phone/verify/"] + ["429 "] * (SENDERS - 1), answers
 

@@ -5,17 +5,17 @@ SQLite); one payment per period is a unique constraint; a payment form sent seve
 once records one payment (real threads, each with its own connection).
 """
 
-import threading
 from decimal import Decimal
 
 import pytest
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts.models import Role
 from aid_requests.models import Payment, PaymentMethod
 from charities import services
 from charities.exceptions import PaymentAlreadyRecorded
+from tests.concurrency import outcome, run_together
 from tests.dedup.conftest import caseworker, family, open_request
 
 SENDERS = 10
@@ -86,35 +86,19 @@ def test_the_database_refuses_raising_a_recorded_payment_above_the_approval(capi
 @pytest.mark.django_db(transaction=True)
 def test_a_payment_form_sent_ten_times_at_once_records_one_payment(capital, needy):
     aid_request, manager = approved_case(capital, needy)
-    barrier = threading.Barrier(SENDERS)
-    outcomes: list[str] = []
-    lock = threading.Lock()
 
-    def send() -> None:
-        try:
-            barrier.wait()
-            services.payment_record(
-                aid_request_id=aid_request.pk,
-                actor=manager,
-                amount=Decimal("150"),
-                paid_on=timezone.localdate(),
-                method=PaymentMethod.BANK_TRANSFER,
-                period=1,
-            )
-            result = "recorded"
-        except PaymentAlreadyRecorded:
-            result = "already recorded"
-        except Exception as error:  # anything else is a bug the test must show
-            result = f"error: {type(error).__name__}: {error}"
-        finally:
-            connection.close()
-        with lock:
-            outcomes.append(result)
+    def send() -> str:
+        services.payment_record(
+            aid_request_id=aid_request.pk,
+            actor=manager,
+            amount=Decimal("150"),
+            paid_on=timezone.localdate(),
+            method=PaymentMethod.BANK_TRANSFER,
+            period=1,
+        )
+        return "recorded"
 
-    threads = [threading.Thread(target=send) for _ in range(SENDERS)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
+    results = run_together(*[send] * SENDERS)
+    outcomes = [outcome(r, {PaymentAlreadyRecorded: "already recorded"}) for r in results]
     assert sorted(outcomes) == ["already recorded"] * (SENDERS - 1) + ["recorded"]
     assert list(aid_request.payments.values_list("period", flat=True)) == [1]

@@ -4,18 +4,18 @@ Runs on the database under test: PostgreSQL in CI's first pass (exclusion constr
 locks, deadlock retries), SQLite in the second (IMMEDIATE transactions, trigger).
 """
 
-import threading
+from functools import partial
 from io import StringIO
 
 import pytest
 from django.core.management import call_command
-from django.db import connection
 
 from accounts.models import Role
 from aid_requests.models import AidRequest, RequestStatus
 from charities import services
 from charities.exceptions import DuplicateAid, NoLongerOpen
 from dedup.models import BINDING, AidCommitment, BlockedAttempt, CommitmentStatus
+from tests.concurrency import outcome, run_together
 from tests.dedup.conftest import SHARED, caseworker, family, open_request
 from tests.factories import civil_id_for
 
@@ -25,32 +25,13 @@ CLAIMERS = 20
 
 def race(jobs):
     """Run every (request id, actor) claim at the same moment; return outcome names."""
-    barrier = threading.Barrier(len(jobs))
-    outcomes: list[str] = []
-    lock = threading.Lock()
 
     def claim(aid_request_id, actor):
-        try:
-            barrier.wait()
-            services.aid_request_claim(aid_request_id=aid_request_id, actor=actor)
-            result = "claimed"
-        except DuplicateAid:
-            result = "duplicate"
-        except NoLongerOpen:
-            result = "taken"
-        except Exception as error:  # anything else is a bug the test must show
-            result = f"error: {type(error).__name__}: {error}"
-        finally:
-            connection.close()
-        with lock:
-            outcomes.append(result)
+        services.aid_request_claim(aid_request_id=aid_request_id, actor=actor)
+        return "claimed"
 
-    threads = [threading.Thread(target=claim, args=job) for job in jobs]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    return sorted(outcomes)
+    results = run_together(*(partial(claim, *job) for job in jobs))
+    return sorted(outcome(r, {DuplicateAid: "duplicate", NoLongerOpen: "taken"}) for r in results)
 
 
 def audit_is_clean():

@@ -202,19 +202,7 @@ def test_on_postgresql_the_refusal_is_the_exclusion_constraint(capital, needy):
         transaction.set_rollback(True)  # the constraint comes back with the rollback
     # and what it raises to anyone who writes without ON CONFLICT is 23P01
     with transaction.atomic(), pytest.raises(IntegrityError) as error:
-        AidCommitment.objects.bulk_create(
-            [
-                AidCommitment(
-                    aid_request=aid_request,
-                    organisation=organisation,
-                    aid_type=needy,
-                    civil_id=SHARED,
-                    period_start=aid_request.coverage_start,
-                    period_end=aid_request.coverage_end,
-                )
-                for _ in range(2)
-            ]
-        )
+        _reserve_twice_with_the_orm(aid_request, organisation, needy)
     database_error = error.value.__cause__  # psycopg's own error
     assert database_error.sqlstate == "23P01"
     assert database_error.diag.constraint_name == "dedup_one_aid_type_per_person"

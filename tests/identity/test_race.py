@@ -6,42 +6,19 @@ Real threads, each with its own database connection, on the file-backed test dat
 from __future__ import annotations
 
 import datetime
-import threading
 
 import pytest
 import time_machine
-from django.db import connection
 from django.test import Client
 from django.utils import timezone
 
 from audit.models import AuditEntry
 from identity import services
 from identity.models import AttemptStatus, VerificationAttempt
+from tests.concurrency import run_together
 from tests.factories import ApplicantUserFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def run_together(*jobs):
-    """Start every job at the same moment; return their results (or exceptions)."""
-    barrier = threading.Barrier(len(jobs))
-    results: list[object] = [None] * len(jobs)
-
-    def runner(index, job):
-        try:
-            barrier.wait(timeout=10)
-            results[index] = job()
-        except Exception as exc:  # reported to the test below
-            results[index] = exc
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=runner, args=(i, job)) for i, job in enumerate(jobs)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    return results
 
 
 def transitions(attempt):
