@@ -208,7 +208,8 @@ def test_holder_writes_to_the_applicant_and_strangers_get_404(client, world, cap
     assert aid_request.messages.count() == 1
 
 
-def test_a_payment_for_a_month_not_yet_due_is_refused_on_the_page(client, world):
+def approved_and_signed_in(client, world):
+    """The world's case claimed and approved (6 payments of 100), its manager signed in."""
     manager, _applicant, aid_request = world
     services.aid_request_claim(aid_request_id=aid_request.pk, actor=manager)
     services.aid_request_approve(
@@ -216,6 +217,11 @@ def test_a_payment_for_a_month_not_yet_due_is_refused_on_the_page(client, world)
     )
     client.force_login(manager)
     client.cookies["django_language"] = "en"
+    return aid_request
+
+
+def test_a_payment_for_a_month_not_yet_due_is_refused_on_the_page(client, world):
+    aid_request = approved_and_signed_in(client, world)
     today = timezone.localdate().isoformat()
     form = {"amount": "100", "paid_on": today, "method": "cheque", "reference": "", "period": 1}
     client.post(f"/charity/cases/{aid_request.pk}/payments/", form)
@@ -230,13 +236,7 @@ def test_a_payment_for_a_month_not_yet_due_is_refused_on_the_page(client, world)
 
 
 def test_the_payment_form_sent_twice_records_one_payment(client, world):
-    manager, _applicant, aid_request = world
-    services.aid_request_claim(aid_request_id=aid_request.pk, actor=manager)
-    services.aid_request_approve(
-        aid_request_id=aid_request.pk, actor=manager, amount=Decimal("100"), payments=6
-    )
-    client.force_login(manager)
-    client.cookies["django_language"] = "en"
+    aid_request = approved_and_signed_in(client, world)
     page = client.get(f"/charity/cases/{aid_request.pk}/").content.decode()
     assert '<input type="hidden" name="period" value="1"' in page
     form = {
