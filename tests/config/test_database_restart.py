@@ -141,6 +141,16 @@ class Portal:
         with self.database.connect(DATABASE) as conn:
             return conn.execute(query, args).fetchall()
 
+    def incomes(self) -> list[Decimal]:
+        """The amounts of the applicant's incomes."""
+        table = IncomeSource._meta.db_table
+        rows = self.sql(
+            f"SELECT amount FROM {table} WHERE profile_id ="  # noqa: S608
+            f" (SELECT profile_id FROM {table} WHERE id = %s) ORDER BY id",
+            self.income_id,
+        )
+        return [amount for (amount,) in rows]
+
     def income_amount(self) -> Decimal:
         table = IncomeSource._meta.db_table
         return self.sql(f"SELECT amount FROM {table} WHERE id = %s", self.income_id)[0][0]  # noqa: S608
@@ -416,3 +426,59 @@ def test_a_database_that_does_not_answer_fails_requests_in_seconds_not_minutes(t
         ("/apply/requests/", "500"),
     ], result.stderr
     assert all(float(seconds) <= 15 for _path, _status, seconds in lines), lines
+
+
+@needs_own_server
+def test_an_add_form_cut_off_by_a_lost_connection_can_be_sent_again(running: Portal):
+    # The add forms carry a one-time token kept in the session; the request that fails must not
+    # use it up, or sending the form again would say "already sent" and add nothing.
+    portal = running
+    page = portal.browser.get("/apply/profile/incomes/")
+    tokens = {
+        name: re.search(rf'name="{name}" value="([^"]+)"', page.body)
+        for name in ("csrfmiddlewaretoken", "submission")
+    }
+    assert all(tokens.values()), "the incomes page has the add form"
+    form = {name: match[1] for name, match in tokens.items() if match}
+    csrf = form.pop("csrfmiddlewaretoken")
+    form |= {"kind": "other", "amount": "12.345", "description": "cut off"}
+    before = portal.incomes()
+
+    holder = portal.database.connect(DATABASE)
+    holder.execute("SELECT pg_advisory_lock(%s)", [CHAIN_LOCK])
+    answers: list[Response | BaseException] = []
+
+    def send() -> None:
+        try:
+            answers.append(portal.browser.post("/apply/profile/incomes/add/", form, token=csrf))
+        except BaseException as error:  # shown by the assertion below
+            answers.append(error)
+
+    sender = threading.Thread(target=send)
+    sender.start()
+    try:
+        backend = wait_until(
+            lambda: holder.execute(
+                "SELECT pid FROM pg_stat_activity WHERE datname = %s"
+                " AND wait_event_type = 'Lock' AND wait_event = 'advisory'",
+                [DATABASE],
+            ).fetchone(),
+            timeout=20,
+            what="the add to wait on the audit lock",
+        )[0]
+        # Only this request's connection is cut; the database stays up, so the session could
+        # be saved afterwards if the portal tried.
+        holder.execute("SELECT pg_terminate_backend(%s)", [backend])
+    finally:
+        holder.close()
+    sender.join(timeout=30)
+    assert not sender.is_alive(), "the cut-off request hangs\n" + portal.logs()
+    (answer,) = answers
+    assert isinstance(answer, Response), answer
+    assert answer.status == 500, portal.logs()
+    assert friendly_error_page(answer.body), answer.body[:2000]
+    assert portal.incomes() == before
+
+    again = portal.browser.post("/apply/profile/incomes/add/", form, token=csrf)
+    assert (again.status, again.location) == (302, "/apply/profile/incomes/"), again.body[:2000]
+    assert portal.incomes() == [*before, Decimal("12.345")]
