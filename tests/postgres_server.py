@@ -138,8 +138,10 @@ class PostgresServer:
 @contextmanager
 def postgres_server() -> Iterator[PostgresServer]:
     """A started throw-away server; stopped (immediately) and deleted afterwards."""
-    root = Path(tempfile.mkdtemp(prefix="musaada-pg-"))
-    if os.geteuid() == 0:
+    as_root = os.geteuid() == 0
+    # As root, in /tmp: a TMPDIR of root's own may be closed to the postgres user.
+    root = Path(tempfile.mkdtemp(prefix="musaada-pg-", dir="/tmp" if as_root else None))
+    if as_root:
         shutil.chown(root, "postgres", "postgres")
     server = PostgresServer(root)
     try:

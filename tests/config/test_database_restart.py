@@ -358,7 +358,9 @@ def test_a_persistent_connection_broken_by_a_restart_is_replaced_before_the_next
     assert portal.browser.get("/apply/profile/incomes/").status == 200
     # The portal keeps its connection open between requests (CONN_MAX_AGE).
     backends = portal.sql(
-        "SELECT pid FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()", DATABASE
+        "SELECT pid FROM pg_stat_activity WHERE datname = %s"
+        " AND backend_type = 'client backend' AND pid <> pg_backend_pid()",
+        DATABASE,
     )
     assert len(backends) == 1, backends
     workers = portal.workers()
