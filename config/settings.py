@@ -127,7 +127,13 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 else:
     # A new PostgreSQL connection costs 7-15 ms: keep connections open between requests.
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
+    # A kept connection that the database dropped (a restart, a failover) is noticed before
+    # its first use in a request and replaced, instead of failing that request.
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    # A database host that accepts connections but does not answer (frozen, a dropped route)
+    # fails a request in seconds with the error page; without a limit it would wait until
+    # gunicorn kills the worker. Another value: ?connect_timeout=N in DATABASE_URL.
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault("connect_timeout", 5)
     # Parameters sent apart from the SQL (not quoted into it by psycopg): the same statement
     # text every time, which PostgreSQL prepares once per connection (psycopg prepares after
     # 5 runs). Measured on the claim: ~0.6 ms less Python and less PostgreSQL CPU per claim
