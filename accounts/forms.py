@@ -6,6 +6,7 @@ from allauth.account.forms import LoginForm as AllauthLoginForm
 from allauth.account.forms import ResetPasswordForm
 from allauth.account.forms import SignupForm as AllauthSignupForm
 from django import forms
+from django.core import validators
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest
 from django.utils import translation
@@ -18,7 +19,7 @@ from accounts.phones import mobile_rule
 from identity.civil_id import (
     civil_id_help_text,
     login_help_text,
-    normalise_digits,
+    normalise_login,
     parse_civil_id,
 )
 from notifications.sms import send_sms
@@ -39,8 +40,9 @@ class LoginForm(AllauthLoginForm):
 
     def clean_login(self) -> str:
         # Phones often type Arabic-Indic digits (٢٨٥…); the civil ID is stored in ASCII digits.
+        # E-mail addresses are kept as typed (a staff address may well contain a dash).
         value: str = self.cleaned_data["login"]
-        return normalise_digits(value).strip()
+        return normalise_login(value)
 
 
 class SignupForm(AllauthSignupForm):
@@ -61,6 +63,13 @@ class SignupForm(AllauthSignupForm):
         super().__init__(*args, **kwargs)
         self.existing_user: User | None = None
         username = self.fields["username"]
+        # allauth caps the field at the stored length (12); a civil ID typed with spaces or
+        # dashes ("2850 3140 1239") is longer until clean_username normalises and checks it.
+        username.validators = [
+            v for v in username.validators if not isinstance(v, validators.MaxLengthValidator)
+        ]
+        username.max_length = 32
+        username.widget.attrs["maxlength"] = "32"
         username.label = _("Civil ID")
         username.help_text = civil_id_help_text()
         username.widget.attrs.update(
@@ -113,7 +122,7 @@ class PasswordResetForm(ResetPasswordForm):
         self.fields["email"].widget.attrs.update({"dir": "ltr", "autocomplete": "username"})
 
     def clean_email(self) -> str:
-        value = normalise_digits(self.cleaned_data["email"]).strip()
+        value = normalise_login(self.cleaned_data["email"])
         if "@" in value:
             self.cleaned_data["email"] = value
             address = super().clean_email()
