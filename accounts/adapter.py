@@ -6,12 +6,14 @@ from typing import Any
 
 from allauth.account.adapter import DefaultAccountAdapter
 from django import forms
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts.models import Role, User
 from accounts.phones import normalise_mobile
+from audit.services import client_ip
 from identity.civil_id import normalise_digits, parse_civil_id
 from notifications.sms import send_sms
 
@@ -35,6 +37,14 @@ class MobileField(forms.CharField):
 
 
 class AccountAdapter(DefaultAccountAdapter):
+    # --- the client's address (rate limits) -----------------------------------------------
+    def get_client_ip(self, request: HttpRequest) -> str:
+        """The same address as audit entries and identity limits (TRUSTED_PROXY_COUNT)."""
+        ip = client_ip(request)
+        if not ip:
+            raise PermissionDenied("Unable to determine client IP address")
+        return ip
+
     # --- civil ID as the username ---------------------------------------------------------
     def clean_username(self, username: str, shallow: bool = False) -> str:
         """A valid civil ID. Whether it already has an account is NOT said here (enumeration):

@@ -6,10 +6,12 @@ Also: checking the hash chain (``audit_chain_verify``, run by ``manage.py audit_
 from __future__ import annotations
 
 import hashlib
+import ipaddress
 import json
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
@@ -105,8 +107,38 @@ def audit_record(
 
 
 def client_ip(request: Any) -> str | None:
-    """The client's address as seen by Django (the proxy must set REMOTE_ADDR correctly)."""
-    return request.META.get("REMOTE_ADDR") or None
+    """The client's address: the one address used by audit entries, identity limits and
+    allauth's rate limits (``accounts.adapter.AccountAdapter.get_client_ip`` calls this).
+
+    With ``TRUSTED_PROXY_COUNT`` = 0 it is the socket address (``REMOTE_ADDR``) and
+    ``X-Forwarded-For`` is ignored. With N trusted proxies, each of which appends the address
+    it saw to ``X-Forwarded-For``, the client is the Nth address from the right: everything
+    to its left came from the client and may be forged. A header shorter than N (a request
+    that did not pass every proxy) or an entry that is no address falls back to the socket
+    address. Same rule as allauth's ``ALLAUTH_TRUSTED_PROXY_COUNT``, except that allauth
+    answers a short header with an error page.
+    """
+    remote = _ip_or_none(request.META.get("REMOTE_ADDR") or "")
+    proxies: int = settings.TRUSTED_PROXY_COUNT
+    forwarded = request.META.get("HTTP_X_FORWARDED_FOR") or ""
+    if proxies <= 0 or not forwarded:
+        return remote
+    hops = forwarded.split(",")
+    if len(hops) < proxies:
+        return remote
+    return _ip_or_none(hops[-proxies]) or remote
+
+
+def _ip_or_none(value: str) -> str | None:
+    value = value.strip()
+    if value.startswith("[") and "]" in value:  # "[2001:db8::1]:443"
+        value = value[1 : value.index("]")]
+    elif value.count(":") == 1:  # "192.0.2.1:443"
+        value = value.split(":")[0]
+    try:
+        return str(ipaddress.ip_address(value))
+    except ValueError:
+        return None
 
 
 def staff_sign_in_record(*, user: User, ip_address: str | None) -> AuditEntry | None:

@@ -198,6 +198,14 @@ ACCOUNT_RATE_LIMITS = {
     "signup": "5/m/ip,30/h/ip",
     "reset_password": "5/m/ip,10/h/key",
 }
+# Reverse proxies in front of gunicorn that append the address they saw to X-Forwarded-For
+# (nginx: $proxy_add_x_forwarded_for). 0 = X-Forwarded-For is ignored and the socket address is
+# the client. audit.services.client_ip applies it for audit entries and all limits; allauth
+# gets the same number (its adapter calls client_ip too).
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+if TRUSTED_PROXY_COUNT < 0:
+    raise ImproperlyConfigured("TRUSTED_PROXY_COUNT must be 0 or more.")
+ALLAUTH_TRUSTED_PROXY_COUNT = TRUSTED_PROXY_COUNT
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "Musaada"
 # Staff must have a second factor before they see personal data (enforced from issue 5 on).
