@@ -5,14 +5,17 @@ from __future__ import annotations
 from typing import Any
 
 from allauth.account.adapter import DefaultAccountAdapter
+from allauth.mfa.utils import is_mfa_enabled
 from django import forms
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts.models import Role, User
 from accounts.phones import normalise_mobile
+from accounts.step_up import account_for_login, sign_in_failure_add, step_up_required
 from audit.services import client_ip
 from identity.civil_id import normalise_digits, parse_civil_id
 from notifications.sms import send_sms
@@ -63,6 +66,30 @@ class AccountAdapter(DefaultAccountAdapter):
         user.language = form.cleaned_data.get("language") or "ar"
         return super().save_user(request, user, form, commit=commit)
 
+    # --- failed sign-ins: never a lockout, an extra step (accounts.step_up) ----------------
+    def authentication_failed(self, request: HttpRequest, **credentials: Any) -> None:
+        user = account_for_login(credentials)
+        if user is not None:
+            sign_in_failure_add(user)
+
+    def get_login_stages(self) -> list[str]:
+        return [
+            "accounts.stages.StepUpCodeStage"
+            if path == "allauth.account.stages.LoginByCodeStage"
+            else path
+            for path in super().get_login_stages()
+        ]
+
+    def is_login_by_code_required(self, login: Any) -> bool:
+        if super().is_login_by_code_required(login):
+            return True
+        user = login.user
+        if user is None or login.signup:
+            return False
+        if is_mfa_enabled(user):
+            return False  # staff with a TOTP device: allauth's MFA stage asks for it
+        return step_up_required(user)
+
     # --- phones (applicants' mobiles) -----------------------------------------------------
     def phone_form_field(self, **kwargs: Any) -> Any:
         return MobileField(**kwargs)
@@ -87,7 +114,10 @@ class AccountAdapter(DefaultAccountAdapter):
         return None
 
     def send_verification_code_sms(self, user: Any, phone: str, code: str, **kwargs: Any) -> None:
-        body = _("Musaada: your verification code is %(code)s. Do not share it.") % {"code": code}
+        with translation.override(getattr(user, "language", None) or translation.get_language()):
+            body = _("Musaada: your verification code is %(code)s. Do not share it.") % {
+                "code": code
+            }
         send_sms(to=phone, body=body)
 
     def send_account_already_exists_sms(self, phone: str) -> None:

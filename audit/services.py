@@ -30,6 +30,7 @@ __all__ = [
     "client_ip",
     "chain_digest",
     "entry_content",
+    "sign_in_step_up_record",
     "staff_sign_in_record",
 ]
 
@@ -154,6 +155,19 @@ def staff_sign_in_record(*, user: User, ip_address: str | None) -> AuditEntry | 
     return audit_record(
         actor=user,
         action="staff.signed_in",
+        target=user,
+        organisation_id=membership.organisation_id if membership is not None else None,
+        ip_address=ip_address,
+    )
+
+
+def sign_in_step_up_record(*, user: User, step: str, ip_address: str | None) -> AuditEntry:
+    """The extra sign-in step after repeated failures (accounts.step_up): a one-time code was
+    ``sent``, ``rejected`` (a wrong code) or ``confirmed``."""
+    membership = getattr(user, "membership", None)
+    return audit_record(
+        actor=None,
+        action=f"account.sign_in_code_{step}",
         target=user,
         organisation_id=membership.organisation_id if membership is not None else None,
         ip_address=ip_address,
