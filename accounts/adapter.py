@@ -127,29 +127,38 @@ class AccountAdapter(DefaultAccountAdapter):
 
     # --- applicants without e-mail: password reset and notices by SMS ---------------------
     def send_mail(self, template_prefix: str, email: str, context: dict[str, Any]) -> None:
+        # Each message goes out in the language of the person it is for (User.language), not
+        # in the language of the page that caused it.
         if not email.startswith(SMS_RESET_PREFIX):
-            return super().send_mail(template_prefix, email, context)
+            recipient = User.objects.filter(email__iexact=email).first()
+            language = recipient.language if recipient else translation.get_language()
+            with translation.override(language):
+                return super().send_mail(template_prefix, email, context)
         user = User.objects.filter(
             civil_id=email.removeprefix(SMS_RESET_PREFIX), role=Role.APPLICANT, is_active=True
         ).first()
         if user is None or not user.mobile:
             return None  # unknown civil ID: say nothing to anyone (enumeration)
         if template_prefix == "account/email/password_reset_code":
-            body = _("Musaada: your password reset code is %(code)s.") % {"code": context["code"]}
+            with translation.override(user.language):
+                body = _("Musaada: your password reset code is %(code)s.") % {
+                    "code": context["code"]
+                }
             send_sms(to=user.mobile, body=body)
         return None
 
     def send_notification_mail(
         self, template_prefix: str, user: Any, context: Any = None, email: str | None = None
     ) -> None:
-        if user.email:
-            return super().send_notification_mail(template_prefix, user, context, email)
-        if user.mobile and template_prefix == "account/email/password_reset":
-            send_sms(
-                to=user.mobile,
-                body=_(
-                    "Musaada: your password was changed. If this was "
-                    "not you, call the ministry hotline at once."
-                ),
-            )
+        with translation.override(user.language):
+            if user.email:
+                return super().send_notification_mail(template_prefix, user, context, email)
+            if user.mobile and template_prefix == "account/email/password_reset":
+                send_sms(
+                    to=user.mobile,
+                    body=_(
+                        "Musaada: your password was changed. If this was "
+                        "not you, call the ministry hotline at once."
+                    ),
+                )
         return None

@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.adapter import SMS_RESET_PREFIX
 from accounts.models import Role, User
 from accounts.phones import mobile_rule
+from accounts.step_up import first_signup_warning_today
 from identity.civil_id import (
     civil_id_help_text,
     login_help_text,
@@ -102,7 +103,11 @@ class SignupForm(AllauthSignupForm):
                 if self.existing_user is None:
                     raise
                 self.account_already_exists = True
-        if self.existing_user and self.existing_user.mobile:
+        if (
+            self.existing_user
+            and self.existing_user.mobile
+            and first_signup_warning_today(self.existing_user)
+        ):
             with translation.override(self.existing_user.language):
                 body = gettext(
                     "Musaada: someone tried to register a new account with your civil ID. "

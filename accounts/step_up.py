@@ -1,4 +1,5 @@
-"""Repeated failed sign-ins to one account, and the extra step they bring.
+"""Repeated failed sign-ins to one account, and the extra step they bring (and the daily limit
+on "someone tried to register with your civil ID" warnings, also kept in the cache).
 
 Someone who knows only a civil ID (or a staff e-mail) must not be able to keep its owner out,
 so failures never lock an account. Instead they are counted per account (in the cache), and
@@ -79,3 +80,15 @@ def sign_in_failures_clear(user: User) -> None:
 
 def step_up_required(user: User) -> bool:
     return sign_in_failure_count(user) >= settings.SIGN_IN_STEP_UP_AFTER
+
+
+def first_signup_warning_today(user: User) -> bool:
+    """True the first time in 24 hours that someone tries to sign up with ``user``'s civil ID:
+    the owner is warned by SMS at most once a day, however often it is tried. If the cache
+    cannot be reached, no warning is sent (logged): SMS cost and annoyance are worse than a
+    missed warning, and nothing was created."""
+    try:
+        return bool(cache.add(f"signup-warned:{user.pk}", 1, timeout=24 * 3600))
+    except Exception:
+        logger.exception("sign-up warning throttle unreachable; no warning sent")
+        return False

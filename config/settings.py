@@ -184,6 +184,9 @@ ACCOUNT_SIGNUP_FIELDS = ["username*", "phone*", "password1*", "password2*"]
 ACCOUNT_PHONE_VERIFICATION_ENABLED = True
 ACCOUNT_PREVENT_ENUMERATION = True
 ACCOUNT_PASSWORD_RESET_BY_CODE_ENABLED = True
+# A reset asked for an address that has no account sends nothing (allauth would otherwise
+# mail "you have no account" to any address typed, e.g. to flood someone's mailbox).
+ACCOUNT_EMAIL_UNKNOWN_ACCOUNTS = False
 ACCOUNT_EMAIL_VERIFICATION = "optional"
 ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
