@@ -74,7 +74,15 @@ def test_a_failed_sign_in_for_an_unknown_login_keeps_only_a_hint_of_what_was_typ
     assert "285031401239" not in str(entry.data)
 
 
-def test_a_hundred_failures_make_only_a_handful_of_entries(client, settings):
+@pytest.fixture
+def frozen_clock(time_machine):
+    """Failures are aggregated in 15-minute windows: the test must not cross a window edge."""
+    import datetime
+
+    time_machine.move_to(datetime.datetime(2026, 12, 3, 9, 1, tzinfo=datetime.UTC), tick=False)
+
+
+def test_a_hundred_failures_make_only_a_handful_of_entries(client, settings, frozen_clock):
     from audit.services import audit_chain_verify
 
     settings.ACCOUNT_RATE_LIMITS = False  # the address limits would stop the attack sooner
@@ -87,7 +95,9 @@ def test_a_hundred_failures_make_only_a_handful_of_entries(client, settings):
     assert audit_chain_verify().broken_id is None
 
 
-def test_a_hundred_failures_from_a_hundred_addresses_make_only_a_few_entries(client, settings):
+def test_a_hundred_failures_from_a_hundred_addresses_make_only_a_few_entries(
+    client, settings, frozen_clock
+):
     settings.ACCOUNT_RATE_LIMITS = False
     user = ApplicantUserFactory()
     for n in range(100):
@@ -102,7 +112,7 @@ def test_a_hundred_failures_from_a_hundred_addresses_make_only_a_few_entries(cli
     assert entries[-1].data["failures_all_addresses"] == 100
 
 
-def test_failures_from_another_address_are_counted_apart(client):
+def test_failures_from_another_address_are_counted_apart(client, frozen_clock):
     user = ApplicantUserFactory()
     sign_in(client, user.civil_id, "guess")
     client.post(
@@ -115,3 +125,14 @@ def test_failures_from_another_address_are_counted_apart(client):
             "ip_address", flat=True
         )
     ) == ["192.0.2.7", "192.0.2.99"]
+
+
+def test_a_new_window_records_the_first_failure_again(client, frozen_clock, time_machine):
+    user = ApplicantUserFactory()
+    for _n in range(3):
+        sign_in(client, user.civil_id, "guess")
+    time_machine.shift(15 * 60)
+    sign_in(client, user.civil_id, "guess")
+    assert [
+        e.data["failures"] for e in AuditEntry.objects.filter(action="account.sign_in_failed")
+    ] == [1, 1]
