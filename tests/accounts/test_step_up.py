@@ -68,6 +68,7 @@ def test_owner_gets_in_after_twenty_wrong_passwords_by_confirming_an_sms_code(
     page = client.get(CONFIRM)
     assert page.status_code == 200
     assert "محاولات" in page.text  # the reason, in Arabic (the default language)
+    assert "\u2066+96550001234\u2069" in page.text  # the number reads left-to-right
     confirmed = client.post(CONFIRM, {"code": sms_code()}, REMOTE_ADDR="192.0.2.50")
     assert confirmed.status_code == 302
     assert client.session["_auth_user_id"] == str(owner.pk)
