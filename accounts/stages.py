@@ -32,6 +32,15 @@ class StepUpCodeStage(LoginByCodeStage):
                     "more step is needed: enter the code we have just sent you."
                 ),
             )
+        if response is not None and not cont:
+            # allauth found no mobile and no e-mail address to send the code to.
+            messages.error(
+                self.request,
+                _(
+                    "We could not send you a sign-in code: this account has no mobile number "
+                    "or e-mail address. Reset your password or ask the ministry for help."
+                ),
+            )
         if response is None and cont and self.login.user is not None and not started_before:
             # The right password, no extra step needed: earlier failures were the owner's.
             sign_in_failures_clear(self.login.user)

@@ -177,3 +177,17 @@ def test_an_unreachable_cache_counts_nothing_and_keeps_nobody_out(settings, owne
         assert sign_in_failure_add(owner) == 0
     assert not step_up_required(owner)
     sign_in_failures_clear(owner)
+
+
+def test_an_account_with_nowhere_to_send_a_code_is_told_so_and_not_signed_in(client):
+    from django.test import Client
+
+    owner = ApplicantUserFactory(civil_id=CIVIL_ID, mobile="", mobile_verified=False)
+    attack(Client, CIVIL_ID)
+    client.cookies["django_language"] = "en"
+    response = client.post(
+        "/accounts/login/", {"login": CIVIL_ID, "password": PASSWORD}, follow=True
+    )
+    assert "_auth_user_id" not in client.session
+    assert "could not send you a sign-in code" in response.text
+    assert owner.pk
