@@ -5,13 +5,18 @@ from __future__ import annotations
 from typing import Any
 
 from allauth.account.adapter import DefaultAccountAdapter
+from allauth.mfa.utils import is_mfa_enabled
 from django import forms
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts.models import Role, User
 from accounts.phones import normalise_mobile
+from accounts.step_up import account_for_login, sign_in_failure_add, step_up_required
+from audit.services import client_ip
 from identity.civil_id import normalise_digits, parse_civil_id
 from notifications.sms import send_sms
 
@@ -35,6 +40,14 @@ class MobileField(forms.CharField):
 
 
 class AccountAdapter(DefaultAccountAdapter):
+    # --- the client's address (rate limits) -----------------------------------------------
+    def get_client_ip(self, request: HttpRequest) -> str:
+        """The same address as audit entries and identity limits (TRUSTED_PROXY_COUNT)."""
+        ip = client_ip(request)
+        if not ip:
+            raise PermissionDenied("Unable to determine client IP address")
+        return ip
+
     # --- civil ID as the username ---------------------------------------------------------
     def clean_username(self, username: str, shallow: bool = False) -> str:
         """A valid civil ID. Whether it already has an account is NOT said here (enumeration):
@@ -52,6 +65,30 @@ class AccountAdapter(DefaultAccountAdapter):
         user.email = None
         user.language = form.cleaned_data.get("language") or "ar"
         return super().save_user(request, user, form, commit=commit)
+
+    # --- failed sign-ins: never a lockout, an extra step (accounts.step_up) ----------------
+    def authentication_failed(self, request: HttpRequest, **credentials: Any) -> None:
+        user = account_for_login(credentials)
+        if user is not None:
+            sign_in_failure_add(user)
+
+    def get_login_stages(self) -> list[str]:
+        return [
+            "accounts.stages.StepUpCodeStage"
+            if path == "allauth.account.stages.LoginByCodeStage"
+            else path
+            for path in super().get_login_stages()
+        ]
+
+    def is_login_by_code_required(self, login: Any) -> bool:
+        if super().is_login_by_code_required(login):
+            return True
+        user = login.user
+        if user is None or login.signup:
+            return False
+        if is_mfa_enabled(user):
+            return False  # staff with a TOTP device: allauth's MFA stage asks for it
+        return step_up_required(user)
 
     # --- phones (applicants' mobiles) -----------------------------------------------------
     def phone_form_field(self, **kwargs: Any) -> Any:
@@ -77,7 +114,10 @@ class AccountAdapter(DefaultAccountAdapter):
         return None
 
     def send_verification_code_sms(self, user: Any, phone: str, code: str, **kwargs: Any) -> None:
-        body = _("Musaada: your verification code is %(code)s. Do not share it.") % {"code": code}
+        with translation.override(getattr(user, "language", None) or translation.get_language()):
+            body = _("Musaada: your verification code is %(code)s. Do not share it.") % {
+                "code": code
+            }
         send_sms(to=phone, body=body)
 
     def send_account_already_exists_sms(self, phone: str) -> None:
@@ -87,29 +127,38 @@ class AccountAdapter(DefaultAccountAdapter):
 
     # --- applicants without e-mail: password reset and notices by SMS ---------------------
     def send_mail(self, template_prefix: str, email: str, context: dict[str, Any]) -> None:
+        # Each message goes out in the language of the person it is for (User.language), not
+        # in the language of the page that caused it.
         if not email.startswith(SMS_RESET_PREFIX):
-            return super().send_mail(template_prefix, email, context)
+            recipient = User.objects.filter(email__iexact=email).first()
+            language = recipient.language if recipient else translation.get_language()
+            with translation.override(language):
+                return super().send_mail(template_prefix, email, context)
         user = User.objects.filter(
             civil_id=email.removeprefix(SMS_RESET_PREFIX), role=Role.APPLICANT, is_active=True
         ).first()
         if user is None or not user.mobile:
             return None  # unknown civil ID: say nothing to anyone (enumeration)
         if template_prefix == "account/email/password_reset_code":
-            body = _("Musaada: your password reset code is %(code)s.") % {"code": context["code"]}
+            with translation.override(user.language):
+                body = _("Musaada: your password reset code is %(code)s.") % {
+                    "code": context["code"]
+                }
             send_sms(to=user.mobile, body=body)
         return None
 
     def send_notification_mail(
         self, template_prefix: str, user: Any, context: Any = None, email: str | None = None
     ) -> None:
-        if user.email:
-            return super().send_notification_mail(template_prefix, user, context, email)
-        if user.mobile and template_prefix == "account/email/password_reset":
-            send_sms(
-                to=user.mobile,
-                body=_(
-                    "Musaada: your password was changed. If this was "
-                    "not you, call the ministry hotline at once."
-                ),
-            )
+        with translation.override(user.language):
+            if user.email:
+                return super().send_notification_mail(template_prefix, user, context, email)
+            if user.mobile and template_prefix == "account/email/password_reset":
+                send_sms(
+                    to=user.mobile,
+                    body=_(
+                        "Musaada: your password was changed. If this was "
+                        "not you, call the ministry hotline at once."
+                    ),
+                )
         return None

@@ -5,7 +5,7 @@ from __future__ import annotations
 from allauth.account.auth_backends import AuthenticationBackend
 from django.contrib.auth.base_user import AbstractBaseUser
 
-from identity.civil_id import normalise_digits
+from identity.civil_id import normalise_login
 
 
 class RoleAwareAuthenticationBackend(AuthenticationBackend):
@@ -17,7 +17,7 @@ class RoleAwareAuthenticationBackend(AuthenticationBackend):
     """
 
     def _authenticate_by_username(self, username: str, password: str) -> AbstractBaseUser | None:
-        user = super()._authenticate_by_username(normalise_digits(username).strip(), password)
+        user = super()._authenticate_by_username(normalise_login(username), password)
         if user is not None and not user.is_applicant:  # type: ignore[attr-defined]
             return None
         return user

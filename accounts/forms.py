@@ -6,6 +6,7 @@ from allauth.account.forms import LoginForm as AllauthLoginForm
 from allauth.account.forms import ResetPasswordForm
 from allauth.account.forms import SignupForm as AllauthSignupForm
 from django import forms
+from django.core import validators
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest
 from django.utils import translation
@@ -15,10 +16,11 @@ from django.utils.translation import gettext_lazy as _
 from accounts.adapter import SMS_RESET_PREFIX
 from accounts.models import Role, User
 from accounts.phones import mobile_rule
+from accounts.step_up import first_signup_warning_today
 from identity.civil_id import (
     civil_id_help_text,
     login_help_text,
-    normalise_digits,
+    normalise_login,
     parse_civil_id,
 )
 from notifications.sms import send_sms
@@ -39,8 +41,9 @@ class LoginForm(AllauthLoginForm):
 
     def clean_login(self) -> str:
         # Phones often type Arabic-Indic digits (٢٨٥…); the civil ID is stored in ASCII digits.
+        # E-mail addresses are kept as typed (a staff address may well contain a dash).
         value: str = self.cleaned_data["login"]
-        return normalise_digits(value).strip()
+        return normalise_login(value)
 
 
 class SignupForm(AllauthSignupForm):
@@ -61,6 +64,13 @@ class SignupForm(AllauthSignupForm):
         super().__init__(*args, **kwargs)
         self.existing_user: User | None = None
         username = self.fields["username"]
+        # allauth caps the field at the stored length (12); a civil ID typed with spaces or
+        # dashes ("2850 3140 1239") is longer until clean_username normalises and checks it.
+        username.validators = [
+            v for v in username.validators if not isinstance(v, validators.MaxLengthValidator)
+        ]
+        username.max_length = 32
+        username.widget.attrs["maxlength"] = "32"
         username.label = _("Civil ID")
         username.help_text = civil_id_help_text()
         username.widget.attrs.update(
@@ -93,7 +103,11 @@ class SignupForm(AllauthSignupForm):
                 if self.existing_user is None:
                     raise
                 self.account_already_exists = True
-        if self.existing_user and self.existing_user.mobile:
+        if (
+            self.existing_user
+            and self.existing_user.mobile
+            and first_signup_warning_today(self.existing_user)
+        ):
             with translation.override(self.existing_user.language):
                 body = gettext(
                     "Musaada: someone tried to register a new account with your civil ID. "
@@ -113,7 +127,7 @@ class PasswordResetForm(ResetPasswordForm):
         self.fields["email"].widget.attrs.update({"dir": "ltr", "autocomplete": "username"})
 
     def clean_email(self) -> str:
-        value = normalise_digits(self.cleaned_data["email"]).strip()
+        value = normalise_login(self.cleaned_data["email"])
         if "@" in value:
             self.cleaned_data["email"] = value
             address = super().clean_email()

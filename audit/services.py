@@ -6,10 +6,14 @@ Also: checking the hash chain (``audit_chain_verify``, run by ``manage.py audit_
 from __future__ import annotations
 
 import hashlib
+import ipaddress
 import json
+import logging
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from django.conf import settings
+from django.core.cache import cache
 from django.db import connection, transaction
 from django.utils import timezone
 
@@ -28,8 +32,12 @@ __all__ = [
     "client_ip",
     "chain_digest",
     "entry_content",
+    "sign_in_failure_record",
+    "sign_in_step_up_record",
     "staff_sign_in_record",
 ]
+
+logger = logging.getLogger(__name__)
 
 #: Key of the PostgreSQL advisory lock that serialises appends to the hash chain.
 CHAIN_LOCK = 0x4D555341  # "MUSA"
@@ -105,8 +113,38 @@ def audit_record(
 
 
 def client_ip(request: Any) -> str | None:
-    """The client's address as seen by Django (the proxy must set REMOTE_ADDR correctly)."""
-    return request.META.get("REMOTE_ADDR") or None
+    """The client's address: the one address used by audit entries, identity limits and
+    allauth's rate limits (``accounts.adapter.AccountAdapter.get_client_ip`` calls this).
+
+    With ``TRUSTED_PROXY_COUNT`` = 0 it is the socket address (``REMOTE_ADDR``) and
+    ``X-Forwarded-For`` is ignored. With N trusted proxies, each of which appends the address
+    it saw to ``X-Forwarded-For``, the client is the Nth address from the right: everything
+    to its left came from the client and may be forged. A header shorter than N (a request
+    that did not pass every proxy) or an entry that is no address falls back to the socket
+    address. Same rule as allauth's ``ALLAUTH_TRUSTED_PROXY_COUNT``, except that allauth
+    answers a short header with an error page.
+    """
+    remote = _ip_or_none(request.META.get("REMOTE_ADDR") or "")
+    proxies: int = settings.TRUSTED_PROXY_COUNT
+    forwarded = request.META.get("HTTP_X_FORWARDED_FOR") or ""
+    if proxies <= 0 or not forwarded:
+        return remote
+    hops = forwarded.split(",")
+    if len(hops) < proxies:
+        return remote
+    return _ip_or_none(hops[-proxies]) or remote
+
+
+def _ip_or_none(value: str) -> str | None:
+    value = value.strip()
+    if value.startswith("[") and "]" in value:  # "[2001:db8::1]:443"
+        value = value[1 : value.index("]")]
+    elif value.count(":") == 1:  # "192.0.2.1:443"
+        value = value.split(":")[0]
+    try:
+        return str(ipaddress.ip_address(value))
+    except ValueError:
+        return None
 
 
 def staff_sign_in_record(*, user: User, ip_address: str | None) -> AuditEntry | None:
@@ -122,6 +160,89 @@ def staff_sign_in_record(*, user: User, ip_address: str | None) -> AuditEntry | 
     return audit_record(
         actor=user,
         action="staff.signed_in",
+        target=user,
+        organisation_id=membership.organisation_id if membership is not None else None,
+        ip_address=ip_address,
+    )
+
+
+#: Failed sign-ins are counted per (account or typed login, address) and per account in
+#: 15-minute windows, and recorded only when a count reaches 1, 10, 100, ...: an attack adds a
+#: few entries to the (append-only) trail, not one per guess, even from many addresses.
+SIGN_IN_FAILURE_AUDIT_WINDOW_SECONDS = 900
+#: Per account, the first this many (account, address) pairs of a window get an entry each.
+SIGN_IN_FAILURE_AUDIT_ADDRESSES = 10
+
+
+def sign_in_failure_record(
+    *, login: str, user: User | None, ip_address: str | None
+) -> AuditEntry | None:
+    """Count one failed sign-in; append an entry when the count for this (account, address)
+    reaches 1, 10, 100, ... while the account has had at most 10 failures in the window, or
+    when the account's own count reaches 10, 100, 1000, ... (the entry carries both counts).
+
+    The counts live in the cache; when it cannot be reached nothing is recorded (the error is
+    logged) rather than one entry per failure.
+    """
+    window = int(timezone.now().timestamp()) // SIGN_IN_FAILURE_AUDIT_WINDOW_SECONDS
+    who = f"user:{user.pk}" if user is not None else "login:" + login.strip().lower()
+    who_digest = hashlib.sha256(who.encode()).hexdigest()[:32]
+    account_key = f"audit-signin-failed:{window}:{who_digest}"
+    pair_key = f"{account_key}:{hashlib.sha256(str(ip_address).encode()).hexdigest()[:16]}"
+    try:
+        counts = []
+        for key in (account_key, pair_key):
+            cache.add(key, 0, timeout=SIGN_IN_FAILURE_AUDIT_WINDOW_SECONDS)
+            counts.append(int(cache.incr(key)))
+    except Exception:
+        logger.exception("failed sign-in not audited: the cache cannot be reached")
+        return None
+    account_count, pair_count = counts
+    if not (
+        (_is_power_of_ten(pair_count) and account_count <= SIGN_IN_FAILURE_AUDIT_ADDRESSES)
+        or (_is_power_of_ten(account_count) and account_count > SIGN_IN_FAILURE_AUDIT_ADDRESSES)
+    ):
+        return None
+    data: dict[str, Any] = {
+        "failures": pair_count,
+        "failures_all_addresses": account_count,
+        "window_minutes": SIGN_IN_FAILURE_AUDIT_WINDOW_SECONDS // 60,
+    }
+    if user is None:
+        data["unknown_login"] = _masked_login(login)
+    membership = getattr(user, "membership", None) if user is not None else None
+    return audit_record(
+        actor=None,
+        action="account.sign_in_failed",
+        target=user,
+        organisation_id=membership.organisation_id if membership is not None else None,
+        data=data,
+        ip_address=ip_address,
+    )
+
+
+def _is_power_of_ten(count: int) -> bool:
+    while count >= 10 and count % 10 == 0:
+        count //= 10
+    return count == 1
+
+
+def _masked_login(login: str) -> str:
+    """What an unknown typed login looked like, without keeping it whole (it may be a password
+    typed into the wrong field, or someone else's civil ID)."""
+    login = login.strip()
+    if "@" in login:
+        return "…@" + login.rsplit("@", 1)[1][:100]
+    return "…" + login[-4:] if len(login) > 4 else "…"
+
+
+def sign_in_step_up_record(*, user: User, step: str, ip_address: str | None) -> AuditEntry:
+    """The extra sign-in step after repeated failures (accounts.step_up): a one-time code was
+    ``sent``, ``rejected`` (a wrong code) or ``confirmed``."""
+    membership = getattr(user, "membership", None)
+    return audit_record(
+        actor=None,
+        action=f"account.sign_in_code_{step}",
         target=user,
         organisation_id=membership.organisation_id if membership is not None else None,
         ip_address=ip_address,

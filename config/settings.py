@@ -190,6 +190,9 @@ ACCOUNT_SIGNUP_FIELDS = ["username*", "phone*", "password1*", "password2*"]
 ACCOUNT_PHONE_VERIFICATION_ENABLED = True
 ACCOUNT_PREVENT_ENUMERATION = True
 ACCOUNT_PASSWORD_RESET_BY_CODE_ENABLED = True
+# A reset asked for an address that has no account sends nothing (allauth would otherwise
+# mail "you have no account" to any address typed, e.g. to flood someone's mailbox).
+ACCOUNT_EMAIL_UNKNOWN_ACCOUNTS = False
 ACCOUNT_EMAIL_VERIFICATION = "optional"
 ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
@@ -199,11 +202,29 @@ ACCOUNT_FORMS = {
     "signup": "accounts.forms.SignupForm",
     "reset_password": "accounts.forms.PasswordResetForm",
 }
+# No per-account ("key") limit on failed sign-ins: anyone who knows a civil ID could use it to
+# keep the owner out. Failures are limited per address; per account they bring an extra step
+# (a one-time code) instead, see accounts/step_up.py.
 ACCOUNT_RATE_LIMITS = {
-    "login_failed": "10/m/ip,5/5m/key",
+    "login_failed": "10/m/ip,100/h/ip",
     "signup": "5/m/ip,30/h/ip",
     "reset_password": "5/m/ip,10/h/key",
 }
+# After this many failed sign-ins to one account, each less than the window after the one
+# before, the right password also needs a one-time code (SMS to applicants, e-mail to staff
+# without a TOTP device). The code lives ACCOUNT_LOGIN_BY_CODE_TIMEOUT seconds, 3 tries.
+SIGN_IN_STEP_UP_AFTER = env.int("SIGN_IN_STEP_UP_AFTER", default=5)
+SIGN_IN_FAILURE_WINDOW_SECONDS = env.int("SIGN_IN_FAILURE_WINDOW_SECONDS", default=900)
+ACCOUNT_LOGIN_BY_CODE_TIMEOUT = 300
+ACCOUNT_LOGIN_BY_CODE_MAX_ATTEMPTS = 3
+# Reverse proxies in front of gunicorn that append the address they saw to X-Forwarded-For
+# (nginx: $proxy_add_x_forwarded_for). 0 = X-Forwarded-For is ignored and the socket address is
+# the client. audit.services.client_ip applies it for audit entries and all limits; allauth
+# gets the same number (its adapter calls client_ip too).
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+if TRUSTED_PROXY_COUNT < 0:
+    raise ImproperlyConfigured("TRUSTED_PROXY_COUNT must be 0 or more.")
+ALLAUTH_TRUSTED_PROXY_COUNT = TRUSTED_PROXY_COUNT
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "Musaada"
 # Staff must have a second factor before they see personal data (enforced from issue 5 on).

@@ -24,6 +24,14 @@ def normalise_digits(value: str) -> str:
     return value.translate(_ARABIC_INDIC).replace(" ", "").replace("-", "")
 
 
+def normalise_login(value: str) -> str:
+    """What a person typed to sign in or reset: an e-mail address (has ``@``) is only stripped
+    of surrounding blanks, since a dash or a digit in it is part of the address; anything else
+    is a civil ID, typed perhaps with Arabic-Indic digits, spaces or dashes."""
+    value = value.strip()
+    return value if "@" in value else normalise_digits(value)
+
+
 @dataclass(frozen=True)
 class CivilId:
     number: str
