@@ -241,8 +241,12 @@ def test_the_approved_manager_sets_a_password_with_allauths_reset_page(
         manager_email="new.manager@society.test",
         language="en",
         ip_address=None,
+        site_url="http://testserver/",
     )
     applied = Organisation.objects.get(licence_number="LIC-FLOW")
+    services.organisation_application_confirm(
+        token=services.application_confirm_token(applied.application), ip_address=None
+    )
     with django_capture_on_commit_callbacks(execute=True):
         _move("approve", applied, admin)
     mail.outbox.clear()
