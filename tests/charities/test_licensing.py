@@ -416,6 +416,24 @@ def test_detail_tells_when_the_managers_e_mail_already_had_an_account(client, ad
     assert 'data-testid="email-had-account"' in response.content.decode()
 
 
+def test_detail_tells_when_the_manager_has_not_confirmed_the_e_mail(client, admin):
+    organisation = OrganisationFactory(status=P)
+    application = OrganisationApplication.objects.create(
+        organisation=organisation,
+        manager_name="M",
+        manager_email="new@example.test",
+        submitted_at=organisation.created_at,
+    )
+    client.force_login(admin)
+    url = f"/charity/licensing/{organisation.pk}/"
+    assert 'data-testid="email-unconfirmed"' in client.get(url).content.decode()
+    services.organisation_application_confirm(
+        token=services.application_confirm_token(application), ip_address=None
+    )
+    assert 'data-testid="email-unconfirmed"' not in client.get(url).content.decode()
+    assert organisation.memberships.get().user.email == "new@example.test"
+
+
 def test_detail_of_an_unknown_organisation_is_404(client, admin):
     client.force_login(admin)
     assert client.get("/charity/licensing/999999/").status_code == 404
