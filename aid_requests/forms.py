@@ -1,11 +1,12 @@
 from __future__ import annotations
 
+import secrets
 from decimal import Decimal
 from typing import Any
 
 from django import forms
 from django.core.files.uploadedfile import UploadedFile
-from django.core.validators import MaxValueValidator
+from django.core.validators import MaxValueValidator, RegexValidator
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
@@ -34,12 +35,27 @@ class RequestForm(forms.Form):
         required=False,
         widget=forms.CheckboxSelectMultiple,
     )
+    # A new random key each time the form is shown; the service makes one request per key, so a
+    # double click, a resent POST or two tabs sending the same form at once make one request.
+    submission_key = forms.CharField(
+        widget=forms.HiddenInput,
+        min_length=16,
+        max_length=64,
+        validators=[RegexValidator(r"^[A-Za-z0-9_-]+$")],
+        error_messages={
+            "required": _("This form is out of date: reload the page and send it again."),
+            "min_length": _("This form is out of date: reload the page and send it again."),
+            "max_length": _("This form is out of date: reload the page and send it again."),
+            "invalid": _("This form is out of date: reload the page and send it again."),
+        },
+    )
 
     def __init__(
         self, *args: Any, aid_type: AidType, documents: QuerySet[Document], **kwargs: Any
     ) -> None:
         super().__init__(*args, **kwargs)
         self.aid_type = aid_type
+        self.initial.setdefault("submission_key", secrets.token_urlsafe(24))
         amount = self.fields["amount"]
         amount.validators.append(
             MaxValueValidator(

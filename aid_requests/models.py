@@ -172,6 +172,14 @@ class AidRequest(models.Model):
         verbose_name=_("documents attached"),
     )
     submitted_at = models.DateTimeField(_("submitted at"))
+    # The random key of the form that sent this request (rendered as a hidden field): a form
+    # sent twice, one after the other or at the same moment, makes one request. Held by the
+    # unique constraint one_request_per_submission_key. NULL (not "") for requests made
+    # without a form, because adding a column with a default rebuilds the table on SQLite,
+    # which its triggers (payment_within_approval_*) do not survive.
+    submission_key = models.CharField(  # noqa: DJ001  # NULL: see above
+        _("submission key"), max_length=64, null=True, blank=True, editable=False
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -213,6 +221,12 @@ class AidRequest(models.Model):
                 violation_error_message=_(
                     "You already have a request for this aid type that is still in progress."
                 ),
+            ),
+            models.UniqueConstraint(
+                fields=["applicant", "submission_key"],
+                condition=Q(submission_key__isnull=False),
+                name="one_request_per_submission_key",
+                violation_error_message=_("This form was already sent."),
             ),
         ]
         indexes = [

@@ -202,6 +202,10 @@ def household_snapshot(applicant: User) -> HouseholdSnapshot:
     )
 
 
+def _request_with_key(applicant: User, submission_key: str) -> AidRequest | None:
+    return AidRequest.objects.filter(applicant=applicant, submission_key=submission_key).first()
+
+
 def _check_uploads(uploads: Sequence[tuple[str, UploadedFile]]) -> None:
     """Refuse the submission before anything is stored when any new file is unacceptable.
 
@@ -227,8 +231,15 @@ def aid_request_submit(
     documents: Iterable[Document] = (),
     uploads: Sequence[tuple[str, UploadedFile]] = (),
     ip_address: str | None = None,
+    submission_key: str | None = None,
 ) -> AidRequest:
     """Submit a request and screen it at once (submitted → screened → open | ineligible).
+
+    ``submission_key`` is the random key of the form that sent it: when the applicant already
+    has a request with that key (the form was sent twice, even at the same moment), that
+    request is returned and nothing is created — whatever its status, so an ineligible one is
+    not made twice either. The unique constraint one_request_per_submission_key is the
+    guarantee.
 
     ``documents`` are chosen from the applicant's uploads; ``uploads`` are new files
     ``(kind, file)`` stored first through the applicants' document service (each in its own
@@ -236,6 +247,10 @@ def aid_request_submit(
     request that slipped in at the same moment). Every check that can refuse the submission
     runs before any file is stored.
     """
+    if submission_key:
+        sent = _request_with_key(applicant, submission_key)
+        if sent is not None:
+            return sent
     if not applicant.is_identity_verified:
         raise IdentityNotVerified
     profile = applicant_selectors.profile_of(applicant)
@@ -281,9 +296,15 @@ def aid_request_submit(
                     coverage_start=start,
                     coverage_end=coverage_end(start, aid_type.coverage_months),
                     submitted_at=now,
+                    submission_key=submission_key or None,
                 )
         except IntegrityError:
-            # Another submission of the same type committed between the check and the insert.
+            # Another submission committed between the checks and the insert: the same form
+            # (its request is the answer) or another one of the same type.
+            if submission_key:
+                sent = _request_with_key(applicant, submission_key)
+                if sent is not None:
+                    return sent
             first = (
                 AidRequest.objects.filter(
                     applicant=applicant, aid_type=aid_type, status__in=LIVE_STATUSES

@@ -64,6 +64,7 @@ def request_new(request: HttpRequest, code: str) -> HttpResponse:
                 documents=form.cleaned_data["documents"],
                 uploads=form.uploads(),
                 ip_address=client_ip(request),
+                submission_key=form.cleaned_data["submission_key"],
             )
         except DuplicateRequest as error:
             if error.existing_id:

@@ -621,13 +621,20 @@ def review(request: HttpRequest) -> HttpResponse:
 # --- the ministry: look an applicant up, mark them as protected ---------------------------
 
 
-@require_GET
+@require_http_methods(["GET", "POST"])
 @require_capability(Capability.VIEW_ALL_CASES)
 def ministry_lookup(request: HttpRequest) -> HttpResponse:
-    """Find an applicant by civil ID; the details page follows (so the ID leaves the URL)."""
+    """Find an applicant by civil ID, sent by POST; the details page follows by its number.
+
+    The civil ID travels in the request body only — never in a URL, where access logs and
+    browser histories would keep it. A query string (``?civil_id=``, the former GET form) is
+    dropped by a redirect to the bare page, so that no link of the page repeats it.
+    """
+    if request.method == "GET" and request.GET:
+        return redirect("applicants:ministry_lookup")
     if not may_see_personal_data(_user(request)):
         return render(request, "applicants/ministry/lookup.html", {"needs_second_factor": True})
-    form = ApplicantLookupForm(request.GET or None)
+    form = ApplicantLookupForm(request.POST if request.method == "POST" else None)
     if form.is_bound and form.is_valid():
         applicant_id = selectors.applicant_id_for_civil_id(form.cleaned_data["civil_id"])
         if applicant_id is not None:

@@ -1,25 +1,80 @@
 from __future__ import annotations
 
+import secrets
+from typing import Any
+
+from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
-from django.views.decorators.http import require_GET
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts.permissions import Capability, require_capability
 from audit import selectors
 from audit.forms import TrailFilterForm
 
+#: Where the trail's filters are kept: the session, under an opaque random key that is all the
+#: URL carries (a civil ID or an e-mail typed as a filter never reaches an address bar, a
+#: browser history or an access log).
+SESSION_FILTERS = "audit_trail_filters"
+#: How many filters one session keeps (the oldest is forgotten first).
+KEPT_FILTERS = 20
 
-@require_GET
+
+def _remember(request: HttpRequest, data: dict[str, str]) -> str:
+    kept: dict[str, dict[str, str]] = dict(request.session.get(SESSION_FILTERS, {}))
+    key = secrets.token_urlsafe(12)
+    kept[key] = data
+    request.session[SESSION_FILTERS] = dict(list(kept.items())[-KEPT_FILTERS:])
+    return key
+
+
+def _remembered(request: HttpRequest, key: str) -> dict[str, str] | None:
+    found = request.session.get(SESSION_FILTERS, {}).get(key)
+    return dict(found) if isinstance(found, dict) else None
+
+
+@require_http_methods(["GET", "POST"])
 @require_capability(Capability.VIEW_STATISTICS)
 def trail(request: HttpRequest) -> HttpResponse:
-    """The audit trail, newest first, filtered, one keyset page at a time (``?before=<id>``)."""
+    """The audit trail, newest first, filtered, one keyset page at a time (``?before=<id>``).
+
+    The filter form is sent by POST; a valid one is kept in the session and the page is
+    reloaded as ``?f=<key>`` (so paging, reloading and the back button work without the filter
+    values in any URL). Filter values in the query string (the former GET form) are refused.
+    """
     organisations = selectors.organisation_names()
-    filter_data = request.GET.copy()
-    before = _positive_int(filter_data.pop("before", [""])[-1])
-    form = TrailFilterForm(
-        filter_data or None, organisations=organisations, actions=selectors.trail_actions()
-    )
-    filters = form.filters()
+    actions = selectors.trail_actions()
+    names = list(TrailFilterForm.base_fields)
+    notice = ""
+    key = ""
+    if request.method == "POST":
+        data = {name: request.POST.get(name, "").strip() for name in names}
+        data = {name: value for name, value in data.items() if value}
+        form = TrailFilterForm(data, organisations=organisations, actions=actions)
+        if form.is_valid():
+            if not data:
+                return redirect("audit:trail")
+            return redirect(f"{reverse('audit:trail')}?f={_remember(request, data)}")
+        before = None
+    elif any(name in request.GET for name in names):
+        # Refused, and dropped by a redirect so that no link of the page repeats the values
+        # (they may be a civil ID, which belongs in no URL).
+        messages.warning(
+            request, _("Filters are no longer taken from the address: use the form below.")
+        )
+        return redirect("audit:trail")
+    else:
+        before = _positive_int(request.GET.get("before", ""))
+        key = request.GET.get("f", "")
+        data_kept = _remembered(request, key) if key else None
+        if key and data_kept is None:
+            notice = _("This filter has expired: choose it again.")
+            key = ""
+        form = TrailFilterForm(data_kept, organisations=organisations, actions=actions)
+    # No rows with a notice or an invalid form: never the whole trail in place of a filter.
+    filters = None if notice else form.filters()
     page = (
         selectors.trail_for(request.user, filters, before=before)  # type: ignore[arg-type]
         if filters is not None
@@ -30,20 +85,18 @@ def trail(request: HttpRequest) -> HttpResponse:
         if request.htmx  # type: ignore[attr-defined]
         else "audit/trail.html"
     )
-    return render(
-        request,
-        template,
-        {
-            "form": form,
-            "rows": [
-                {"entry": entry, "organisation": organisations.get(entry.organisation_id or 0)}
-                for entry in page.rows
-            ],
-            "next_before": page.next_before,
-            "query": filter_data.urlencode(),
-            "paged": before is not None,
-        },
-    )
+    context: dict[str, Any] = {
+        "form": form,
+        "rows": [
+            {"entry": entry, "organisation": organisations.get(entry.organisation_id or 0)}
+            for entry in page.rows
+        ],
+        "next_before": page.next_before,
+        "query": f"f={key}" if key else "",
+        "paged": before is not None,
+        "notice": notice,
+    }
+    return render(request, template, context)
 
 
 @require_GET

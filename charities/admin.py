@@ -42,6 +42,12 @@ class OrganisationStatusChangeAdmin(admin.ModelAdmin):
 
 @admin.register(OrganisationApplication)
 class OrganisationApplicationAdmin(admin.ModelAdmin):
-    list_display = ["organisation", "manager_email", "manager_email_had_account", "submitted_at"]
+    list_display = [
+        "organisation",
+        "manager_email",
+        "manager_confirmed_at",
+        "manager_email_had_account",
+        "submitted_at",
+    ]
     list_filter = ["manager_email_had_account"]
-    readonly_fields = ["organisation", "submitted_at", "ip_address"]
+    readonly_fields = ["organisation", "submitted_at", "manager_confirmed_at", "ip_address"]

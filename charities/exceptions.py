@@ -143,3 +143,17 @@ class LastManager(OrganisationError):
 
 class RoleNotAllowed(OrganisationError):
     message = _("Staff can be caseworkers or managers only.")
+
+
+class ConfirmationLinkInvalid(OrganisationError):
+    message = _(
+        "This confirmation link is not valid. Open the link exactly as it is in the e-mail, "
+        "or apply again."
+    )
+
+
+class ConfirmationLinkExpired(OrganisationError):
+    message = _(
+        "This confirmation link has expired and the application was not sent to the ministry. "
+        "Apply again: the licence number is free again."
+    )

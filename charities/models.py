@@ -129,9 +129,13 @@ class OrganisationStatusChange(models.Model):
 class OrganisationApplication(models.Model):
     """What an organisation sent with its application to join (the public apply page).
 
-    The manager's name and e-mail are kept as typed. When the e-mail already belonged to an
-    account, no manager account was created (the applicant is not told, so that the page
-    reveals nothing about accounts) and ``manager_email_had_account`` tells the ministry.
+    The manager's name and e-mail are kept as typed. No account exists for them until the
+    manager opens the confirmation link sent to that address (``manager_confirmed_at``): a
+    typed address that nobody confirms never blocks its owner's invitation elsewhere, and an
+    unconfirmed application is discarded once its link has expired. When the e-mail already
+    belonged to an account, no manager account is created (the applicant is not told, so that
+    the page reveals nothing about accounts) and ``manager_email_had_account`` tells the
+    ministry.
     """
 
     organisation = models.OneToOneField(
@@ -144,6 +148,10 @@ class OrganisationApplication(models.Model):
     manager_email = models.EmailField(_("manager's e-mail"))
     manager_email_had_account = models.BooleanField(
         _("manager's e-mail already had an account"), default=False
+    )
+    manager_language = models.CharField(_("manager's language"), max_length=10, blank=True)
+    manager_confirmed_at = models.DateTimeField(
+        _("manager's e-mail confirmed at"), null=True, blank=True
     )
     submitted_at = models.DateTimeField(_("submitted at"))
     ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)

@@ -17,6 +17,7 @@ from typing import Any, TypeVar
 from urllib.parse import urljoin
 
 from django.conf import settings
+from django.core import signing
 from django.core.mail import send_mail
 from django.db import IntegrityError, OperationalError, connection, models, transaction
 from django.template.loader import render_to_string
@@ -46,6 +47,8 @@ from charities.exceptions import (
     AmountNotAllowed,
     CaseReasonRequired,
     CloseNotAllowed,
+    ConfirmationLinkExpired,
+    ConfirmationLinkInvalid,
     DuplicateAid,
     EmailAlreadyHasAccount,
     IllegalStatusMove,
@@ -614,6 +617,24 @@ def _password_url(site_url: str) -> str:
     return urljoin(site_url, reverse("account_reset_password"))
 
 
+#: How long the link that confirms a manager's e-mail works (override in settings).
+APPLY_CONFIRM_SECONDS = 3 * 24 * 3600
+_CONFIRM_SALT = "charities.apply.confirm"
+
+
+def apply_confirm_seconds() -> int:
+    return int(getattr(settings, "CHARITY_APPLY_CONFIRM_SECONDS", APPLY_CONFIRM_SECONDS))
+
+
+def application_confirm_token(application: OrganisationApplication) -> str:
+    """The signed, dated token of the link that confirms the manager's e-mail.
+
+    It carries only the application's number (no e-mail address in URLs and access logs); the
+    signature is keyed by ``SECRET_KEY``, so it cannot be made up for another application.
+    """
+    return signing.dumps(application.pk, salt=_CONFIRM_SALT)
+
+
 def organisation_apply(
     *,
     name_ar: str,
@@ -628,41 +649,69 @@ def organisation_apply(
     manager_email: str,
     language: str,
     ip_address: str | None,
+    site_url: str,
 ) -> Organisation:
-    """Record an application to join: a pending organisation and its manager's account.
+    """Record an application to join: a pending organisation and what its manager typed.
 
-    The manager gets an account with no usable password and an active membership; they choose
-    a password once the ministry approves. When ``manager_email`` already has an account nothing
-    is created for it: the application notes it for the ministry and the account holder is told
-    by e-mail. Either way the caller shows the same page (no account enumeration).
-    Raises ``LicenceNumberTaken`` when the licence number is already registered.
+    No account is created here: the typed manager e-mail receives a confirmation link, and only
+    opening it (``organisation_application_confirm``) creates the manager's account. When
+    ``manager_email`` already has an account, nothing is sent but a note to its holder, and the
+    application tells the ministry. Either way the caller shows the same page (no account
+    enumeration). Raises ``LicenceNumberTaken`` when the licence number is already registered
+    (an unconfirmed application whose link has expired no longer holds it).
     """
     manager_email = normalise_email(manager_email)
     governorates, aid_types = list(governorates), list(aid_types)
-    for attempt in (1, 2):
-        try:
-            return _apply_once(
-                name_ar=name_ar,
-                name_en=name_en,
-                kind=kind,
-                licence_number=licence_number,
-                governorates=governorates,
-                aid_types=aid_types,
-                email=email,
-                phone=phone,
-                manager_name=manager_name,
-                manager_email=manager_email,
-                language=language,
-                ip_address=ip_address,
-            )
-        except IntegrityError:
-            # A simultaneous application took the licence number (say so), or created an account
-            # with this manager e-mail (the second try takes the "already has an account" path).
-            if Organisation.objects.filter(licence_number=licence_number).exists():
-                raise LicenceNumberTaken from None
-            if attempt == 2:
-                raise
-    raise AssertionError("unreachable")  # pragma: no cover
+    try:
+        return _apply_once(
+            name_ar=name_ar,
+            name_en=name_en,
+            kind=kind,
+            licence_number=licence_number,
+            governorates=governorates,
+            aid_types=aid_types,
+            email=email,
+            phone=phone,
+            manager_name=manager_name,
+            manager_email=manager_email,
+            language=language,
+            ip_address=ip_address,
+            site_url=site_url,
+        )
+    except IntegrityError:
+        # A simultaneous application took the licence number (the only unique value here).
+        raise LicenceNumberTaken from None
+
+
+def _discard_expired_application(licence_number: str) -> None:
+    """Delete the pending organisation holding ``licence_number`` if nobody ever confirmed it.
+
+    Only an application whose confirmation link has expired, that the ministry has not acted on
+    and that has no staff is a leftover; anything else keeps the licence number.
+    """
+    cutoff = timezone.now() - datetime.timedelta(seconds=apply_confirm_seconds())
+    leftover = (
+        Organisation.objects.select_for_update()
+        .filter(
+            licence_number=licence_number,
+            status=OrganisationStatus.PENDING,
+            application__manager_confirmed_at__isnull=True,
+            application__manager_email_had_account=False,
+            application__submitted_at__lt=cutoff,
+        )
+        .exclude(memberships__isnull=False)
+        .exclude(status_changes__isnull=False)
+        .first()
+    )
+    if leftover is not None:
+        audit_record(
+            actor=None,
+            action="organisation.application_discarded",
+            target=leftover,
+            organisation_id=leftover.pk,
+            data={"reason": "unconfirmed"},
+        )
+        leftover.delete()
 
 
 def _apply_once(
@@ -679,8 +728,10 @@ def _apply_once(
     manager_email: str,
     language: str,
     ip_address: str | None,
+    site_url: str,
 ) -> Organisation:
     with transaction.atomic(durable=True):
+        _discard_expired_application(licence_number)
         # The check gives the clear message; the unique licence number is the guarantee.
         if Organisation.objects.filter(licence_number=licence_number).exists():
             raise LicenceNumberTaken
@@ -696,29 +747,30 @@ def _apply_once(
         )
         organisation.governorates.set(governorates)
         organisation.aid_types.set(aid_types)
-        OrganisationApplication.objects.create(
+        application = OrganisationApplication.objects.create(
             organisation=organisation,
             manager_name=manager_name,
             manager_email=manager_email,
             manager_email_had_account=existing is not None,
+            manager_language=language,
             submitted_at=timezone.now(),
             ip_address=ip_address,
         )
         if existing is None:
-            manager = User.objects.create_user(
-                email=manager_email,
-                password=None,  # unusable until they choose one after approval
-                role=Role.MANAGER,
-                full_name=manager_name,
-                language=language,
+            confirm_path = reverse(
+                "charities:apply_confirm", args=[application_confirm_token(application)]
             )
-            StaffMembership.objects.create(user=manager, organisation=organisation)
             _email_after_commit(
                 to=manager_email,
                 language=language,
-                subject=_("Musaada: your organisation's application was received"),
+                subject=_("Musaada: confirm your e-mail to send your organisation's application"),
                 template="charities/email/application_received.txt",
-                context={"organisation": organisation, "manager_name": manager_name},
+                context={
+                    "organisation": organisation,
+                    "manager_name": manager_name,
+                    "confirm_url": urljoin(site_url, confirm_path),
+                    "days": apply_confirm_seconds() // (24 * 3600) or 1,
+                },
             )
         else:
             # Only the holder of the address learns that it was used.
@@ -738,6 +790,70 @@ def _apply_once(
             ip_address=ip_address,
         )
     return organisation
+
+
+def organisation_application_confirm(
+    *, token: str, ip_address: str | None
+) -> OrganisationApplication:
+    """The manager opened the link sent to the typed e-mail: create their account now.
+
+    The account has no usable password and an active membership of the (pending) organisation;
+    the manager chooses a password once the ministry approves. If the address got an account in
+    the meantime (another organisation invited it), none is created and the application tells
+    the ministry, as when it had one from the start. Confirming twice changes nothing.
+    Raises ``ConfirmationLinkExpired`` or ``ConfirmationLinkInvalid``.
+    """
+    try:
+        application_id = signing.loads(token, salt=_CONFIRM_SALT, max_age=apply_confirm_seconds())
+    except signing.SignatureExpired:
+        raise ConfirmationLinkExpired from None
+    except signing.BadSignature:
+        raise ConfirmationLinkInvalid from None
+    if not isinstance(application_id, int):
+        raise ConfirmationLinkInvalid
+    try:
+        return _confirm_once(application_id, ip_address=ip_address)
+    except IntegrityError:
+        # The address got an account at this very moment (an invitation): the second try
+        # finds it and creates nothing.
+        return _confirm_once(application_id, ip_address=ip_address)
+
+
+def _confirm_once(application_id: int, *, ip_address: str | None) -> OrganisationApplication:
+    with transaction.atomic(durable=True):
+        application = (
+            OrganisationApplication.objects.select_for_update()
+            .select_related("organisation")
+            .filter(pk=application_id)
+            .first()
+        )
+        if application is None:  # discarded, or the organisation was removed
+            raise ConfirmationLinkInvalid
+        if application.manager_confirmed_at is not None or application.manager_email_had_account:
+            return application
+        application.manager_confirmed_at = timezone.now()
+        existing = User.objects.filter(email__iexact=application.manager_email).exists()
+        if existing:
+            application.manager_email_had_account = True
+        else:
+            manager = User.objects.create_user(
+                email=application.manager_email,
+                password=None,  # unusable until they choose one after approval
+                role=Role.MANAGER,
+                full_name=application.manager_name,
+                language=application.manager_language or settings.LANGUAGE_CODE,
+            )
+            StaffMembership.objects.create(user=manager, organisation=application.organisation)
+        application.save(update_fields=["manager_confirmed_at", "manager_email_had_account"])
+        audit_record(
+            actor=None,
+            action="organisation.manager_confirmed",
+            target=application.organisation,
+            organisation_id=application.organisation_id,
+            data={"manager_email_had_account": existing},
+            ip_address=ip_address,
+        )
+    return application
 
 
 def _require_licensing(actor: User) -> None:

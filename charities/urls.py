@@ -18,6 +18,7 @@ urlpatterns = [
     # applying to join (public)
     path("apply/", views.apply_to_join, name="apply"),
     path("apply/thanks/", views.apply_done, name="apply_done"),
+    path("apply/confirm/<str:token>/", views.apply_confirm, name="apply_confirm"),
     # licensing (ministry administrators)
     path("licensing/", views.licensing, name="licensing"),
     path("licensing/<int:pk>/", views.licensing_detail, name="licensing_detail"),

@@ -24,7 +24,13 @@ from aid_requests.states import Actor, is_allowed
 from applicants import selectors as applicant_selectors
 from audit.services import client_ip
 from charities import selectors, services
-from charities.exceptions import EmailAlreadyHasAccount, LicenceNumberTaken, ReasonRequired
+from charities.exceptions import (
+    ConfirmationLinkExpired,
+    ConfirmationLinkInvalid,
+    EmailAlreadyHasAccount,
+    LicenceNumberTaken,
+    ReasonRequired,
+)
 from charities.forms import (
     ApproveForm,
     CaseMessageForm,
@@ -349,6 +355,7 @@ def apply_to_join(request: HttpRequest) -> HttpResponse:
                     manager_email=data["manager_email"],
                     language=get_language() or settings.LANGUAGE_CODE,
                     ip_address=client_ip(request),
+                    site_url=_site_url(request),
                 )
             except LicenceNumberTaken as error:
                 form.add_error("licence_number", str(error.message))
@@ -362,6 +369,33 @@ def apply_to_join(request: HttpRequest) -> HttpResponse:
 def apply_done(request: HttpRequest) -> HttpResponse:
     """The same thank-you page for every application (it reveals nothing about accounts)."""
     return render(request, "charities/apply_done.html")
+
+
+@require_http_methods(["GET", "POST"])
+def apply_confirm(request: HttpRequest, token: str) -> HttpResponse:
+    """The link e-mailed to the manager: a button (POST) that confirms the address.
+
+    Opening the link changes nothing (mail scanners open links); only pressing the button
+    creates the manager's account.
+    """
+    if request.method == "POST":
+        try:
+            application = services.organisation_application_confirm(
+                token=token, ip_address=client_ip(request)
+            )
+        except (ConfirmationLinkExpired, ConfirmationLinkInvalid) as error:
+            return render(
+                request,
+                "charities/apply_confirm.html",
+                {"error": str(error.message)},
+                status=400,
+            )
+        return render(
+            request,
+            "charities/apply_confirm.html",
+            {"confirmed": True, "organisation": application.organisation},
+        )
+    return render(request, "charities/apply_confirm.html", {})
 
 
 # --- licensing (ministry administrators) ----------------------------------------------------

@@ -10,6 +10,7 @@ import datetime
 from typing import Any
 
 from django import forms
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from aid_requests.models import AidType
@@ -20,6 +21,16 @@ from reports.selectors import STATES, Basis, Period, RequestFilters, month_end
 
 #: Longer ranges are refused (they would only make the page slower, not more useful).
 MAX_RANGE_MONTHS = 12 * 10
+
+#: The months a range may name: none before the registry's oldest possible data, none more than
+#: a few years ahead (coverage periods reach into the future, 9999-12 does not).
+FIRST_MONTH = datetime.date(2000, 1, 1)
+YEARS_AHEAD = 5
+
+
+def last_month() -> datetime.date:
+    """The last month a range may name: December, ``YEARS_AHEAD`` years from now."""
+    return datetime.date(timezone.localdate().year + YEARS_AHEAD, 12, 1)
 
 
 class MonthInput(forms.DateInput):
@@ -41,6 +52,15 @@ class MonthField(forms.DateField):
     def to_python(self, value: Any) -> datetime.date | None:
         day = super().to_python(value)
         return day.replace(day=1) if day else None
+
+    def validate(self, value: Any) -> None:
+        super().validate(value)
+        if value is not None and not FIRST_MONTH <= value <= last_month():
+            raise forms.ValidationError(
+                _("Choose a month from %(first)s to %(last)s."),
+                code="out_of_range",
+                params={"first": f"{FIRST_MONTH:%Y-%m}", "last": f"{last_month():%Y-%m}"},
+            )
 
 
 class PeriodForm(forms.Form):

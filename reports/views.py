@@ -205,7 +205,12 @@ def export(request: HttpRequest) -> HttpResponse:
     """Small tables are sent at once; big ones become an ExportJob prepared by Celery."""
     form = ExportForm(request.POST)
     if not form.is_valid():
-        return HttpResponseBadRequest(_("This export is not available."))
+        # The reason (a month out of range, a range the wrong way round) in plain words.
+        problems = [str(error) for errors in form.errors.values() for error in errors]
+        return HttpResponseBadRequest(
+            " ".join([_("This export is not available."), *problems]),
+            content_type="text/plain; charset=utf-8",
+        )
     kind, file_format = form.cleaned_data["kind"], form.cleaned_data["file_format"]
     parameters = form.parameters()
     table = exports.table_for(kind, parameters)

@@ -3,6 +3,7 @@ user, another applicant or another organisation's staff, anonymous, and the wron
 
 from __future__ import annotations
 
+import secrets
 from decimal import Decimal
 
 import pytest
@@ -114,6 +115,7 @@ NEW = "/requests/new/rent-allowance/"
 
 def form_data(docs, **extra):
     return {
+        "submission_key": secrets.token_urlsafe(24),
         "amount": "900.000",
         "justification": "تأخرنا في دفع الإيجار",
         "documents": [d.pk for d in docs],

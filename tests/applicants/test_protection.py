@@ -1,6 +1,8 @@
 """Protected applicants: only ministry administrators set the flag, with a reason, audited; the
 ministry's applicant lookup page and its toggle."""
 
+import re
+
 import pytest
 from django.urls import reverse
 
@@ -159,7 +161,7 @@ def test_anonymous_is_sent_to_sign_in(client, profile):
 
 def test_wrong_methods_are_405(client, admin, profile):
     client.force_login(admin)
-    assert client.post(LOOKUP).status_code == 405
+    assert client.put(LOOKUP).status_code == 405
     assert client.post(detail_url(profile.user)).status_code == 405
     assert client.get(protection_url(profile.user)).status_code == 405
 
@@ -185,7 +187,7 @@ def test_the_applicant_cannot_open_their_own_ministry_page(client, profile):
 def test_the_admin_finds_the_applicant_by_civil_id_and_the_view_is_logged(client, admin, profile):
     AidRequestFactory(applicant=profile.user)
     client.force_login(admin)
-    response = client.get(LOOKUP, {"civil_id": profile.user.civil_id})
+    response = client.post(LOOKUP, {"civil_id": profile.user.civil_id})
     assert response["Location"] == detail_url(profile.user)
     page = client.get(response["Location"])
     html = page.content.decode()
@@ -198,11 +200,39 @@ def test_the_admin_finds_the_applicant_by_civil_id_and_the_view_is_logged(client
     assert (entry.actor, entry.applicant_id) == (admin, profile.user_id)
 
 
+def test_the_civil_id_never_appears_in_a_url(client, admin, profile):
+    """The lookup is a POST form; the redirect names the applicant by number only."""
+    civil_id = profile.user.civil_id
+    client.force_login(admin)
+    page = client.get(LOOKUP).content.decode()
+    form = re.search(r"<form [^>]*action=\"/apply/ministry/applicants/\"[^>]*>", page)
+    assert form, page
+    assert 'method="post"' in form.group(0)
+    assert 'name="csrfmiddlewaretoken"' in page
+    response = client.post(LOOKUP, {"civil_id": civil_id})
+    assert response.status_code == 302
+    assert civil_id not in response["Location"]
+    detail = client.get(response["Location"]).content.decode()
+    for url in re.findall(r'(?:href|action|hx-get)="([^"]*)"', detail):
+        assert civil_id not in url, url
+
+
+def test_the_former_get_lookup_is_ignored(client, admin, profile):
+    client.force_login(admin)
+    response = client.get(LOOKUP, {"civil_id": profile.user.civil_id})
+    assert response.status_code == 302
+    assert response["Location"] == LOOKUP  # the bare page, not the applicant's
+    page = client.get(response["Location"])
+    assert not page.context["form"].is_bound
+    assert profile.user.civil_id not in page.content.decode()
+    assert not AuditEntry.objects.exists()
+
+
 def test_an_unknown_or_invalid_civil_id_says_so(client, official):
     client.force_login(official)
-    unknown = client.get(LOOKUP, {"civil_id": "285031401239"})
+    unknown = client.post(LOOKUP, {"civil_id": "285031401239"})
     assert "No applicant has registered" in " ".join(unknown.context["form"].errors["civil_id"])
-    invalid = client.get(LOOKUP, {"civil_id": "285031401238"})
+    invalid = client.post(LOOKUP, {"civil_id": "285031401238"})
     assert "check digit" in " ".join(invalid.context["form"].errors["civil_id"])
     assert not AuditEntry.objects.exists()
 
@@ -267,7 +297,7 @@ def test_an_applicant_without_a_profile_is_shown_but_cannot_be_protected(client,
 def test_staff_without_a_second_factor_see_no_personal_data(client, admin, profile, settings):
     settings.STAFF_REQUIRE_MFA = True
     client.force_login(admin)
-    lookup = client.get(LOOKUP, {"civil_id": profile.user.civil_id})
+    lookup = client.post(LOOKUP, {"civil_id": profile.user.civil_id})
     assert lookup.status_code == 200
     assert 'data-testid="needs-second-factor"' in lookup.content.decode()
     assert client.get(detail_url(profile.user))["Location"] == LOOKUP

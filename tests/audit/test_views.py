@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import datetime
+import re
 from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
+from django.test import Client
 
 from accounts.models import Role
 from audit.models import AuditEntry
@@ -28,6 +30,18 @@ def official(client):
     user = StaffUserFactory(role=Role.MINISTRY_OFFICIAL)
     client.force_login(user)
     return user
+
+
+def filtered(client, data: dict, **extra):
+    """Send the filter form (a POST) and open the page it leads to (``?f=<key>``); an invalid
+    form is answered at once. ``before`` is a page cursor, added to the page's address."""
+    data = dict(data)
+    before = data.pop("before", None)
+    response = client.post(URL, data)
+    if response.status_code != 302:
+        return response
+    assert response["Location"].startswith(f"{URL}?f="), response["Location"]
+    return client.get(response["Location"] + (f"&before={before}" if before else ""), **extra)
 
 
 def shown(response) -> list[int]:
@@ -85,7 +99,7 @@ def test_anonymous_is_sent_to_sign_in(client):
 
 
 def test_wrong_method_is_405(client, official):
-    assert client.post(URL).status_code == 405
+    assert client.put(URL).status_code == 405
 
 
 # --- filters ------------------------------------------------------------------------------
@@ -97,14 +111,14 @@ def test_filter_by_actor_email_part(client, official, record):
     mine = record(actor=alice)
     record(actor=bob)
     record()
-    assert shown(client.get(URL, {"actor": "ALICE@ministry"})) == [mine.pk]
+    assert shown(filtered(client, {"actor": "ALICE@ministry"})) == [mine.pk]
 
 
 def test_filter_by_actor_civil_id_part_in_arabic_digits(client, official, record):
     applicant = ApplicantUserFactory(civil_id="285031401239")
     mine = record(actor=applicant)
     record(actor=ApplicantUserFactory())
-    assert shown(client.get(URL, {"actor": "٣١٤٠١٢"})) == [mine.pk]
+    assert shown(filtered(client, {"actor": "٣١٤٠١٢"})) == [mine.pk]
 
 
 def test_an_actor_search_matching_too_many_people_asks_for_more(
@@ -113,14 +127,14 @@ def test_an_actor_search_matching_too_many_people_asks_for_more(
     monkeypatch.setattr("audit.forms.ACTOR_MATCH_LIMIT", 2)
     users = [StaffUserFactory(email=f"same{n}@ministry.test") for n in range(3)]
     record(actor=users[0])
-    response = client.get(URL, {"actor": "same"})
+    response = filtered(client, {"actor": "same"})
     assert shown(response) == []
     assert response.context["form"].errors["actor"]
 
 
 def test_an_actor_search_matching_nobody_shows_nothing(client, official, record):
     record(actor=official)
-    assert shown(client.get(URL, {"actor": "nobody-has-this"})) == []
+    assert shown(filtered(client, {"actor": "nobody-has-this"})) == []
 
 
 def test_filter_by_organisation(client, official, record):
@@ -128,7 +142,7 @@ def test_filter_by_organisation(client, official, record):
     mine = record(organisation_id=ours.pk)
     record(organisation_id=theirs.pk)
     record()
-    response = client.get(URL, {"organisation": ours.pk})
+    response = filtered(client, {"organisation": ours.pk})
     assert shown(response) == [mine.pk]
     assert (ours.pk, str(ours)) in response.context["form"].fields["organisation"].choices
 
@@ -137,12 +151,12 @@ def test_filter_by_applicant_civil_id(client, official, record):
     applicant = ApplicantUserFactory()
     mine = record(applicant_id=applicant.pk)
     record(applicant_id=ApplicantUserFactory().pk)
-    assert shown(client.get(URL, {"applicant": applicant.civil_id})) == [mine.pk]
+    assert shown(filtered(client, {"applicant": applicant.civil_id})) == [mine.pk]
 
 
 def test_an_unknown_applicant_civil_id_shows_an_error_and_no_rows(client, official, record):
     record(applicant_id=1)
-    response = client.get(URL, {"applicant": "285031401239"})
+    response = filtered(client, {"applicant": "285031401239"})
     assert response.status_code == 200
     assert shown(response) == []
     assert response.context["form"].errors["applicant"]
@@ -152,7 +166,7 @@ def test_filter_by_action_offers_each_action_once(client, official, record):
     claimed = [record("aid_request.claimed"), record("aid_request.claimed")]
     record("aid_request.approved")
     record("staff.signed_in")
-    response = client.get(URL, {"action": "aid_request.claimed"})
+    response = filtered(client, {"action": "aid_request.claimed"})
     assert shown(response) == [claimed[1].pk, claimed[0].pk]
     assert response.context["form"].fields["action"].choices[1:] == [
         ("aid_request.approved", "aid_request.approved"),
@@ -171,7 +185,7 @@ def test_filter_by_date_range_in_kuwait_time(client, official, record):
     first = on(2, 0)  # 21:30 UTC on 1 March: still the 2nd in Kuwait
     last = on(3, 23)
     after = on(4, 0)
-    response = client.get(URL, {"date_from": "2026-03-02", "date_to": "2026-03-03"})
+    response = filtered(client, {"date_from": "2026-03-02", "date_to": "2026-03-03"})
     assert shown(response) == [last.pk, first.pk]
     assert before.pk not in shown(response)
     assert after.pk not in shown(response)
@@ -179,7 +193,7 @@ def test_filter_by_date_range_in_kuwait_time(client, official, record):
 
 def test_a_reversed_date_range_is_an_error(client, official, record):
     record()
-    response = client.get(URL, {"date_from": "2026-03-05", "date_to": "2026-03-01"})
+    response = filtered(client, {"date_from": "2026-03-05", "date_to": "2026-03-01"})
     assert shown(response) == []
     assert response.context["form"].errors["date_to"]
 
@@ -190,14 +204,16 @@ def test_a_reversed_date_range_is_an_error(client, official, record):
 def test_older_pages_follow_by_id_and_keep_the_filters(client, official, record):
     entries = [record("test.paged") for _ in range(TRAIL_PAGE_SIZE + 3)]
     record("test.other")
-    first = client.get(URL, {"action": "test.paged"})
+    first = filtered(client, {"action": "test.paged"})
     assert shown(first) == [e.pk for e in reversed(entries)][:TRAIL_PAGE_SIZE]
     cursor = first.context["next_before"]
     assert cursor == entries[3].pk
-    assert f"?action=test.paged&amp;before={cursor}" in first.content.decode()
+    key = first.context["query"]
+    assert key.startswith("f=")
+    assert f"?{key}&amp;before={cursor}" in first.content.decode()
     assert 'id="audit-more"' in first.content.decode()
 
-    second = client.get(URL, {"action": "test.paged", "before": cursor})
+    second = client.get(f"{URL}?{key}&before={cursor}")
     assert shown(second) == [entries[2].pk, entries[1].pk, entries[0].pk]
     assert second.context["next_before"] is None
     assert 'id="audit-more"' not in second.content.decode()
@@ -225,6 +241,7 @@ def test_query_count_does_not_grow_with_the_trail(
     record(actor=official, organisation_id=organisation.pk)
     with django_assert_max_num_queries(12) as few:
         client.get(URL)
+    budget = len(few.captured_queries)  # now: each request resets the connection's query log
     for n in range(TRAIL_PAGE_SIZE + 10):
         record(
             f"test.action_{n % 7}",
@@ -233,7 +250,7 @@ def test_query_count_does_not_grow_with_the_trail(
             applicant_id=n,
         )
     assert AuditEntry.objects.count() > TRAIL_PAGE_SIZE
-    with django_assert_max_num_queries(len(few.captured_queries)):
+    with django_assert_max_num_queries(budget):
         response = client.get(URL)
     assert len(response.context["rows"]) == TRAIL_PAGE_SIZE
     # Every filter at once: two more queries (actor search → ids, civil ID → applicant id).
@@ -244,10 +261,10 @@ def test_query_count_does_not_grow_with_the_trail(
         "action": "test.action_1",
         "date_from": "2020-01-01",
         "date_to": "2099-12-31",
-        "before": "999999",
     }
-    with django_assert_max_num_queries(len(few.captured_queries) + 2):
-        assert client.get(URL, every_filter).status_code == 200
+    page = client.post(URL, every_filter)["Location"] + "&before=999999"
+    with django_assert_max_num_queries(budget + 2):
+        assert client.get(page).status_code == 200
 
 
 # --- the civil-ID search ------------------------------------------------------------------
@@ -256,7 +273,7 @@ def test_query_count_does_not_grow_with_the_trail(
 def test_a_mistyped_civil_id_gets_the_check_digit_message(client, official, record):
     record(applicant_id=1)
     client.cookies["django_language"] = "en"
-    response = client.get(URL, {"applicant": "285031401238"})  # the last digit is wrong
+    response = filtered(client, {"applicant": "285031401238"})  # the last digit is wrong
     assert shown(response) == []
     assert response.context["form"].errors["applicant"] == [
         "This civil ID is not valid: its check digit does not match. Check for a typo."
@@ -266,7 +283,7 @@ def test_a_mistyped_civil_id_gets_the_check_digit_message(client, official, reco
 def test_a_civil_id_in_arabic_digits_finds_the_applicant(client, official, record):
     applicant = ApplicantUserFactory(civil_id="285031401239")
     mine = record(applicant_id=applicant.pk)
-    assert shown(client.get(URL, {"applicant": "٢٨٥٠٣١٤٠١٢٣٩"})) == [mine.pk]
+    assert shown(filtered(client, {"applicant": "٢٨٥٠٣١٤٠١٢٣٩"})) == [mine.pk]
 
 
 # --- one entry with its details -------------------------------------------------------------
@@ -335,3 +352,75 @@ def test_an_entry_for_anonymous_and_the_wrong_method(client, record):
     client.force_login(StaffUserFactory(role=Role.MINISTRY_ADMIN))
     assert client.post(entry_url(entry)).status_code == 405
     assert client.get("/ministry/audit/999999/").status_code == 404
+
+
+# --- no civil ID in any URL -----------------------------------------------------------------
+
+
+def _urls_in(html: str) -> list[str]:
+    """Every address the page links or sends a GET form to."""
+    urls = re.findall(r'(?:href|hx-get|src)="([^"]*)"', html)
+    for form in re.findall(r"<form\b[^>]*>", html):
+        method = re.search(r'method="([^"]*)"', form)
+        if method is None or method.group(1).lower() == "get":
+            action = re.search(r'action="([^"]*)"', form)
+            urls.append(action.group(1) if action else "")
+    return urls
+
+
+def test_the_filter_form_is_a_post_and_the_civil_id_stays_out_of_every_url(
+    client, official, record
+):
+    applicant = ApplicantUserFactory(civil_id="285031401239")
+    entries = [record(applicant_id=applicant.pk) for _ in range(TRAIL_PAGE_SIZE + 1)]
+    page = client.get(URL).content.decode()
+    assert '<form method="post" action="/ministry/audit/"' in page
+    assert 'name="csrfmiddlewaretoken"' in page
+    by_actor = client.post(URL, {"actor": "٢٨٥٠٣١"})  # part of a civil ID, Arabic digits
+    assert by_actor.status_code == 302
+    assert "٢٨٥" not in by_actor["Location"]
+    assert "285031" not in by_actor["Location"]
+    response = client.post(URL, {"applicant": "285031401239"})
+    assert response.status_code == 302
+    location = response["Location"]
+    assert "285031" not in location
+    first = client.get(location)
+    assert shown(first) == [e.pk for e in reversed(entries)][:TRAIL_PAGE_SIZE]
+    for url in _urls_in(first.content.decode()):
+        assert "285031" not in url, url
+    # the next page keeps the filter through the key alone
+    older = client.get(f"{location}&before={first.context['next_before']}")
+    assert shown(older) == [entries[0].pk]
+
+
+def test_the_filter_is_kept_in_the_session_of_who_chose_it(client, official, record):
+    applicant = ApplicantUserFactory()
+    record(applicant_id=applicant.pk)
+    record()
+    location = client.post(URL, {"applicant": applicant.civil_id})["Location"]
+    other = Client()
+    other.force_login(StaffUserFactory(role=Role.MINISTRY_OFFICIAL))
+    other.cookies["django_language"] = "en"
+    response = other.get(location)
+    assert response.status_code == 200
+    assert shown(response) == []  # not the unfiltered trail either
+    assert "This filter has expired: choose it again." in response.content.decode()
+
+
+def test_the_former_get_filters_are_refused_and_not_repeated(client, official, record):
+    applicant = ApplicantUserFactory()
+    record(applicant_id=applicant.pk)
+    client.cookies["django_language"] = "en"
+    response = client.get(URL, {"applicant": applicant.civil_id})
+    assert response.status_code == 302
+    assert response["Location"] == URL
+    page = client.get(URL).content.decode()
+    assert "Filters are no longer taken from the address: use the form below." in page
+    assert applicant.civil_id not in page
+
+
+def test_an_empty_filter_form_shows_the_whole_trail(client, official, record):
+    entry = record()
+    response = client.post(URL, {"actor": " ", "applicant": ""})
+    assert response["Location"] == URL
+    assert shown(client.get(URL)) == [entry.pk]

@@ -241,8 +241,12 @@ def test_the_approved_manager_sets_a_password_with_allauths_reset_page(
         manager_email="new.manager@society.test",
         language="en",
         ip_address=None,
+        site_url="http://testserver/",
     )
     applied = Organisation.objects.get(licence_number="LIC-FLOW")
+    services.organisation_application_confirm(
+        token=services.application_confirm_token(applied.application), ip_address=None
+    )
     with django_capture_on_commit_callbacks(execute=True):
         _move("approve", applied, admin)
     mail.outbox.clear()
@@ -410,6 +414,24 @@ def test_detail_tells_when_the_managers_e_mail_already_had_an_account(client, ad
     client.force_login(admin)
     response = client.get(f"/charity/licensing/{organisation.pk}/")
     assert 'data-testid="email-had-account"' in response.content.decode()
+
+
+def test_detail_tells_when_the_manager_has_not_confirmed_the_e_mail(client, admin):
+    organisation = OrganisationFactory(status=P)
+    application = OrganisationApplication.objects.create(
+        organisation=organisation,
+        manager_name="M",
+        manager_email="new@example.test",
+        submitted_at=organisation.created_at,
+    )
+    client.force_login(admin)
+    url = f"/charity/licensing/{organisation.pk}/"
+    assert 'data-testid="email-unconfirmed"' in client.get(url).content.decode()
+    services.organisation_application_confirm(
+        token=services.application_confirm_token(application), ip_address=None
+    )
+    assert 'data-testid="email-unconfirmed"' not in client.get(url).content.decode()
+    assert organisation.memberships.get().user.email == "new@example.test"
 
 
 def test_detail_of_an_unknown_organisation_is_404(client, admin):
