@@ -4,13 +4,14 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
-from accounts.permissions import Capability, require_capability
+from accounts.permissions import Capability, require_capability, require_personal_data
 from audit import selectors
 from audit.forms import TrailFilterForm
 
 
 @require_GET
 @require_capability(Capability.VIEW_STATISTICS)
+@require_personal_data
 def trail(request: HttpRequest) -> HttpResponse:
     """The audit trail, newest first, filtered, one keyset page at a time (``?before=<id>``)."""
     organisations = selectors.organisation_names()
@@ -48,6 +49,7 @@ def trail(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 @require_capability(Capability.VIEW_STATISTICS)
+@require_personal_data
 def entry(request: HttpRequest, pk: int) -> HttpResponse:
     """One entry with its details (reasons of licensing moves and appeal decisions, what
     changed), secrets hidden (``audit.selectors.visible_data``)."""
