@@ -129,7 +129,10 @@ def test_gunicorn_with_the_projects_config_sends_no_server_banner():
     assert "permissions-policy" in headers  # the portal answered, through the config
 
 
-def test_the_image_and_compose_start_gunicorn_with_that_config():
+def test_the_image_compose_and_systemd_start_gunicorn_with_that_config():
     assert '"--config", "config/gunicorn.conf.py"' in (ROOT / "Dockerfile").read_text()
     compose = (ROOT / "docker-compose.yml").read_text()
     assert "- --config\n      - config/gunicorn.conf.py" in compose
+    production = (ROOT / "docs" / "production.md").read_text()
+    assert "gunicorn --config config/gunicorn.conf.py" in production
+    assert "server_tokens off;" in production
