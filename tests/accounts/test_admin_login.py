@@ -118,11 +118,13 @@ def test_confirming_the_code_in_a_signed_in_session_opens_personal_data(
     page = f"/apply/ministry/applicants/{profile.user.pk}/"
     secret = totp_device(ministry_admin)
     client.force_login(ministry_admin)
-    assert client.get(page).status_code == 403
-    response = client.post(
-        f"/accounts/2fa/reauthenticate/?next={page}", {"code": totp_code(secret)}
-    )
+    refused = client.get(page)
+    assert refused.status_code == 403
+    link = f"/accounts/2fa/reauthenticate/?next={page}"
+    assert f'href="{link}"' in refused.content.decode()
+    response = client.post(link, {"code": totp_code(secret)})
     assert response.status_code == 302
+    assert response["Location"] == page
     assert client.get(page).status_code == 200
 
 
