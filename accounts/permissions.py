@@ -108,18 +108,43 @@ def acting_organisation(user: User) -> Any | None:
 
 
 def has_second_factor(user: User) -> bool:
+    """The account has a TOTP device enrolled. Says nothing about this session: what to tell
+    someone (set one up, or sign in with it), never whether they may see personal data."""
     from allauth.mfa.models import Authenticator
 
     return Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()
 
 
-def may_see_personal_data(user: User | AnonymousUser) -> bool:
-    """Staff see names, civil IDs and documents only with a second factor (when required)."""
+def second_factor_passed(request: HttpRequest) -> bool:
+    """This session proved the second factor: allauth's records of how the signed-in user
+    authenticated in this session (kept in the session, tied to that user) hold an ``mfa``
+    step — a TOTP code or recovery code typed at sign-in or re-authentication, or the code
+    that activated the device in this session (``accounts.receivers``)."""
+    from allauth.account.internal.flows.login import get_authentication_records
+
+    user = request.user
     if not user.is_authenticated:
+        return False
+    records = get_authentication_records(request, user)  # type: ignore[arg-type]
+    return any(record.get("method") == "mfa" for record in records)
+
+
+def may_see_personal_data(user: User | AnonymousUser, *, second_factor_passed: bool) -> bool:
+    """The rule: applicants see their own data; staff see names, civil IDs and documents only
+    in a session that passed the second factor, when one is required (``STAFF_REQUIRE_MFA``).
+
+    Views ask ``personal_data_allowed(request)``; services, which know no request, are given
+    the view's ``second_factor_passed`` verdict and ask this."""
+    if not user.is_authenticated or not user.is_active:
         return False
     if not settings.STAFF_REQUIRE_MFA or user.is_applicant:  # type: ignore[union-attr]
         return True
-    return has_second_factor(user)  # type: ignore[arg-type]
+    return second_factor_passed
+
+
+def personal_data_allowed(request: HttpRequest) -> bool:
+    """The one question every page and download with personal data asks."""
+    return may_see_personal_data(request.user, second_factor_passed=second_factor_passed(request))
 
 
 ViewFunc = TypeVar("ViewFunc", bound=Callable[..., HttpResponse])
@@ -138,3 +163,29 @@ def require_capability(capability: Capability) -> Callable[[ViewFunc], ViewFunc]
         return login_required(wrapped)  # type: ignore[return-value]
 
     return decorator
+
+
+def second_factor_required_response(request: HttpRequest) -> HttpResponse:
+    """403 with a page that says what to do: sign in again with the second factor, or set
+    one up. Never the data."""
+    from django.shortcuts import render
+
+    user = request.user
+    enrolled = user.is_authenticated and has_second_factor(user)  # type: ignore[arg-type]
+    return render(
+        request, "accounts/second_factor_required.html", {"enrolled": enrolled}, status=403
+    )
+
+
+def require_personal_data(view: ViewFunc) -> ViewFunc:
+    """For a view that shows personal data: staff without a passed second factor (where one
+    is required) get ``second_factor_required_response`` instead. Put it under the capability
+    check (``@require_capability`` first), so anonymous visitors still go to sign in."""
+
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not personal_data_allowed(request):
+            return second_factor_required_response(request)
+        return view(request, *args, **kwargs)
+
+    return wrapped  # type: ignore[return-value]

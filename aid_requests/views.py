@@ -9,7 +9,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from accounts.permissions import Capability, can, require_capability
+from accounts.permissions import Capability, can, require_capability, require_personal_data
 from aid_requests import selectors, services
 from aid_requests.exceptions import AidRequestError, DocumentNotAccepted, DuplicateRequest
 from aid_requests.forms import (
@@ -92,6 +92,7 @@ def request_new(request: HttpRequest, code: str) -> HttpResponse:
 
 @require_GET
 @login_required
+@require_personal_data
 def request_detail(request: HttpRequest, pk: int) -> HttpResponse:
     aid_request, may_act = selectors.get_request_for_user(request.user, pk)  # type: ignore[arg-type]
     if not may_act:
@@ -141,6 +142,7 @@ def request_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @require_capability(Capability.REJECT_REQUESTS)
+@require_personal_data
 def request_reject(request: HttpRequest, pk: int) -> HttpResponse:
     """A ministry administrator rejects a request waiting in the queue (with a reason)."""
     aid_request, _may_act = selectors.get_request_for_user(request.user, pk)  # type: ignore[arg-type]
@@ -193,6 +195,7 @@ def appeal_list(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @require_capability(Capability.REVIEW_APPEALS)
+@require_personal_data
 def appeal_decide(request: HttpRequest, pk: int) -> HttpResponse:
     appeal = selectors.get_pending_appeal(pk)
     form = AppealDecisionForm(request.POST or None)

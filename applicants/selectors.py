@@ -132,15 +132,18 @@ def get_obligation_for_user(user: User, pk: int) -> MonthlyObligation:
     return obligation
 
 
-def get_document_for_user(user: User, pk: int) -> Document:
+def get_document_for_user(user: User, pk: int, *, second_factor_passed: bool = False) -> Document:
     """The document ``pk`` if ``user`` may open it, else Http404. The one access rule for files.
 
     The applicant who uploaded it; and staff of the organisation holding a request the document
-    is attached to (claimed or later), once they have a second factor where one is required.
+    is attached to (claimed or later), in a session that passed the second factor where one is
+    required (``second_factor_passed``: the view's verdict on the session).
     """
     if user.is_applicant:
         allowed = Document.objects.filter(profile__user=user)
-    elif (organisation := acting_organisation(user)) is not None and may_see_personal_data(user):
+    elif (organisation := acting_organisation(user)) is not None and may_see_personal_data(
+        user, second_factor_passed=second_factor_passed
+    ):
         allowed = Document.objects.filter(
             aid_requests__claimed_by=organisation, aid_requests__status__in=HELD_STATUSES
         ).distinct()

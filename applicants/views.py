@@ -23,7 +23,13 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.models import User
-from accounts.permissions import Capability, can, may_see_personal_data, require_capability
+from accounts.permissions import (
+    Capability,
+    can,
+    require_capability,
+    require_personal_data,
+    second_factor_passed,
+)
 from applicants import selectors, services
 from applicants.forms import (
     ApplicantLookupForm,
@@ -541,10 +547,13 @@ def document_upload(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 @login_required
+@require_personal_data
 def document_download(request: HttpRequest, pk: int) -> FileResponse:
     """Serve a document as an attachment, after the one access check, and log it."""
     user = _user(request)
-    document = selectors.get_document_for_user(user, pk)
+    document = selectors.get_document_for_user(
+        user, pk, second_factor_passed=second_factor_passed(request)
+    )
     try:
         handle = document.file.storage.open(document.file.name, "rb")
     except FileNotFoundError:
@@ -623,6 +632,7 @@ def review(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @require_capability(Capability.VIEW_ALL_CASES)
+@require_personal_data
 def ministry_lookup(request: HttpRequest) -> HttpResponse:
     """Find an applicant by civil ID, sent by POST; the details page follows by its number.
 
@@ -632,8 +642,6 @@ def ministry_lookup(request: HttpRequest) -> HttpResponse:
     """
     if request.method == "GET" and request.GET:
         return redirect("applicants:ministry_lookup")
-    if not may_see_personal_data(_user(request)):
-        return render(request, "applicants/ministry/lookup.html", {"needs_second_factor": True})
     form = ApplicantLookupForm(request.POST if request.method == "POST" else None)
     if form.is_bound and form.is_valid():
         applicant_id = selectors.applicant_id_for_civil_id(form.cleaned_data["civil_id"])
@@ -669,20 +677,18 @@ def _ministry_page(
 
 @require_GET
 @require_capability(Capability.VIEW_ALL_CASES)
+@require_personal_data
 def ministry_applicant(request: HttpRequest, pk: int) -> HttpResponse:
     applicant = selectors.get_applicant_for_ministry(_user(request), pk)
-    if not may_see_personal_data(_user(request)):
-        return redirect("applicants:ministry_lookup")
     return _ministry_page(request, applicant)
 
 
 @require_POST
 @require_capability(Capability.PROTECT_APPLICANTS)
+@require_personal_data
 def protection_set(request: HttpRequest, pk: int) -> HttpResponse:
     user = _user(request)
     applicant = selectors.get_applicant_for_ministry(user, pk)
-    if not may_see_personal_data(user):
-        return redirect("applicants:ministry_lookup")
     profile = selectors.profile_of(applicant)
     if profile is None:
         raise Http404

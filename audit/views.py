@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
-from accounts.permissions import Capability, require_capability
+from accounts.permissions import Capability, require_capability, require_personal_data
 from audit import selectors
 from audit.forms import TrailFilterForm
 
@@ -37,6 +37,7 @@ def _remembered(request: HttpRequest, key: str) -> dict[str, str] | None:
 
 @require_http_methods(["GET", "POST"])
 @require_capability(Capability.VIEW_STATISTICS)
+@require_personal_data
 def trail(request: HttpRequest) -> HttpResponse:
     """The audit trail, newest first, filtered, one keyset page at a time (``?before=<id>``).
 
@@ -101,6 +102,7 @@ def trail(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 @require_capability(Capability.VIEW_STATISTICS)
+@require_personal_data
 def entry(request: HttpRequest, pk: int) -> HttpResponse:
     """One entry with its details (reasons of licensing moves and appeal decisions, what
     changed), secrets hidden (``audit.selectors.visible_data``)."""

@@ -15,7 +15,10 @@ class NotAllowed(AidRequestError):
 
 
 class SecondFactorRequired(AidRequestError):
-    message = _("Set up two-factor authentication before you claim cases or see personal data.")
+    message = _(
+        "Sign in with your second factor (or set one up) before you claim cases or see "
+        "personal data."
+    )
 
 
 class NotLicensed(AidRequestError):

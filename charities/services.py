@@ -83,11 +83,18 @@ CLAIM_ATTEMPTS = 4
 _RETRYABLE_SQLSTATES = {"40P01", "40001"}
 
 
-def require_staff(user: User, capability: Capability) -> Organisation:
-    """The active organisation ``user`` acts for, if they may do ``capability`` now."""
+def require_staff(
+    user: User, capability: Capability, *, second_factor_passed: bool = False
+) -> Organisation:
+    """The active organisation ``user`` acts for, if they may do ``capability`` now.
+
+    Every case action opens or changes a file with personal data, so it needs what the file
+    needs: ``second_factor_passed`` is the view's verdict on the session
+    (``accounts.permissions.second_factor_passed``); services know no session.
+    """
     if not can(user, capability):
         raise NotAllowed
-    if not may_see_personal_data(user):
+    if not may_see_personal_data(user, second_factor_passed=second_factor_passed):
         raise SecondFactorRequired
     organisation = acting_organisation(user)
     if organisation is None:  # pragma: no cover - can() already refused
@@ -135,14 +142,18 @@ def _is_retryable(error: OperationalError) -> bool:
     return getattr(cause, "sqlstate", None) in _RETRYABLE_SQLSTATES
 
 
-def aid_request_claim(*, aid_request_id: int, actor: User) -> AidRequest:
+def aid_request_claim(
+    *, aid_request_id: int, actor: User, second_factor_passed: bool = False
+) -> AidRequest:
     """Claim an open request for the actor's organisation and reserve the aid slot.
 
     Raises ``DuplicateAid`` (after recording the blocked attempt) when anyone the case covers
     already holds this aid type for an overlapping period, ``NoLongerOpen`` when another
     organisation was first.
     """
-    organisation = require_staff(actor, Capability.CLAIM_CASE)
+    organisation = require_staff(
+        actor, Capability.CLAIM_CASE, second_factor_passed=second_factor_passed
+    )
     for attempt in range(1, CLAIM_ATTEMPTS + 1):
         try:
             aid_request, refusal = _claim_once(aid_request_id, organisation, actor)
@@ -303,9 +314,13 @@ def _claim_once(
     return aid_request, None
 
 
-def aid_request_release(*, aid_request_id: int, actor: User, reason: str) -> AidRequest:
+def aid_request_release(
+    *, aid_request_id: int, actor: User, reason: str, second_factor_passed: bool = False
+) -> AidRequest:
     """Give a claimed case back to the queue; its slots are freed. A reason is required."""
-    organisation = require_staff(actor, Capability.RELEASE_CASE)
+    organisation = require_staff(
+        actor, Capability.RELEASE_CASE, second_factor_passed=second_factor_passed
+    )
     reason = _required_reason(reason)
     with transaction.atomic(durable=True):
         aid_request = _locked_case(aid_request_id, organisation)
@@ -322,10 +337,17 @@ def _release(aid_request: AidRequest, *, actor: Actor, user: User | None, note: 
 
 
 def aid_request_approve(
-    *, aid_request_id: int, actor: User, amount: Decimal, payments: int
+    *,
+    aid_request_id: int,
+    actor: User,
+    amount: Decimal,
+    payments: int,
+    second_factor_passed: bool = False,
 ) -> AidRequest:
     """A manager approves an amount per payment and the number of payments."""
-    organisation = require_staff(actor, Capability.APPROVE_CASE)
+    organisation = require_staff(
+        actor, Capability.APPROVE_CASE, second_factor_passed=second_factor_passed
+    )
     with transaction.atomic(durable=True):
         aid_request = _locked_case(aid_request_id, organisation)
         aid_type = aid_request.aid_type
@@ -385,6 +407,7 @@ def payment_record(
     method: str,
     reference: str = "",
     period: int | None = None,
+    second_factor_passed: bool = False,
 ) -> Payment:
     """Record the payment of the next period (the first one moves the case to paying).
 
@@ -397,7 +420,9 @@ def payment_record(
     that month starts (``PaymentTooEarly``), nor in the future (``PaymentInFuture``) — six
     monthly payments cannot all be recorded on one day.
     """
-    organisation = require_staff(actor, Capability.RECORD_PAYMENT)
+    organisation = require_staff(
+        actor, Capability.RECORD_PAYMENT, second_factor_passed=second_factor_passed
+    )
     if paid_on > timezone.localdate():
         raise PaymentInFuture
     with transaction.atomic(durable=True):
@@ -449,9 +474,13 @@ def payment_record(
     return payment
 
 
-def aid_request_close(*, aid_request_id: int, actor: User) -> AidRequest:
+def aid_request_close(
+    *, aid_request_id: int, actor: User, second_factor_passed: bool = False
+) -> AidRequest:
     """Close a case once at least one payment is recorded (its slots stay held)."""
-    organisation = require_staff(actor, Capability.RECORD_PAYMENT)
+    organisation = require_staff(
+        actor, Capability.RECORD_PAYMENT, second_factor_passed=second_factor_passed
+    )
     with transaction.atomic(durable=True):
         aid_request = _locked_case(aid_request_id, organisation)
         if not aid_request.payments.exists():
@@ -460,7 +489,9 @@ def aid_request_close(*, aid_request_id: int, actor: User) -> AidRequest:
     return aid_request
 
 
-def aid_request_reject(*, aid_request_id: int, actor: User, reason: str) -> AidRequest:
+def aid_request_reject(
+    *, aid_request_id: int, actor: User, reason: str, second_factor_passed: bool = False
+) -> AidRequest:
     """Reject a case this organisation holds; the applicant is told why and may appeal.
 
     From whichever step ``aid_requests.states`` allows a charity to reject (claimed, approved,
@@ -468,7 +499,9 @@ def aid_request_reject(*, aid_request_id: int, actor: User, reason: str) -> AidR
     binding commitment of the case is released, so that the coverage not yet paid is free for
     another organisation. The organisation keeps read-only access while the case stays rejected.
     """
-    organisation = require_staff(actor, Capability.RELEASE_CASE)
+    organisation = require_staff(
+        actor, Capability.RELEASE_CASE, second_factor_passed=second_factor_passed
+    )
     reason = _required_reason(reason)
     with transaction.atomic(durable=True):
         aid_request = _locked_case(aid_request_id, organisation)

@@ -15,7 +15,13 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from accounts.permissions import Capability, can, require_capability
+from accounts.permissions import (
+    Capability,
+    can,
+    require_capability,
+    require_personal_data,
+    second_factor_passed,
+)
 from aid_requests.exceptions import AidRequestError
 from aid_requests.models import RequestStatus
 from aid_requests.reasons import breakdown_rows
@@ -125,14 +131,10 @@ def my_cases(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 @require_capability(Capability.VIEW_QUEUE)
+@require_personal_data
 def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """The full file of a case this organisation holds; every view is recorded."""
     aid_request, organisation = selectors.get_case_for_staff(request.user, pk)  # type: ignore[arg-type]
-    try:
-        services.require_staff(request.user, Capability.VIEW_QUEUE)  # type: ignore[arg-type]
-    except AidRequestError as error:
-        messages.error(request, error.message)
-        return redirect("charities:my_cases")
     aid_request_view_logged(
         aid_request=aid_request,
         viewer=request.user,  # type: ignore[arg-type]
@@ -197,7 +199,11 @@ def _run(request: HttpRequest, success: str, action) -> None:  # type: ignore[no
 def claim(request: HttpRequest, pk: int) -> HttpResponse:
     aid_request, _organisation = selectors.get_open_request_for_staff(request.user, pk)  # type: ignore[arg-type]
     try:
-        services.aid_request_claim(aid_request_id=aid_request.pk, actor=request.user)  # type: ignore[arg-type]
+        services.aid_request_claim(
+            aid_request_id=aid_request.pk,
+            actor=request.user,  # type: ignore[arg-type]
+            second_factor_passed=second_factor_passed(request),
+        )
     except AidRequestError as error:
         messages.error(request, error.message)
         return redirect("charities:queue")
@@ -222,6 +228,7 @@ def approve(request: HttpRequest, pk: int) -> HttpResponse:
             actor=request.user,
             amount=form.cleaned_data["amount"],
             payments=form.cleaned_data["payments"],
+            second_factor_passed=second_factor_passed(request),
         ),
     )
     return redirect("charities:case", pk=pk)
@@ -248,6 +255,7 @@ def payment(request: HttpRequest, pk: int) -> HttpResponse:
             method=data["method"],
             reference=data["reference"],
             period=data["period"],
+            second_factor_passed=second_factor_passed(request),
         ),
     )
     return redirect("charities:case", pk=pk)
@@ -260,7 +268,11 @@ def close(request: HttpRequest, pk: int) -> HttpResponse:
     _run(
         request,
         _("The case is closed."),
-        lambda: services.aid_request_close(aid_request_id=pk, actor=request.user),
+        lambda: services.aid_request_close(
+            aid_request_id=pk,
+            actor=request.user,
+            second_factor_passed=second_factor_passed(request),
+        ),
     )
     return redirect("charities:case", pk=pk)
 
@@ -277,7 +289,10 @@ def release(request: HttpRequest, pk: int) -> HttpResponse:
         request,
         _("Released back to the queue."),
         lambda: services.aid_request_release(
-            aid_request_id=pk, actor=request.user, reason=form.cleaned_data["reason"]
+            aid_request_id=pk,
+            actor=request.user,
+            reason=form.cleaned_data["reason"],
+            second_factor_passed=second_factor_passed(request),
         ),
     )
     return redirect("charities:my_cases")
@@ -295,7 +310,10 @@ def reject(request: HttpRequest, pk: int) -> HttpResponse:
         request,
         _("Rejected. The applicant has been told and may appeal."),
         lambda: services.aid_request_reject(
-            aid_request_id=pk, actor=request.user, reason=form.cleaned_data["reason"]
+            aid_request_id=pk,
+            actor=request.user,
+            reason=form.cleaned_data["reason"],
+            second_factor_passed=second_factor_passed(request),
         ),
     )
     return redirect("charities:case", pk=pk)
@@ -621,6 +639,7 @@ def staff_remove(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @require_capability(Capability.VIEW_QUEUE)
+@require_personal_data
 def case_message(request: HttpRequest, pk: int) -> HttpResponse:
     """Write to the applicant of a case this organisation holds."""
     from aid_requests.services import case_message_send

@@ -2,6 +2,11 @@ from django.contrib import admin
 from django.urls import include, path
 
 from config import views
+from config.admin_site import secure_admin_site
+
+# /django-admin/login/ goes to allauth's login (second factor, limits, audit); the admin opens
+# only to a session that passed the second factor.
+secure_admin_site()
 
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),

@@ -18,6 +18,7 @@ from tests.factories import (
     StaffUserFactory,
 )
 from tests.factories.applicants import JPEG_BYTES, PDF_BYTES, DocumentFactory, png_bytes
+from tests.factories.second_factor import sign_in_with_second_factor, totp_device
 
 pytestmark = pytest.mark.django_db
 
@@ -323,13 +324,22 @@ def test_the_charity_holding_the_case_may_download_and_it_is_logged(client):
     assert entry.actor == staff
 
 
-def test_charity_staff_without_a_second_factor_get_404_when_mfa_is_required(client, settings):
+def test_charity_staff_without_a_passed_second_factor_get_403_when_mfa_is_required(
+    client, settings
+):
     settings.STAFF_REQUIRE_MFA = True
     document = DocumentFactory()
     organisation = _case_with(document, "claimed")
-    client.force_login(CharityStaffFactory(membership__organisation=organisation))
+    staff = CharityStaffFactory(membership__organisation=organisation)
+    totp_device(staff)  # enrolled, but this session never typed a code
+    client.force_login(staff)
     response = client.get(reverse("applicants:document_download", args=[document.pk]))
-    assert response.status_code == 404
+    assert response.status_code == 403
+    assert 'data-testid="needs-second-factor"' in response.content.decode()
+    assert not AuditEntry.objects.filter(action="document.download").exists()
+    sign_in_with_second_factor(client, staff)
+    response = client.get(reverse("applicants:document_download", args=[document.pk]))
+    assert response.status_code == 200
 
 
 def test_a_document_on_an_open_request_is_not_shown_to_charities(client):

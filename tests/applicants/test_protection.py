@@ -17,6 +17,7 @@ from tests.factories import (
     StaffUserFactory,
 )
 from tests.factories.applicants import CompleteProfileFactory
+from tests.factories.second_factor import sign_in_with_second_factor, totp_device
 
 pytestmark = pytest.mark.django_db
 ACTION = "applicant_profile.protection_set"
@@ -294,17 +295,30 @@ def test_an_applicant_without_a_profile_is_shown_but_cannot_be_protected(client,
     assert response.status_code == 404
 
 
-def test_staff_without_a_second_factor_see_no_personal_data(client, admin, profile, settings):
+def test_staff_without_a_passed_second_factor_see_no_personal_data(
+    client, admin, profile, settings
+):
     settings.STAFF_REQUIRE_MFA = True
+    totp_device(admin)  # enrolled, but this session never typed a code
     client.force_login(admin)
     lookup = client.post(LOOKUP, {"civil_id": profile.user.civil_id})
-    assert lookup.status_code == 200
+    assert lookup.status_code == 403
     assert 'data-testid="needs-second-factor"' in lookup.content.decode()
-    assert client.get(detail_url(profile.user))["Location"] == LOOKUP
+    detail = client.get(detail_url(profile.user))
+    assert detail.status_code == 403
+    assert profile.user.civil_id not in detail.content.decode()
     response = client.post(protection_url(profile.user), {"protected": "1", "reason": "x"})
-    assert response["Location"] == LOOKUP
+    assert response.status_code == 403
     assert not ApplicantProfile.objects.get(pk=profile.pk).is_protected
     assert not AuditEntry.objects.exists()
+
+
+def test_staff_who_passed_the_second_factor_see_the_applicant(client, admin, profile, settings):
+    settings.STAFF_REQUIRE_MFA = True
+    sign_in_with_second_factor(client, admin)
+    response = client.get(detail_url(profile.user))
+    assert response.status_code == 200
+    assert profile.user.civil_id in response.content.decode()
 
 
 def test_ministry_staff_find_the_page_in_the_navigation(client, official):

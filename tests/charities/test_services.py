@@ -29,6 +29,7 @@ from dedup.models import AidCommitment
 from notifications.models import Notification
 from tests.dedup.conftest import caseworker, family, open_request
 from tests.factories import CharityStaffFactory, StaffUserFactory
+from tests.factories.second_factor import totp_device
 
 pytestmark = pytest.mark.django_db
 S = RequestStatus
@@ -199,16 +200,20 @@ def test_a_request_outside_the_licence_cannot_be_claimed(capital, needy, student
         services.aid_request_claim(aid_request_id=aid_request.pk, actor=staff)
 
 
-def test_staff_without_a_second_factor_cannot_claim_when_it_is_required(settings, capital, needy):
+def test_staff_need_a_passed_second_factor_not_only_a_device_to_claim_when_required(
+    settings, capital, needy
+):
     settings.STAFF_REQUIRE_MFA = True
     staff = caseworker([needy], [capital])
     aid_request = open_request(family(capital), needy, capital)
     with pytest.raises(SecondFactorRequired):
         services.aid_request_claim(aid_request_id=aid_request.pk, actor=staff)
-    from allauth.mfa.models import Authenticator
-
-    Authenticator.objects.create(user=staff, type=Authenticator.Type.TOTP, data={"secret": "x"})
-    services.aid_request_claim(aid_request_id=aid_request.pk, actor=staff)
+    totp_device(staff)  # a device alone is not a passed second factor
+    with pytest.raises(SecondFactorRequired):
+        services.aid_request_claim(aid_request_id=aid_request.pk, actor=staff)
+    services.aid_request_claim(
+        aid_request_id=aid_request.pk, actor=staff, second_factor_passed=True
+    )
 
 
 def test_the_deadline_task_releases_exactly_the_overdue_claims(settings, capital, needy):
