@@ -148,6 +148,7 @@ NO_PERSONAL_DATA_FOR_STAFF = {
     },
     "charities:apply": "public form to join as an organisation",
     "charities:apply_done": "public thank-you page",
+    "charities:apply_confirm": "the applicant organisation's own confirmation link (signed token)",
     **{
         f"charities:{name}": "organisations and their licences (business contacts, no applicant)"
         for name in (
@@ -323,7 +324,7 @@ VISITS: dict[str, Visit] = {
     ),
     "applicants:ministry_lookup": Visit(
         "official",
-        "get",
+        "post",
         lambda w: reverse("applicants:ministry_lookup"),
         lambda w: {"civil_id": w.applicant.civil_id},
     ),
@@ -354,7 +355,7 @@ VISITS: dict[str, Visit] = {
     ),
     "audit:trail": Visit(
         "official",
-        "get",
+        "post",
         lambda w: reverse("audit:trail"),
         lambda w: {"applicant": w.applicant.civil_id},
         shows=lambda w: w.manager.full_name,
