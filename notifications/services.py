@@ -12,7 +12,6 @@ import datetime
 import logging
 from collections.abc import Mapping
 from decimal import Decimal
-from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
@@ -22,6 +21,7 @@ from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext, override
 
+from config.commit import after_commit
 from config.rows import insert_row
 from notifications import messages as catalogue
 from notifications.models import DeliveryStatus, Notification, NotificationKind
@@ -124,9 +124,10 @@ def notify(
     insert_row(notification)  # Notification.objects.create() without compiling the INSERT
     if not deliver:
         return notification
-    # robust: a broker that is down must not turn the caller's committed change into an error
-    # page; the notification stays pending and is visible in the portal.
-    transaction.on_commit(partial(_enqueue_delivery, notification.pk), robust=True)
+    # A broker that is down must not turn the caller's committed change into an error page:
+    # the notification stays pending, is visible in the portal, and the periodic sweep
+    # (resend_pending_notifications) sends it once the broker is back.
+    after_commit(_enqueue_delivery, notification.pk)
     return notification
 
 
