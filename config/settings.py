@@ -203,6 +203,11 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 3600.0,
     },
     "refresh-report-rollups": {"task": "reports.tasks.refresh_rollups", "schedule": 300.0},
+    # Notifications left pending (broker down at the commit, a lost task) are sent again.
+    "resend-pending-notifications": {
+        "task": "notifications.tasks.resend_pending_notifications",
+        "schedule": 120.0,
+    },
 }
 
 # --- accounts (django-allauth) ------------------------------------------------------------
