@@ -22,7 +22,8 @@ import logging
 import threading
 import time
 from collections.abc import Callable
-from typing import Any, TypeVar
+from dataclasses import dataclass
+from typing import Any
 
 import redis
 from django.core.cache.backends.locmem import LocMemCache
@@ -30,28 +31,44 @@ from django.core.cache.backends.redis import RedisCache
 
 logger = logging.getLogger(__name__)
 
-T = TypeVar("T")
-
 #: Errors that mean "Redis is not there" (not a wrong command or a bad value).
 UNREACHABLE = (redis.ConnectionError, redis.TimeoutError, OSError)
 
 
+@dataclass
+class _Outage:
+    """Whether one Redis location is down, shared by every thread of the process."""
+
+    down_until: float = 0.0
+    logged_at: float = float("-inf")
+
+
+_outages: dict[str, _Outage] = {}
+_outages_lock = threading.Lock()
+
+
 class ResilientRedisCache(RedisCache):
+    """``RedisCache`` that answers from per-process memory while Redis is unreachable.
+
+    Django makes one cache object per thread; the fallback memory and the outage state are per
+    process (keyed by the Redis location), so the threads of a worker count limits together.
+    """
+
     RETRY_AFTER_SECONDS = 5.0
     LOG_EVERY_SECONDS = 60.0
 
     def __init__(self, server: str, params: dict[str, Any]) -> None:
         super().__init__(server, params)
+        # LocMemCache keeps its data per name in the process: every thread shares this one.
         self._fallback = LocMemCache(
-            f"redis-fallback-{id(self)}",
+            f"redis-fallback:{server}",
             {"TIMEOUT": params.get("TIMEOUT", 300), "OPTIONS": {"MAX_ENTRIES": 10_000}},
         )
-        self._lock = threading.Lock()
-        self._down_until = 0.0
-        self._logged_at = float("-inf")
+        with _outages_lock:
+            self._outage = _outages.setdefault(server, _Outage())
 
     def _call(self, method: str, *args: Any, **kwargs: Any) -> Any:
-        if time.monotonic() >= self._down_until:
+        if time.monotonic() >= self._outage.down_until:
             redis_method: Callable[..., Any] = getattr(super(), method)
             try:
                 return redis_method(*args, **kwargs)
@@ -61,11 +78,11 @@ class ResilientRedisCache(RedisCache):
 
     def _went_down(self, error: BaseException) -> None:
         now = time.monotonic()
-        with self._lock:
-            self._down_until = now + self.RETRY_AFTER_SECONDS
-            if now - self._logged_at < self.LOG_EVERY_SECONDS:
+        with _outages_lock:
+            self._outage.down_until = now + self.RETRY_AFTER_SECONDS
+            if now - self._outage.logged_at < self.LOG_EVERY_SECONDS:
                 return
-            self._logged_at = now
+            self._outage.logged_at = now
         logger.error(
             "Redis cache unreachable (%s: %s); using a per-process memory cache "
             "(rate limits count per process) until it answers again",
