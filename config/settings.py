@@ -447,6 +447,8 @@ EMAIL_BACKEND = env.str(
 )
 if PRODUCTION or env.str("EMAIL_URL", ""):
     globals().update(env.email_url("EMAIL_URL", default="smtp://localhost:25"))
+# A mail server that hangs must not hold a request (or a worker) for ever.
+EMAIL_TIMEOUT = env.float("EMAIL_TIMEOUT", default=10.0)
 # Text messages: "console" (default), "locmem" (tests), or a dotted path to a backend class.
 SMS_BACKEND = env.str("SMS_BACKEND", default="console")
 # The "http" backend: POST JSON to the gateway with a Bearer key (notifications/sms.py).
