@@ -40,6 +40,7 @@ from applicants.models import (
 from applicants.selectors import CONFIRMED_FIELD, PROTECTION_ACTION, Step
 from applicants.validators import check_upload, validate_monthly_amount
 from audit.services import audit_record
+from config.commit import after_commit
 from identity.civil_id import parse_civil_id
 
 
@@ -837,7 +838,8 @@ def document_remove(*, actor: User, document: Document, ip_address: str | None =
         )
         storage, stored_name = locked.file.storage, locked.file.name
         locked.delete()
-        transaction.on_commit(lambda: storage.delete(stored_name))
+        # A file that cannot be removed now is only disk space: the removal is logged.
+        after_commit(storage.delete, stored_name)
 
 
 def document_download_record(

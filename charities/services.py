@@ -12,7 +12,7 @@ import logging
 import time
 from collections.abc import Iterable, Iterator
 from decimal import Decimal
-from functools import cache, partial
+from functools import cache
 from typing import Any, TypeVar
 from urllib.parse import urljoin
 
@@ -72,6 +72,7 @@ from charities.models import (
     OrganisationStatusChange,
     StaffMembership,
 )
+from config.commit import after_commit
 from dedup import services as dedup
 from notifications.services import notify
 
@@ -630,18 +631,10 @@ def _send_email(
 def _email_after_commit(
     *, to: str, language: str, subject: str | Promise, template: str, context: dict[str, Any]
 ) -> None:
-    # robust: a mail server that is down must not turn the committed change into an error page
-    # (Django logs the failure).
-    transaction.on_commit(
-        partial(
-            _send_email,
-            to=to,
-            language=language,
-            subject=subject,
-            template=template,
-            context=context,
-        ),
-        robust=True,
+    # A mail server that is down must not turn the committed change into an error page: the
+    # failure is logged (config.commit) and the person can ask for a password-reset code.
+    after_commit(
+        _send_email, to=to, language=language, subject=subject, template=template, context=context
     )
 
 

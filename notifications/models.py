@@ -85,6 +85,9 @@ class Notification(models.Model):
         default=DeliveryStatus.PENDING,
     )
     attempts = models.PositiveSmallIntegerField(_("delivery attempts"), default=0)
+    # When a delivery last ran or was handed to a worker by the sweep (None: never): the
+    # sweep's backoff counts from here.
+    last_attempt_at = models.DateTimeField(_("last delivery attempt"), null=True, blank=True)
     last_error = models.CharField(
         _("last delivery error"),
         max_length=200,
@@ -104,6 +107,12 @@ class Notification(models.Model):
                 fields=["recipient"],
                 condition=Q(read_at__isnull=True),
                 name="notification_unread",
+            ),
+            # The re-send sweep: the few notifications with a channel still pending.
+            models.Index(
+                fields=["created_at"],
+                condition=Q(sms_status="pending") | Q(email_status="pending"),
+                name="notification_undelivered",
             ),
         ]
         constraints = [

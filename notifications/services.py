@@ -12,16 +12,17 @@ import datetime
 import logging
 from collections.abc import Mapping
 from decimal import Decimal
-from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import models, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext, override
 
+from config.commit import after_commit
 from config.rows import insert_row
 from notifications import messages as catalogue
 from notifications.models import DeliveryStatus, Notification, NotificationKind
@@ -124,9 +125,10 @@ def notify(
     insert_row(notification)  # Notification.objects.create() without compiling the INSERT
     if not deliver:
         return notification
-    # robust: a broker that is down must not turn the caller's committed change into an error
-    # page; the notification stays pending and is visible in the portal.
-    transaction.on_commit(partial(_enqueue_delivery, notification.pk), robust=True)
+    # A broker that is down must not turn the caller's committed change into an error page:
+    # the notification stays pending, is visible in the portal, and the periodic sweep
+    # (resend_pending_notifications) sends it once the broker is back.
+    after_commit(_enqueue_delivery, notification.pk)
     return notification
 
 
@@ -225,13 +227,99 @@ def _record_attempt(
     with transaction.atomic(durable=True):
         notification = Notification.objects.select_for_update().get(pk=notification_id)
         notification.attempts += 1
+        notification.last_attempt_at = timezone.now()
         notification.last_error = "; ".join(errors)[:200]
         if errors and final_attempt:
             for _channel, field in CHANNELS:
                 if getattr(notification, field) == DeliveryStatus.PENDING:
                     setattr(notification, field, DeliveryStatus.FAILED)
-        notification.save(update_fields=["attempts", "last_error", "sms_status", "email_status"])
+        notification.save(
+            update_fields=[
+                "attempts",
+                "last_attempt_at",
+                "last_error",
+                "sms_status",
+                "email_status",
+            ]
+        )
     return notification
+
+
+# --- the re-send sweep ------------------------------------------------------------------------
+#
+# A notification stays pending when its delivery task was never sent (the broker was down at
+# the commit) or got lost. Celery beat runs the sweep every few minutes; it hands every
+# pending notification that is due to a worker again, and gives up on those that failed too
+# often or for too long. Delivery is idempotent per channel, so a notification sent twice
+# sends each channel once.
+
+#: A notification is left to its own delivery task this long before the sweep looks at it.
+RESEND_AFTER = datetime.timedelta(minutes=5)
+#: Waits between sweeps of one notification double with its attempts, up to this.
+RESEND_WAIT_MAX = datetime.timedelta(hours=6)
+#: After this many delivery attempts, or this long, pending channels are marked failed.
+RESEND_MAX_ATTEMPTS = 10
+RESEND_GIVE_UP_AFTER = datetime.timedelta(days=2)
+#: At most this many notifications per sweep (the next sweep takes the rest).
+RESEND_BATCH = 500
+
+
+def resend_wait(attempts: int) -> datetime.timedelta:
+    """How long after its last attempt a notification with ``attempts`` is swept again.
+
+    Always longer than the delivery task's own retry wait after the same attempt (30 s x 2^n),
+    so the sweep does not race a retry that is still coming.
+    """
+    return min(RESEND_AFTER * 2**attempts, RESEND_WAIT_MAX)
+
+
+_PENDING = Q(sms_status=DeliveryStatus.PENDING) | Q(email_status=DeliveryStatus.PENDING)
+
+
+def _due(now: datetime.datetime) -> Q:
+    due = Q()
+    for attempts in range(RESEND_MAX_ATTEMPTS):
+        since = now - resend_wait(attempts)
+        due |= Q(attempts=attempts, created_at__lte=since) & (
+            Q(last_attempt_at__isnull=True) | Q(last_attempt_at__lte=since)
+        )
+    return _PENDING & Q(created_at__gt=now - RESEND_GIVE_UP_AFTER) & due
+
+
+def notifications_give_up(*, now: datetime.datetime | None = None) -> int:
+    """Mark failed every pending channel of notifications tried too often or for too long."""
+    now = now or timezone.now()
+    hopeless = Notification.objects.filter(
+        Q(attempts__gte=RESEND_MAX_ATTEMPTS) | Q(created_at__lte=now - RESEND_GIVE_UP_AFTER)
+    )
+    given_up = 0
+    for _channel, field in CHANNELS:
+        # Conditional: a channel that was sent meanwhile stays sent.
+        given_up += hopeless.filter(**{field: DeliveryStatus.PENDING}).update(
+            **{field: DeliveryStatus.FAILED}
+        )
+    if given_up:
+        logger.warning("notification sweep: %s channel(s) given up as failed", given_up)
+    return given_up
+
+
+def notifications_claim_pending(*, now: datetime.datetime | None = None) -> list[int]:
+    """Claim the pending notifications that are due for another delivery; return their ids.
+
+    Each row is claimed with one conditional UPDATE that moves ``last_attempt_at`` to ``now``
+    only while the row is still due, so two sweeps running at once (two beats, or a sweep
+    that overran) never claim the same notification: the second UPDATE finds it no longer due.
+    """
+    now = now or timezone.now()
+    due = _due(now)
+    candidates = list(
+        Notification.objects.filter(due).order_by("pk").values_list("pk", flat=True)[:RESEND_BATCH]
+    )
+    return [
+        pk
+        for pk in candidates
+        if Notification.objects.filter(due, pk=pk).update(last_attempt_at=now) == 1
+    ]
 
 
 def notification_mark_read(*, user: User, notification_id: int) -> bool:

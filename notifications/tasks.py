@@ -6,7 +6,12 @@ from typing import Any
 
 from celery import shared_task
 
-from notifications.services import DeliveryIncomplete, notification_deliver
+from notifications.services import (
+    DeliveryIncomplete,
+    notification_deliver,
+    notifications_claim_pending,
+    notifications_give_up,
+)
 
 #: Retries after the first attempt. With a 30-second base the waits are 30 s, 1, 2, 4 and 8 min
 #: (about a quarter of an hour in all) before a channel is given up as ``failed``.
@@ -25,6 +30,7 @@ RETRY_BACKOFF_MAX_SECONDS = 15 * 60
     # spread out, and fixed waits keep the schedule predictable (and testable).
     retry_jitter=False,
     max_retries=MAX_RETRIES,
+    ignore_result=True,  # fire and forget: nothing waits on the result backend
 )
 def deliver_notification(self: Any, notification_id: int) -> dict[str, str] | None:
     """Send one notification by SMS and e-mail; safe to run again (sent channels are skipped).
@@ -43,3 +49,18 @@ def deliver_notification(self: Any, notification_id: int) -> dict[str, str] | No
     if notification is None:
         return None
     return {"sms": notification.sms_status, "email": notification.email_status}
+
+
+@shared_task(name="notifications.tasks.resend_pending_notifications")
+def resend_pending_notifications() -> int:
+    """Hand pending notifications to a worker again (Celery beat, every two minutes).
+
+    So that a broker outage delays notifications and loses none: those whose task was never
+    sent, or got lost, are claimed (one sweep per row, however many beats run) and sent again;
+    those tried too often or for too long are marked failed.
+    """
+    notifications_give_up()
+    claimed = notifications_claim_pending()
+    for notification_id in claimed:
+        deliver_notification.delay(notification_id)
+    return len(claimed)

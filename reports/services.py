@@ -45,6 +45,7 @@ from django.utils import timezone, translation
 from accounts.models import Role, User
 from aid_requests.models import AidRequest, Payment, RequestStatus, TimelineEntry
 from audit.services import audit_record
+from config.commit import after_commit
 from dedup.models import BINDING, AidCommitment, BlockedAttempt
 from reports import exports
 from reports.models import (
@@ -925,7 +926,8 @@ def export_job_create(
             target=job,
             data={"kind": kind, "format": file_format, "parameters": parameters},
         )
-        transaction.on_commit(lambda: build_export.delay(job.pk))
+        # A broker that is down leaves the job queued (shown so on its page); never a 500.
+        after_commit(build_export.delay, job.pk)
     return job
 
 

@@ -9,7 +9,9 @@ from celery import shared_task
 from reports.services import export_job_run, heartbeat_record, rollups_refresh
 
 
-@shared_task(name="reports.tasks.worker_heartbeat")
+# The one task whose result is kept (CELERY_TASK_IGNORE_RESULT is on): beat sends it, never a
+# request, and its result (the worker's name) is how a probe learns which worker answered.
+@shared_task(name="reports.tasks.worker_heartbeat", ignore_result=False)
 def worker_heartbeat() -> str:
     """Record that a worker ran a task just now (scheduled by Celery beat every minute)."""
     worker = socket.gethostname()

@@ -33,6 +33,13 @@ def _reachable(url: str) -> bool:
         return False
 
 
+def closed_port() -> int:
+    """A local TCP port nothing listens on (an outage: connecting is refused at once)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
 def chromium_path() -> str | None:
     candidate = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
     return candidate if Path(candidate).exists() else shutil.which("chromium")

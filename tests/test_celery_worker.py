@@ -88,8 +88,10 @@ def stop_worker(worker: subprocess.Popen[str]) -> str:
 
 
 @contextmanager
-def tasks_go_to(queue: str) -> Iterator[None]:
+def tasks_go_to(queue: str, *, broker: str | None = None) -> Iterator[None]:
     """This process sends tasks to Redis, on ``queue``, instead of running them inline.
+
+    ``broker`` is another Redis URL than the test Redis, e.g. a closed port (an outage).
 
     The test settings run tasks inline (eager); a test with a real worker turns that off for
     its own length. The app's broker connection pool is looked up again for Redis (kombu
@@ -107,8 +109,8 @@ def tasks_go_to(queue: str) -> Iterator[None]:
     celery_app._pool = celery_app.amqp._producer_pool = None
     conf.update(
         task_always_eager=False,
-        broker_url=redis_url(),
-        result_backend=redis_url(),
+        broker_url=broker or redis_url(),
+        result_backend=broker or redis_url(),
         task_default_queue=queue,
     )
     try:
