@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from django.conf import settings
+from django.db import DatabaseError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import translation
@@ -92,7 +93,22 @@ class PrivacyHeadersMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
         response.headers.setdefault("Permissions-Policy", PERMISSIONS_POLICY)
-        user = getattr(request, "user", None)
-        if user is not None and user.is_authenticated and "Cache-Control" not in response:
+        if "Cache-Control" not in response and _signed_in(request):
             response["Cache-Control"] = "private, no-store"
         return response
+
+
+def _signed_in(request: HttpRequest) -> bool:
+    """Whether the visitor is signed in; True when that cannot be known.
+
+    The session (and so the user) is read from the database only when first asked. With the
+    database down that read fails: the answer is then the error page already rendered, which
+    must not be turned into a second error here, and "private" is the safe side.
+    """
+    user = getattr(request, "user", None)
+    if user is None:
+        return False
+    try:
+        return bool(user.is_authenticated)
+    except DatabaseError:
+        return True

@@ -134,7 +134,7 @@ def applicant_with_a_production_hash() -> User:
 def per_address_limit(action: str) -> int:
     """N of the "N/m/ip" limit of ``action`` in the settings the portal runs with."""
     [limit] = [
-        part for part in settings.ACCOUNT_RATE_LIMITS[action].split(",") if part.endswith("/ip")
+        part for part in settings.ACCOUNT_RATE_LIMITS[action].split(",") if part.endswith("/m/ip")
     ]
     return int(limit.split("/")[0])
 

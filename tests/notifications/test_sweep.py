@@ -55,7 +55,7 @@ def test_a_notification_left_pending_while_the_broker_was_down_is_delivered_by_t
 
     # The broker is back (tasks run inline here); beat runs the sweep some minutes later.
     with time_machine.travel(timezone.now() + 6 * MINUTE):
-        assert resend_pending_notifications.delay().get() == 1
+        assert resend_pending_notifications() == 1
 
     notification.refresh_from_db()
     assert notification.sms_status == DeliveryStatus.SENT
@@ -67,7 +67,7 @@ def test_a_notification_left_pending_while_the_broker_was_down_is_delivered_by_t
 @pytest.mark.django_db
 def test_recent_notifications_are_left_to_their_own_delivery_task():
     recent = pending(created_at=timezone.now() - 4 * MINUTE)
-    assert resend_pending_notifications.delay().get() == 0
+    assert resend_pending_notifications() == 0
     recent.refresh_from_db()
     assert (recent.sms_status, recent.attempts, recent.last_attempt_at) == ("pending", 0, None)
     assert sms.outbox == []
@@ -92,7 +92,7 @@ def test_sent_and_skipped_notifications_are_never_swept():
     NotificationFactory(
         created_at=old, sms_status=DeliveryStatus.FAILED, email_status=DeliveryStatus.SKIPPED
     )
-    assert resend_pending_notifications.delay().get() == 0
+    assert resend_pending_notifications() == 0
 
 
 @pytest.mark.django_db
@@ -103,7 +103,7 @@ def test_a_notification_that_failed_too_often_or_too_long_is_marked_failed():
     half_sent = pending(created_at=now - RESEND_GIVE_UP_AFTER - MINUTE, attempts=4)
     Notification.objects.filter(pk=half_sent.pk).update(sms_status=DeliveryStatus.SENT)
 
-    assert resend_pending_notifications.delay().get() == 0
+    assert resend_pending_notifications() == 0
 
     for notification in (too_often, too_long):
         notification.refresh_from_db()
