@@ -7,7 +7,6 @@ from allauth.account.models import EmailAddress
 from django.core import mail
 
 from accounts.models import Role, User
-from notifications import sms
 from tests.factories import PASSWORD, StaffUserFactory
 
 pytestmark = pytest.mark.django_db
@@ -20,13 +19,6 @@ def dashed_staff():
     staff = StaffUserFactory(email=DASHED, role=Role.MINISTRY_OFFICIAL)
     EmailAddress.objects.create(user=staff, email=DASHED, verified=True, primary=True)
     return staff
-
-
-@pytest.fixture(autouse=True)
-def _empty_outbox():
-    sms.outbox.clear()
-    yield
-    sms.outbox.clear()
 
 
 def test_staff_whose_email_has_dashes_signs_in(client, dashed_staff):

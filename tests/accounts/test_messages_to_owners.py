@@ -10,24 +10,10 @@ from django.test import Client
 
 from accounts.models import Role
 from notifications import sms
+from tests.accounts.conftest import SIGNUP
 from tests.factories import ApplicantUserFactory, StaffUserFactory
 
 pytestmark = pytest.mark.django_db
-
-SIGNUP = {
-    "username": "285031401239",
-    "phone": "5000 1234",
-    "password1": "a-long-enough-Passw0rd",
-    "password2": "a-long-enough-Passw0rd",
-    "language": "en",
-}
-
-
-@pytest.fixture(autouse=True)
-def _empty_outbox():
-    sms.outbox.clear()
-    yield
-    sms.outbox.clear()
 
 
 def test_the_owner_gets_at_most_one_signup_warning_a_day(time_machine):

@@ -8,24 +8,12 @@ from django.test import Client
 
 from accounts.models import Role, User
 from notifications import sms
+from tests.accounts.conftest import SIGNUP
 from tests.factories import PASSWORD, ApplicantUserFactory, StaffUserFactory
 
 pytestmark = pytest.mark.django_db
 
-GOOD = {
-    "username": "285031401239",
-    "phone": "5000 1234",
-    "password1": "a-long-enough-Passw0rd",
-    "password2": "a-long-enough-Passw0rd",
-    "language": "en",
-}
-
-
-@pytest.fixture(autouse=True)
-def _empty_outbox():
-    sms.outbox.clear()
-    yield
-    sms.outbox.clear()
+GOOD = SIGNUP
 
 
 def last_code() -> str:

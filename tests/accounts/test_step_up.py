@@ -20,13 +20,6 @@ CIVIL_ID = "285031401239"
 CONFIRM = "/accounts/login/code/confirm/"
 
 
-@pytest.fixture(autouse=True)
-def _empty_outbox():
-    sms.outbox.clear()
-    yield
-    sms.outbox.clear()
-
-
 @pytest.fixture
 def owner():
     return ApplicantUserFactory(civil_id=CIVIL_ID, mobile="+96550001234", mobile_verified=True)
