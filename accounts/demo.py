@@ -22,6 +22,7 @@ from aid_requests.models import (
     AidRequest,
     AidScope,
     AidType,
+    Beneficiaries,
     Payment,
     PaymentMethod,
     RequestStatus,
@@ -95,6 +96,7 @@ AID_TYPES = [
         "max_amount": Decimal("800.000"),
         "required_documents": ["civil_id_copy", "student_enrolment"],
         "max_income_per_capita": Decimal("250.000"),
+        "beneficiaries": Beneficiaries.MEMBER,  # a child of the household
     },
     {
         "code": "medical-treatment",
@@ -107,6 +109,7 @@ AID_TYPES = [
         "max_amount": Decimal("3000.000"),
         "required_documents": ["civil_id_copy", "medical_report"],
         "max_income_per_capita": None,
+        "beneficiaries": Beneficiaries.APPLICANT_OR_MEMBER,  # the patient
     },
 ]
 
@@ -469,6 +472,15 @@ def _seed_request(
         required_documents=list(aid_type.required_documents),
         documents_attached=frozenset(profile.documents.values_list("kind", flat=True)),
     )
+    # Aid only a household member may receive (student aid) is for the first child listed.
+    beneficiary = None
+    if not aid_type.applicant_may_benefit:
+        beneficiary = (
+            profile.members.filter(kinship__in=(Kinship.SON, Kinship.DAUGHTER)).first()
+            or profile.members.first()
+        )
+        if beneficiary is None:
+            return
     screening = result.as_json()
     screening["eligible"] = status not in (RequestStatus.INELIGIBLE, RequestStatus.SUBMITTED)
     if status == RequestStatus.INELIGIBLE and not screening["reasons"]:
@@ -490,6 +502,8 @@ def _seed_request(
         claimed_by=claimed_by,
         claimed_at=submitted + datetime.timedelta(days=1) if claimed_by else None,
         submitted_at=submitted,
+        beneficiary_member=beneficiary,
+        beneficiary_civil_id=beneficiary.civil_id if beneficiary else None,
     )
     aid_request.documents.set(profile.documents.all())
     TimelineEntry.objects.create(
@@ -511,7 +525,7 @@ def _seed_request(
         return
     # A held case holds its aid slots, as a real claim would (the rule applies to demo data).
     binding = status != RequestStatus.CLAIMED
-    people = [(user.civil_id or "", True)]
+    people = [(beneficiary.civil_id, True) if beneficiary else (user.civil_id or "", True)]
     if aid_type.scope == AidScope.HOUSEHOLD:
         people += [(m, False) for m in profile.members.values_list("civil_id", flat=True)]
     AidCommitment.objects.bulk_create(

@@ -38,13 +38,29 @@ class AmountNotAllowed(AidRequestError):
 
 
 class DuplicateRequest(AidRequestError):
-    """The applicant already has a live request of this aid type (``existing_id``)."""
+    """The applicant already has a live request of this aid type (``existing_id``) for the
+    same beneficiary (``for_member``: a household member, not the applicant)."""
 
-    def __init__(self, existing_id: int | None) -> None:
+    def __init__(self, existing_id: int | None, *, for_member: bool = False) -> None:
         self.existing_id = existing_id
         super().__init__(
-            _("You already have a request for this aid type that is still in progress.")
+            _(
+                "You already have a request of this aid type for this person that is still in"
+                " progress."
+            )
+            if for_member
+            else _("You already have a request for this aid type that is still in progress.")
         )
+
+
+class BeneficiaryNotAllowed(AidRequestError):
+    """The beneficiary chosen is not one this aid type may be for (or not in the household)."""
+
+    message = _("This aid type cannot be requested for the person you chose.")
+
+
+class BeneficiaryRequired(AidRequestError):
+    message = _("This aid type is for a household member: choose who it is for.")
 
 
 class AppealNotAllowed(AidRequestError):

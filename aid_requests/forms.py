@@ -10,8 +10,8 @@ from django.core.validators import MaxValueValidator, RegexValidator
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from aid_requests.models import AidScope, AidType
-from applicants.models import Document, DocumentKind
+from aid_requests.models import AidScope, AidType, Beneficiaries
+from applicants.models import Document, DocumentKind, HouseholdMember
 
 #: What the file inputs offer to pick; what a file really is, is checked by the service.
 ACCEPT = ".pdf,.jpg,.jpeg,.png,application/pdf,image/jpeg,image/png"
@@ -51,11 +51,18 @@ class RequestForm(forms.Form):
     )
 
     def __init__(
-        self, *args: Any, aid_type: AidType, documents: QuerySet[Document], **kwargs: Any
+        self,
+        *args: Any,
+        aid_type: AidType,
+        documents: QuerySet[Document],
+        members: QuerySet[HouseholdMember] | None = None,
+        **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
         self.aid_type = aid_type
         self.initial.setdefault("submission_key", secrets.token_urlsafe(24))
+        if aid_type.member_may_benefit:
+            self._add_beneficiary_field(aid_type, members)
         amount = self.fields["amount"]
         amount.validators.append(
             MaxValueValidator(
@@ -88,6 +95,38 @@ class RequestForm(forms.Form):
                 required=False,
                 widget=forms.FileInput(attrs={"accept": ACCEPT}),
             )
+
+    def _add_beneficiary_field(
+        self, aid_type: AidType, members: QuerySet[HouseholdMember] | None
+    ) -> None:
+        """Whom the request is for: the applicant ("") and/or a household member with a civil
+        ID, as the aid type allows. Household aid has no such field (the whole household)."""
+        self.members = {
+            str(m.pk): m for m in (members if members is not None else []) if m.civil_id
+        }
+        choices: list[tuple[str, str]] = []
+        if aid_type.applicant_may_benefit:
+            choices.append(("", _("Myself")))
+        choices += [(pk, f"{m.name} — {m.get_kinship_display()}") for pk, m in self.members.items()]
+        self.fields["beneficiary"] = forms.ChoiceField(
+            label=_("Who is this request for?"),
+            choices=choices,
+            required=not aid_type.applicant_may_benefit,
+            help_text=_("Household members are listed from your profile."),
+            error_messages={
+                "required": _(
+                    "This aid type is for a household member: choose who it is for. Add them"
+                    " to your household in your profile first if they are not listed."
+                ),
+                "invalid_choice": _("Choose someone listed in your household."),
+            },
+        )
+        # Listed first: it decides the rest of the request.
+        self.order_fields(["beneficiary", *[n for n in self.fields if n != "beneficiary"]])
+
+    def clean_beneficiary(self) -> HouseholdMember | None:
+        """The household member chosen, or None for the applicant."""
+        return self.members.get(self.cleaned_data.get("beneficiary") or "")
 
     def uploads(self) -> list[tuple[str, UploadedFile]]:
         """The new files, as ``(document kind, file)``, once the form is valid.
@@ -167,6 +206,7 @@ class AidTypeForm(forms.ModelForm):
             "description_ar",
             "description_en",
             "scope",
+            "beneficiaries",
             "coverage_months",
             "max_amount",
             "required_documents",
@@ -180,6 +220,14 @@ class AidTypeForm(forms.ModelForm):
             "name_en": forms.TextInput(attrs={"dir": "ltr"}),
             "code": forms.TextInput(attrs={"dir": "ltr"}),
         }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Not sent (household aid, or a form of before the field existed): the applicant only.
+        self.fields["beneficiaries"].required = False
+
+    def clean_beneficiaries(self) -> str:
+        return self.cleaned_data.get("beneficiaries") or Beneficiaries.APPLICANT
 
     def clean_coverage_months(self) -> int:
         months: int = self.cleaned_data["coverage_months"]
@@ -197,4 +245,12 @@ class AidTypeForm(forms.ModelForm):
         data = super().clean()
         if data.get("scope") not in AidScope.values:
             self.add_error("scope", _("Choose person or household."))
+        elif (
+            data.get("scope") == AidScope.HOUSEHOLD
+            and data.get("beneficiaries", Beneficiaries.APPLICANT) != Beneficiaries.APPLICANT
+        ):
+            self.add_error(
+                "beneficiaries",
+                _('Household aid is for the whole household: choose "The applicant only".'),
+            )
         return data

@@ -8,6 +8,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Coalesce
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
@@ -15,6 +16,14 @@ from django.utils.translation import gettext_lazy as _
 class AidScope(models.TextChoices):
     PERSON = "person", _("Person")
     HOUSEHOLD = "household", _("Household")
+
+
+class Beneficiaries(models.TextChoices):
+    """Who a person-scope aid type may be for (household aid is always for the whole household)."""
+
+    APPLICANT = "applicant", _("The applicant only")
+    APPLICANT_OR_MEMBER = "applicant_or_member", _("The applicant or a household member")
+    MEMBER = "member", _("A household member only")
 
 
 class AidType(models.Model):
@@ -42,6 +51,13 @@ class AidType(models.Model):
         null=True,
         blank=True,
     )
+    beneficiaries = models.CharField(
+        _("who may be the beneficiary"),
+        max_length=20,
+        choices=Beneficiaries.choices,
+        default=Beneficiaries.APPLICANT,
+        help_text=_("For person aid only: household aid covers the whole household."),
+    )
     is_active = models.BooleanField(_("active"), default=True)
     licensed_only = models.BooleanField(
         _("only organisations licensed for this type may claim it"), default=False
@@ -65,6 +81,14 @@ class AidType(models.Model):
     @property
     def is_one_off(self) -> bool:
         return self.coverage_months == 0
+
+    @property
+    def applicant_may_benefit(self) -> bool:
+        return self.scope == AidScope.HOUSEHOLD or self.beneficiaries != Beneficiaries.MEMBER
+
+    @property
+    def member_may_benefit(self) -> bool:
+        return self.scope == AidScope.PERSON and self.beneficiaries != Beneficiaries.APPLICANT
 
 
 class RequestStatus(models.TextChoices):
@@ -107,8 +131,27 @@ def request_reference(pk: int) -> str:
     return f"MSA-{pk:07d}"
 
 
+#: Age bands shown to charities instead of a beneficiary's birth date: (lowest age, label).
+AGE_BANDS = ((60, "60+"), (25, "25-59"), (18, "18-24"), (13, "13-17"), (6, "6-12"), (0, "0-5"))
+
+
+def age_band(birth_date: datetime.date | None, on: datetime.date) -> str:
+    """The band ``birth_date``'s age on ``on`` falls in (``""`` when the birth date is unknown)."""
+    if birth_date is None:
+        return ""
+    age = on.year - birth_date.year - ((on.month, on.day) < (birth_date.month, birth_date.day))
+    return next(label for lowest, label in AGE_BANDS if age >= lowest)
+
+
 class AidRequest(models.Model):
-    """One applicant's request for one aid type, from submission to the last payment."""
+    """One applicant's request for one aid type, from submission to the last payment.
+
+    Its beneficiary is the applicant (``beneficiary_civil_id`` NULL: the applicant, or the whole
+    household for household aid) or one household member: ``beneficiary_member`` names the row
+    (for the name, kinship and age shown), ``beneficiary_civil_id`` keeps the member's civil ID
+    as it was at submission — the one the rule reserves, even if the household row is later
+    edited or removed (then ``beneficiary_member`` becomes NULL, the civil ID stays).
+    """
 
     applicant = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -171,6 +214,20 @@ class AidRequest(models.Model):
         related_name="aid_requests",
         verbose_name=_("documents attached"),
     )
+    beneficiary_member = models.ForeignKey(
+        "applicants.HouseholdMember",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="aid_requests",
+        verbose_name=_("beneficiary (household member)"),
+        help_text=_("Empty: the applicant (or, for household aid, the whole household)."),
+    )
+    # NULL (not ""): the applicant; see the class docstring. Nullable without a default also
+    # keeps SQLite from rebuilding the table (see submission_key).
+    beneficiary_civil_id = models.CharField(  # noqa: DJ001  # NULL: the applicant
+        _("beneficiary's civil ID"), max_length=12, null=True, blank=True, editable=False
+    )
     submitted_at = models.DateTimeField(_("submitted at"))
     # The random key of the form that sent this request (rendered as a hidden field): a form
     # sent twice, one after the other or at the same moment, makes one request. Held by the
@@ -214,12 +271,18 @@ class AidRequest(models.Model):
                 name="aid_request_approved_amount_positive",
                 violation_error_message=_("The approved amount must be more than zero."),
             ),
+            # One live request per beneficiary and aid type: the applicant's own (civil ID
+            # NULL, coalesced to "") and one per household member — two children may each
+            # have student aid. Across households the claim's rule (dedup) decides.
             models.UniqueConstraint(
-                fields=["applicant", "aid_type"],
+                models.F("applicant"),
+                models.F("aid_type"),
+                Coalesce(models.F("beneficiary_civil_id"), models.Value("")),
                 condition=Q(status__in=LIVE_STATUSES),
-                name="one_live_request_per_aid_type",
+                name="one_live_request_per_beneficiary",
                 violation_error_message=_(
-                    "You already have a request for this aid type that is still in progress."
+                    "You already have a request of this aid type for this person that is still"
+                    " in progress."
                 ),
             ),
             models.UniqueConstraint(
@@ -258,6 +321,11 @@ class AidRequest(models.Model):
     def reference(self) -> str:
         """The number an applicant quotes on the phone."""
         return request_reference(self.pk)
+
+    @property
+    def is_for_member(self) -> bool:
+        """True when the beneficiary is a household member, not the applicant."""
+        return self.beneficiary_civil_id is not None
 
     def claim_deadline(self, days: int) -> datetime.datetime | None:
         """When an unapproved claim is released automatically."""

@@ -22,15 +22,21 @@ def get_active_aid_type(code: str) -> AidType:
 
 
 def live_request_of(applicant: User, aid_type: AidType) -> AidRequest | None:
+    """The applicant's request of this type for themselves (or their household) in progress."""
     return AidRequest.objects.filter(
-        applicant=applicant, aid_type=aid_type, status__in=LIVE_STATUSES
+        applicant=applicant,
+        aid_type=aid_type,
+        status__in=LIVE_STATUSES,
+        beneficiary_civil_id__isnull=True,
     ).first()
 
 
 def get_request_for_applicant(user: User, pk: int) -> AidRequest:
     """The applicant's own request; 404 for anyone else's."""
     aid_request = (
-        AidRequest.objects.select_related("aid_type", "governorate", "claimed_by")
+        AidRequest.objects.select_related(
+            "aid_type", "governorate", "claimed_by", "beneficiary_member"
+        )
         .filter(pk=pk, applicant=user)
         .first()
     )

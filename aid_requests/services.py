@@ -12,6 +12,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -22,6 +23,8 @@ from aid_requests.exceptions import (
     AmountNotAllowed,
     AnotherRequestInProgress,
     AppealNotAllowed,
+    BeneficiaryNotAllowed,
+    BeneficiaryRequired,
     DocumentNotAccepted,
     DuplicateRequest,
     IdentityNotVerified,
@@ -47,7 +50,7 @@ from aid_requests.scoring import HouseholdSnapshot, screen
 from aid_requests.states import Actor, is_allowed
 from applicants import selectors as applicant_selectors
 from applicants import services as applicant_services
-from applicants.models import Document
+from applicants.models import Document, HouseholdMember
 from applicants.validators import check_upload
 from audit.services import audit_record
 from config.rows import insert_row, update_row
@@ -124,13 +127,24 @@ def _locked(pk: int) -> AidRequest:
     return AidRequest.objects.select_for_update(of=("self",)).select_related("aid_type").get(pk=pk)
 
 
+def _live_requests(
+    applicant_id: int, aid_type_id: int, beneficiary_civil_id: str | None
+) -> QuerySet[AidRequest]:
+    """The applicant's requests of this type in progress for this beneficiary (civil ID NULL:
+    the applicant) — what the unique index one_live_request_per_beneficiary allows once."""
+    live = AidRequest.objects.filter(
+        applicant_id=applicant_id, aid_type_id=aid_type_id, status__in=LIVE_STATUSES
+    )
+    if beneficiary_civil_id is None:
+        return live.filter(beneficiary_civil_id__isnull=True)
+    return live.filter(beneficiary_civil_id=beneficiary_civil_id)
+
+
 def _other_live_request_id(aid_request: AidRequest) -> int | None:
-    """The applicant's other request of the same type that is in progress, if any."""
+    """The applicant's other request of the same type and beneficiary in progress, if any."""
     return (
-        AidRequest.objects.filter(
-            applicant_id=aid_request.applicant_id,
-            aid_type_id=aid_request.aid_type_id,
-            status__in=LIVE_STATUSES,
+        _live_requests(
+            aid_request.applicant_id, aid_request.aid_type_id, aid_request.beneficiary_civil_id
         )
         .exclude(pk=aid_request.pk)
         .values_list("pk", flat=True)
@@ -148,7 +162,7 @@ def _move_to_live(
     """``_move`` into a live status, where the applicant may have only one request per type.
 
     Checked first so the usual case gets a message naming the other request; the partial
-    unique index one_live_request_per_aid_type is the guarantee, and its violation (another
+    unique index one_live_request_per_beneficiary is the guarantee, and its violation (another
     request slipped in between) becomes the same domain error.
     """
     other = _other_live_request_id(aid_request)
@@ -232,8 +246,13 @@ def aid_request_submit(
     uploads: Sequence[tuple[str, UploadedFile]] = (),
     ip_address: str | None = None,
     submission_key: str | None = None,
+    beneficiary: HouseholdMember | None = None,
 ) -> AidRequest:
     """Submit a request and screen it at once (submitted → screened → open | ineligible).
+
+    ``beneficiary`` is the household member the request is for; None: the applicant (for
+    household aid, the whole household — no choice). The aid type's ``beneficiaries`` says
+    which are allowed; the member's civil ID is kept on the request as it is now.
 
     ``submission_key`` is the random key of the form that sent it: when the applicant already
     has a request with that key (the form was sent twice, even at the same moment), that
@@ -261,12 +280,11 @@ def aid_request_submit(
         raise AidTypeUnavailable
     if amount <= 0 or amount > aid_type.max_amount:
         raise AmountNotAllowed
+    beneficiary_civil_id = _beneficiary_civil_id(aid_type, beneficiary, profile.pk)
     documents = [d for d in documents if d.profile_id == profile.pk]
-    existing = AidRequest.objects.filter(
-        applicant=applicant, aid_type=aid_type, status__in=LIVE_STATUSES
-    ).first()
+    existing = _live_requests(applicant.pk, aid_type.pk, beneficiary_civil_id).first()
     if existing is not None:
-        raise DuplicateRequest(existing.pk)
+        raise DuplicateRequest(existing.pk, for_member=beneficiary_civil_id is not None)
     _check_uploads(uploads)
     for kind, upload in uploads:
         try:
@@ -282,7 +300,7 @@ def aid_request_submit(
     start = timezone.localdate(now)
     with transaction.atomic(durable=True):
         try:
-            # The partial unique index one_live_request_per_aid_type is the guarantee; the
+            # The partial unique index one_live_request_per_beneficiary is the guarantee; the
             # check above only gives the common case a friendlier path.
             with transaction.atomic():
                 aid_request = AidRequest.objects.create(
@@ -297,6 +315,8 @@ def aid_request_submit(
                     coverage_end=coverage_end(start, aid_type.coverage_months),
                     submitted_at=now,
                     submission_key=submission_key or None,
+                    beneficiary_member=beneficiary,
+                    beneficiary_civil_id=beneficiary_civil_id,
                 )
         except IntegrityError:
             # Another submission committed between the checks and the insert: the same form
@@ -306,13 +326,11 @@ def aid_request_submit(
                 if sent is not None:
                     return sent
             first = (
-                AidRequest.objects.filter(
-                    applicant=applicant, aid_type=aid_type, status__in=LIVE_STATUSES
-                )
+                _live_requests(applicant.pk, aid_type.pk, beneficiary_civil_id)
                 .values_list("pk", flat=True)
                 .first()
             )
-            raise DuplicateRequest(first) from None
+            raise DuplicateRequest(first, for_member=beneficiary_civil_id is not None) from None
         aid_request.documents.set(documents)
         TimelineEntry.objects.create(
             aid_request=aid_request, from_status="", to_status=S.SUBMITTED, actor=applicant, at=now
@@ -322,7 +340,11 @@ def aid_request_submit(
             action="aid_request.submitted",
             target=aid_request,
             applicant_id=applicant.pk,
-            data={"aid_type": aid_type.code, "amount": str(amount)},
+            data={
+                "aid_type": aid_type.code,
+                "amount": str(amount),
+                "beneficiary": "member" if beneficiary else "applicant",
+            },
             ip_address=ip_address,
         )
         notify(
@@ -333,6 +355,24 @@ def aid_request_submit(
         )
         _screen(aid_request, snapshot, {d.kind for d in documents})
     return aid_request
+
+
+def _beneficiary_civil_id(
+    aid_type: AidType, beneficiary: HouseholdMember | None, profile_id: int
+) -> str | None:
+    """The civil ID the request reserves for ``beneficiary`` (None: the applicant), if the aid
+    type may be for them; else ``BeneficiaryNotAllowed`` / ``BeneficiaryRequired``."""
+    if beneficiary is None:
+        if not aid_type.applicant_may_benefit:
+            raise BeneficiaryRequired
+        return None
+    if (
+        not aid_type.member_may_benefit
+        or beneficiary.profile_id != profile_id
+        or not beneficiary.civil_id
+    ):
+        raise BeneficiaryNotAllowed
+    return beneficiary.civil_id
 
 
 def _screen(aid_request: AidRequest, snapshot: HouseholdSnapshot, kinds: set[str]) -> None:
@@ -545,6 +585,7 @@ _AID_TYPE_FIELDS = (
     "description_ar",
     "description_en",
     "scope",
+    "beneficiaries",
     "coverage_months",
     "max_amount",
     "required_documents",

@@ -5,6 +5,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.functional import Promise
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -33,11 +34,11 @@ def catalogue(request: HttpRequest) -> HttpResponse:
     return render(request, "aid_requests/catalogue.html", {"aid_types": selectors.catalogue()})
 
 
-def _duplicate_message(existing_id: int) -> str:
+def _duplicate_message(existing_id: int, message: str | Promise) -> str:
     """The refusal of a second live request, with a link to the first one."""
     return format_html(
         '{} <a href="{}" class="alert-link" data-testid="first-request">{} ({})</a>',
-        _("You already have a request for this aid type that is still in progress."),
+        message,
         reverse("aid_requests:detail", kwargs={"pk": existing_id}),
         _("Open it"),
         request_reference(existing_id),
@@ -49,10 +50,15 @@ def _duplicate_message(existing_id: int) -> str:
 def request_new(request: HttpRequest, code: str) -> HttpResponse:
     aid_type = selectors.get_active_aid_type(code)
     user = request.user
+    # A live request for the applicant themselves; another for a member is still possible.
     existing = selectors.live_request_of(user, aid_type)  # type: ignore[arg-type]
     documents = applicant_selectors.documents_of(user)  # type: ignore[arg-type]
     form = RequestForm(
-        request.POST or None, request.FILES or None, aid_type=aid_type, documents=documents
+        request.POST or None,
+        request.FILES or None,
+        aid_type=aid_type,
+        documents=documents,
+        members=applicant_selectors.members_of(user),  # type: ignore[arg-type]
     )
     if request.method == "POST" and form.is_valid():
         try:
@@ -65,10 +71,11 @@ def request_new(request: HttpRequest, code: str) -> HttpResponse:
                 uploads=form.uploads(),
                 ip_address=client_ip(request),
                 submission_key=form.cleaned_data["submission_key"],
+                beneficiary=form.cleaned_data.get("beneficiary"),
             )
         except DuplicateRequest as error:
             if error.existing_id:
-                messages.error(request, _duplicate_message(error.existing_id))
+                messages.error(request, _duplicate_message(error.existing_id, error.message))
                 return redirect("aid_requests:detail", pk=error.existing_id)
             messages.error(request, error.message)
             return redirect("applicants:my_requests")

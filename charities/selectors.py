@@ -8,13 +8,15 @@ from decimal import Decimal
 
 from allauth.mfa.models import Authenticator
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 from accounts.permissions import Capability, acting_organisation, can
-from aid_requests.models import HELD_STATUSES, AidRequest, RequestStatus
+from aid_requests.models import HELD_STATUSES, AidRequest, AidScope, RequestStatus, age_band
+from applicants.models import Kinship
 from charities.models import (
     Organisation,
     OrganisationStatus,
@@ -123,11 +125,17 @@ def queue_for(
     deep page costs the same as the first (no OFFSET). A cursor that cannot be read is ignored
     (the first page is shown), never an error.
     """
-    query = AidRequest.objects.filter(
+    query: QuerySet[AidRequest] = AidRequest.objects.filter(
         status=RequestStatus.OPEN,
         aid_type_id__in=organisation.aid_types.values("pk"),
         governorate_id__in=organisation.governorates.values("pk"),
     ).select_related("aid_type", "governorate")
+    # Of the beneficiary only what the queue shows (relation, age band): never the name or the
+    # civil ID, which the organisation sees once it holds the case.
+    query = query.annotate(
+        beneficiary_kinship=F("beneficiary_member__kinship"),
+        beneficiary_birth_date=F("beneficiary_member__birth_date"),
+    )
     if filters.aid_type:
         query = query.filter(aid_type_id=filters.aid_type)
     if filters.governorate:
@@ -149,7 +157,7 @@ def queue_for(
         if cursor:
             score, pk = cursor
             query = query.filter(Q(need_score__lt=score) | Q(need_score=score, id__lt=pk))
-    rows = list(query[: limit + 1])
+    rows: list[AidRequest] = list(query[: limit + 1])
     next_cursor = None
     if len(rows) > limit:
         rows = rows[:limit]
@@ -160,6 +168,22 @@ def queue_for(
             else f"{last.need_score}|{last.pk}"
         )
     return QueuePage(rows=rows, next_cursor=next_cursor)
+
+
+def queue_beneficiary(aid_request: AidRequest, today: datetime.date) -> tuple[str, str]:
+    """Whom a queue row is for, anonymised: (relation to the applicant, age band or "").
+
+    ``aid_request`` comes from ``queue_for`` (annotated with the member's kinship and birth
+    date). Household aid is for the whole household; a request naming no member is for the
+    applicant; a member since removed from the household keeps "household member".
+    """
+    if aid_request.aid_type.scope == AidScope.HOUSEHOLD:
+        return str(_("The whole household")), ""
+    if not aid_request.is_for_member:
+        return str(_("The applicant")), ""
+    kinship = getattr(aid_request, "beneficiary_kinship", None)
+    relation = Kinship(kinship).label if kinship in Kinship.values else _("Household member")
+    return str(relation), age_band(getattr(aid_request, "beneficiary_birth_date", None), today)
 
 
 def cases_of(organisation: Organisation) -> QuerySet[AidRequest]:
@@ -185,7 +209,7 @@ def get_case_for_staff(
         raise Http404
     aid_request = (
         held_requests(organisation)
-        .select_related("aid_type", "governorate", "applicant")
+        .select_related("aid_type", "governorate", "applicant", "beneficiary_member")
         .filter(pk=pk)
         .first()
     )

@@ -127,8 +127,13 @@ def _required_reason(reason: str) -> str:
 
 
 def people_covered(aid_request: AidRequest, household: Iterable[str]) -> list[dedup.Person]:
-    """Person aid covers the applicant; household aid also covers every household member
-    (``household``: their civil IDs, as read with the request)."""
+    """Person aid covers its beneficiary: the applicant, or the household member it names (by
+    the civil ID kept at submission); household aid covers the applicant and every household
+    member (``household``: their civil IDs, as read with the request)."""
+    if aid_request.aid_type.scope == AidScope.PERSON and aid_request.is_for_member:
+        # is_applicant marks the request's own person — one commitment per claim, which the
+        # figures (reports) count — so it is True for the member the request is for.
+        return [dedup.Person(civil_id=aid_request.beneficiary_civil_id or "", is_applicant=True)]
     people = [dedup.Person(civil_id=aid_request.applicant.civil_id or "", is_applicant=True)]
     if aid_request.aid_type.scope == AidScope.HOUSEHOLD:
         people += [dedup.Person(civil_id=c, is_applicant=False) for c in household]
@@ -186,6 +191,7 @@ _CLAIM_FIELDS = {
         "coverage_start",
         "coverage_end",
         "claimed_by_id",
+        "beneficiary_civil_id",  # whom person aid covers (people_covered)
     ),
     AidType: ("id", "code", "name_ar", "name_en", "scope"),
     User: ("id", "civil_id"),

@@ -83,9 +83,11 @@ def queue(request: HttpRequest) -> HttpResponse:
         after=request.GET.get("after") or None,  # type: ignore[arg-type]
     )
     now = timezone.now()
+    today = timezone.localdate(now)
     rows = [
         {
             "request": r,
+            "beneficiary": selectors.queue_beneficiary(r, today),
             "days_waiting": (now - r.submitted_at).days,
             "breakdown": breakdown_rows((r.screening or {}).get("breakdown", [])),
         }

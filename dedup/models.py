@@ -2,8 +2,9 @@
 overlap, whichever organisation holds them (the same one twice included).
 
 An ``AidCommitment`` covers one civil ID for one aid type over [period_start, period_end]
-(both days included). A claim reserves one commitment per person it covers: the applicant for
-person-scope aid, the applicant and every household member for household aid. The database
+(both days included). A claim reserves one commitment per person it covers: the beneficiary for
+person-scope aid (the applicant or the household member the request names), the applicant and
+every household member for household aid. The database
 enforces the rule on reserved and active commitments:
 
 * PostgreSQL: an exclusion constraint (btree_gist) — civil ID =, aid type =, daterange && —
@@ -61,6 +62,8 @@ class AidCommitment(models.Model):
         choices=CommitmentStatus.choices,
         default=CommitmentStatus.RESERVED,
     )
+    # True for the request's own person: its applicant, or the household member a person-aid
+    # request is for (charities.services.people_covered) — one per claim, as the figures count.
     is_applicant = models.BooleanField(
         _("the applicant"), default=True, help_text=_("False for a household member.")
     )

@@ -1,0 +1,109 @@
+"""Charities and the beneficiary: the queue shows relation and age band only, the claim
+reserves the beneficiary's civil ID, the case page names the beneficiary."""
+
+from __future__ import annotations
+
+import datetime
+from decimal import Decimal
+
+import pytest
+import time_machine
+
+from aid_requests.models import AidRequest, AidScope, AidType, Beneficiaries
+from applicants.models import HouseholdMember, Kinship
+from charities import services
+from charities.exceptions import DuplicateAid
+from dedup.models import BINDING, AidCommitment
+from tests.dedup.conftest import caseworker, family, open_request
+from tests.factories import civil_id_for
+
+pytestmark = pytest.mark.django_db
+
+CHILD = civil_id_for(5_200_001)
+NOW = datetime.datetime(2026, 6, 1, 9, 0, tzinfo=datetime.UTC)
+
+
+@pytest.fixture
+def student_aid(db) -> AidType:
+    return AidType.objects.create(
+        code="student-aid",
+        name_ar="مساعدة طلبة",
+        name_en="Student aid",
+        scope=AidScope.PERSON,
+        beneficiaries=Beneficiaries.MEMBER,
+        coverage_months=5,
+        max_amount=Decimal("800"),
+    )
+
+
+def for_child(parent, aid_type, governorate, *, born=datetime.date(2015, 3, 1)):
+    """An open request of ``parent`` for the child ``CHILD`` of their household (a daughter)."""
+    child = HouseholdMember.objects.get(profile__user=parent, civil_id=CHILD)
+    child.name, child.kinship, child.birth_date = "مريم", Kinship.DAUGHTER, born
+    child.save()
+    aid_request = open_request(parent, aid_type, governorate)
+    AidRequest.objects.filter(pk=aid_request.pk).update(
+        beneficiary_member=child, beneficiary_civil_id=CHILD
+    )
+    return aid_request
+
+
+def test_a_claim_reserves_the_childs_civil_id_not_the_parents(capital, student_aid):
+    parent = family(capital, [civil_id_for(5_200_002), CHILD])
+    aid_request = for_child(parent, student_aid, capital)
+    services.aid_request_claim(
+        aid_request_id=aid_request.pk, actor=caseworker([student_aid], [capital])
+    )
+    reserved = AidCommitment.objects.filter(status__in=BINDING)
+    assert list(reserved.values_list("civil_id", "is_applicant")) == [(CHILD, True)]
+    # The parent's own student aid is another person's: it may be claimed as well.
+    own = open_request(parent, student_aid, capital)
+    services.aid_request_claim(aid_request_id=own.pk, actor=caseworker([student_aid], [capital]))
+    assert reserved.count() == 2
+
+
+def test_the_other_parents_request_for_the_same_child_is_refused(capital, student_aid):
+    mother = family(capital, [civil_id_for(5_200_003), CHILD])
+    father = family(capital, [civil_id_for(5_200_004), CHILD])
+    first, second = (for_child(p, student_aid, capital) for p in (mother, father))
+    services.aid_request_claim(aid_request_id=first.pk, actor=caseworker([student_aid], [capital]))
+    with pytest.raises(DuplicateAid):
+        services.aid_request_claim(
+            aid_request_id=second.pk, actor=caseworker([student_aid], [capital])
+        )
+    assert AidCommitment.objects.filter(civil_id=CHILD, status__in=BINDING).count() == 1
+
+
+def test_the_queue_shows_relation_and_age_band_but_not_who(client, capital, student_aid, needy):
+    parent = family(capital, [civil_id_for(5_200_005), CHILD])
+    for_child(parent, student_aid, capital, born=datetime.date(2016, 9, 1))  # 9 years old
+    open_request(family(capital, [civil_id_for(5_200_006)]), needy, capital)
+    client.force_login(caseworker([student_aid, needy], [capital]))
+    client.cookies["django_language"] = "en"
+    with time_machine.travel(NOW, tick=False):
+        pages = [
+            client.get("/charity/queue/").content.decode(),
+            client.get("/charity/queue/", headers={"HX-Request": "true"}).content.decode(),
+        ]
+    for page in pages:
+        cells = [
+            cell.split(">", 1)[1].split("</td>")[0]
+            for cell in page.split('data-testid="queue-beneficiary"')[1:]
+        ]
+        assert sorted(cells) == ['Daughter · <span dir="ltr">6-12</span>', "The whole household"]
+        for secret in ("مريم", CHILD, parent.civil_id):
+            assert secret not in page
+
+
+def test_the_case_page_names_the_beneficiary_once_claimed(client, capital, student_aid):
+    parent = family(capital, [civil_id_for(5_200_007), CHILD])
+    aid_request = for_child(parent, student_aid, capital)
+    staff = caseworker([student_aid], [capital])
+    services.aid_request_claim(aid_request_id=aid_request.pk, actor=staff)
+    client.force_login(staff)
+    client.cookies["django_language"] = "en"
+    page = client.get(f"/charity/cases/{aid_request.pk}/").content.decode()
+    cell = page.split('data-testid="beneficiary">', 1)[1].split("</dd>")[0]
+    assert "مريم" in cell
+    assert "Daughter" in cell
+    assert CHILD in cell
