@@ -100,7 +100,8 @@ class AidCommitment(models.Model):
 
 class BlockedAttempt(models.Model):
     """A claim the rule refused: who tried, which request, what it collided with, and how much
-    would have been paid — the ministry's "duplicates prevented" figures come from here."""
+    was requested — every try, the audit of who tried. The ministry's "duplicates prevented"
+    figures count ``PreventedDuplicate`` (once per request and conflicting case), not these."""
 
     attempted_at = models.DateTimeField(_("attempted at"), db_index=True)
     attempted_by = models.ForeignKey(
