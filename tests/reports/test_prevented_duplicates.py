@@ -47,7 +47,6 @@ from tests.factories import (
     CharityStaffFactory,
     GovernorateFactory,
     OrganisationFactory,
-    StaffUserFactory,
     civil_id_for,
 )
 from tests.reports.conftest import at
@@ -124,12 +123,6 @@ def refusals(db) -> Refusals:
     refused("D2", b, at(4, 10))
     refused("D2", a, at(4, 11))
     return Refusals(alnoor=alnoor, alkhair=alkhair, requests=requests)
-
-
-@pytest.fixture
-def official(db):
-    user = StaffUserFactory(role=Role.MINISTRY_OFFICIAL)
-    return user
 
 
 def _signed_in(client, official):
