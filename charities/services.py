@@ -305,6 +305,9 @@ def _claim_once(
                 aid_type_id=aid_request.aid_type_id,
                 conflict=refusal,
                 amount=aid_request.amount_requested,
+                coverage_start=aid_request.coverage_start,
+                coverage_end=aid_request.coverage_end,
+                coverage_months=aid_request.aid_type.coverage_months,
             )
             return aid_request, refusal
         aid_request.claimed_by = organisation

@@ -16,10 +16,15 @@ enforces the rule on reserved and active commitments:
 
 from __future__ import annotations
 
+import datetime
+from decimal import ROUND_HALF_UP, Decimal
+
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
+
+from aid_requests.periods import add_months
 
 
 class CommitmentStatus(models.TextChoices):
@@ -98,7 +103,8 @@ class AidCommitment(models.Model):
 
 class BlockedAttempt(models.Model):
     """A claim the rule refused: who tried, which request, what it collided with, and how much
-    would have been paid — the ministry's "duplicates prevented" figures come from here."""
+    was requested — every try, the audit of who tried. The ministry's "duplicates prevented"
+    figures count ``PreventedDuplicate`` (once per request and conflicting case), not these."""
 
     attempted_at = models.DateTimeField(_("attempted at"), db_index=True)
     attempted_by = models.ForeignKey(
@@ -145,3 +151,106 @@ class BlockedAttempt(models.Model):
 
     def __str__(self) -> str:
         return f"blocked #{self.aid_request_id} @ {self.attempted_at:%Y-%m-%d}"
+
+
+class PreventedDuplicate(models.Model):
+    """One duplicate the rule prevented: a request refused because someone it covers already
+    held the aid type under another case — counted once, however many times or organisations
+    tried (each try stays a ``BlockedAttempt``). The ministry's "duplicates prevented" and
+    "amount saved" figures count these rows.
+
+    One row per (refused request, request holding the conflicting commitment): a household
+    case holds one commitment row per person, and a refusal names whichever of them collided,
+    so the case — not the row — is what was duplicated. The first refusal creates it; its
+    moment, organisation and the named commitment are the first refusal's.
+
+    ``amount_saved`` (``saved_amount``): one-off aid, the amount requested; recurring aid, the
+    monthly amount (amount requested ÷ coverage months) × the months of the request's coverage
+    that overlap the conflicting commitment.
+    """
+
+    aid_request = models.ForeignKey(
+        "aid_requests.AidRequest",
+        on_delete=models.PROTECT,
+        related_name="prevented_duplicates",
+        verbose_name=_("refused request"),
+    )
+    conflicting_request = models.ForeignKey(
+        "aid_requests.AidRequest",
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("request already holding the aid"),
+    )
+    conflicting = models.ForeignKey(
+        AidCommitment,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("conflicting commitment"),
+    )
+    aid_type = models.ForeignKey(
+        "aid_requests.AidType",
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("aid type"),
+    )
+    organisation = models.ForeignKey(
+        "charities.Organisation",
+        on_delete=models.PROTECT,
+        related_name="prevented_duplicates",
+        verbose_name=_("organisation refused first"),
+    )
+    civil_id = models.CharField(_("civil ID covered twice"), max_length=12)
+    first_refused_at = models.DateTimeField(_("first refused at"), db_index=True)
+    overlap_months = models.PositiveSmallIntegerField(
+        _("months overlapping"), help_text=_("0 for one-off aid.")
+    )
+    amount_saved = models.DecimalField(_("amount saved (KWD)"), max_digits=12, decimal_places=3)
+
+    class Meta:
+        verbose_name = _("prevented duplicate")
+        verbose_name_plural = _("prevented duplicates")
+        ordering = ["-first_refused_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["aid_request", "conflicting_request"],
+                name="prevented_duplicate_once",
+                violation_error_message=_("This duplicate was already counted."),
+            ),
+            models.CheckConstraint(
+                condition=Q(amount_saved__gte=0),
+                name="prevented_duplicate_amount_not_negative",
+                violation_error_message=_("The amount saved cannot be negative."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"prevented #{self.aid_request_id} vs #{self.conflicting_request_id}"
+
+
+def overlap_months(
+    start: datetime.date,
+    end: datetime.date,
+    coverage_months: int,
+    other_start: datetime.date,
+    other_end: datetime.date,
+) -> int:
+    """How many months of a coverage [start, end] (month k: ``add_months(start, k)`` to the day
+    before ``add_months(start, k + 1)``) share at least one day with [other_start, other_end].
+    0 for one-off aid."""
+    count = 0
+    for k in range(coverage_months):
+        month_start = add_months(start, k)
+        month_end = min(add_months(start, k + 1) - datetime.timedelta(days=1), end)
+        if month_start <= other_end and month_end >= other_start:
+            count += 1
+    return count
+
+
+def saved_amount(amount_requested: Decimal, coverage_months: int, months: int) -> Decimal:
+    """What the refused request would have cost over the overlap: all of it for one-off aid,
+    else its monthly amount × the overlapping months (rounded to the fils, half up)."""
+    if coverage_months == 0 or months >= coverage_months:
+        return amount_requested
+    return (amount_requested * months / coverage_months).quantize(
+        Decimal("0.001"), rounding=ROUND_HALF_UP
+    )

@@ -20,7 +20,15 @@ from django.utils import timezone
 
 from accounts.models import User
 from config.rows import insert_rows
-from dedup.models import BINDING, AidCommitment, BlockedAttempt, CommitmentStatus
+from dedup.models import (
+    BINDING,
+    AidCommitment,
+    BlockedAttempt,
+    CommitmentStatus,
+    PreventedDuplicate,
+    overlap_months,
+    saved_amount,
+)
 
 
 @dataclass(frozen=True)
@@ -164,12 +172,25 @@ def blocked_attempt_record(
     aid_type_id: int,
     conflict: AidAlreadyGranted,
     amount: Decimal,
+    coverage_start: datetime.date,
+    coverage_end: datetime.date,
+    coverage_months: int,
 ) -> BlockedAttempt:
     """Keep the refused claim for the ministry (in the claim's transaction, which has written
-    nothing else: a refused reservation leaves no row)."""
+    nothing else: a refused reservation leaves no row), and count the duplicate it prevented —
+    once per (request, case holding the conflicting commitment), whoever tries how often.
+
+    Every try is a ``BlockedAttempt`` (the audit of who tried); the first try of a pair also
+    writes its ``PreventedDuplicate``. Concurrency: the pair is unique in the database and the
+    row is inserted with ON CONFLICT DO NOTHING (SQLite: INSERT OR IGNORE), so simultaneous
+    refusals of the same request — already queued on its row lock — never count it twice.
+    A refusal that names no commitment (the request lists one civil ID twice) prevented no
+    duplicate: only the attempt is kept.
+    """
+    now = timezone.now()
     with transaction.atomic():
-        return BlockedAttempt.objects.create(
-            attempted_at=timezone.now(),
+        attempt = BlockedAttempt.objects.create(
+            attempted_at=now,
             attempted_by=attempted_by,
             organisation_id=organisation_id,
             aid_request_id=aid_request_id,
@@ -178,3 +199,25 @@ def blocked_attempt_record(
             civil_id=conflict.civil_id,
             amount=amount,
         )
+        held = conflict.conflicting
+        if held is not None:
+            months = overlap_months(
+                coverage_start, coverage_end, coverage_months, held.period_start, held.period_end
+            )
+            PreventedDuplicate.objects.bulk_create(
+                [
+                    PreventedDuplicate(
+                        aid_request_id=aid_request_id,
+                        conflicting_request_id=held.aid_request_id,
+                        conflicting=held,
+                        aid_type_id=aid_type_id,
+                        organisation_id=organisation_id,
+                        civil_id=conflict.civil_id,
+                        first_refused_at=now,
+                        overlap_months=months,
+                        amount_saved=saved_amount(amount, coverage_months, months),
+                    )
+                ],
+                ignore_conflicts=True,
+            )
+    return attempt

@@ -249,36 +249,39 @@ def _payments(parameters: dict[str, Any]) -> Table:
 
 
 def _blocked(parameters: dict[str, Any]) -> Table:
+    """The duplicates prevented, once each (not every refused try): the statistics' figure."""
     query = (
         selectors.blocked_in(period_from(parameters), _int(parameters.get("organisation")))
         .select_related("aid_type", "organisation", "aid_request__governorate")
-        .order_by("attempted_at", "pk")
+        .order_by("first_refused_at", "pk")
     )
 
     def rows() -> Iterator[list[Any]]:
         for b in query.iterator(chunk_size=2000):
             yield [
-                b.attempted_at,
+                b.first_refused_at,
                 b.aid_request.reference,
                 _named(b.aid_type),
                 _named(b.aid_request.governorate),
                 _named(b.organisation),
-                b.amount,
+                b.overlap_months,
+                b.amount_saved,
             ]
 
     return Table(
         title=_("Duplicates prevented"),
         headers=[
-            _("Attempted at"),
+            _("First refused at"),
             _("Request"),
             _("Aid type"),
             _("Governorate"),
-            _("Organisation"),
-            _("Amount that would have been paid (KWD)"),
+            _("Organisation refused first"),
+            _("Months overlapping"),
+            _("Amount saved (KWD)"),
         ],
         rows=rows(),
         total=query.count(),
-        money_columns=frozenset({5}),
+        money_columns=frozenset({6}),
     )
 
 

@@ -119,7 +119,7 @@ class RequestFilterForm(PeriodForm):
             (Basis.CLAIMED, _("claims made in the range")),
             (Basis.CLOSED, _("closures in the range")),
             (Basis.PAID, _("payments in the range")),
-            (Basis.BLOCKED, _("claims refused as duplicates in the range")),
+            (Basis.BLOCKED, _("duplicates prevented in the range (once each)")),
             (Basis.RELEASED, _("claims released by the deadline in the range")),
             (Basis.CURRENT, _("requests as they stand now (any date)")),
         ],

@@ -61,9 +61,10 @@ class MonthlyFigures(EventCounters):
     applicant's at submission). Derived data: rebuilt from the raw rows, never edited.
 
     Every figure is additive, so any range of whole months is a plain SUM: claims (one per
-    claim, released ones included), closures, payments (by ``paid_on``), blocked attempts,
-    claims released by the deadline. Requests submitted, by where they stand now, are in
-    ``MonthlyStatusFigures``; what each organisation did, in ``MonthlyOrganisationFigures``.
+    claim, released ones included), closures, payments (by ``paid_on``), duplicates prevented
+    (``dedup.PreventedDuplicate``: once each), claims released by the deadline. Requests
+    submitted, by where they stand now, are in ``MonthlyStatusFigures``; what each
+    organisation did, in ``MonthlyOrganisationFigures``.
     """
 
     month = models.DateField(_("month"), help_text=_("The first day of the month."))
@@ -256,12 +257,12 @@ class RollupEvent(models.TextChoices):
     CLOSURE = "closure", _("closure")
     RELEASE = "release", _("release by the deadline")
     PAYMENT = "payment", _("payment")
-    BLOCKED = "blocked", _("blocked attempt")
+    PREVENTED = "prevented", _("prevented duplicate")
 
 
 class AppliedEvent(models.Model):
     """An event (a commitment reserved or released, a closure, a release by the deadline, a
-    payment, a blocked attempt) already added to the rollups, kept while it is young enough to
+    payment, a prevented duplicate) already added to the rollups, kept while it is young enough to
     be seen again by the next refresh (whose window reaches back ``REFRESH_OVERLAP`` before the
     previous run): so each event is counted exactly once although the windows overlap."""
 

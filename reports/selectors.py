@@ -48,7 +48,7 @@ from aid_requests.models import (
 )
 from applicants.models import Governorate
 from charities.models import Organisation, OrganisationStatus
-from dedup.models import AidCommitment, BlockedAttempt
+from dedup.models import AidCommitment, PreventedDuplicate
 from reports.models import (
     CoverageFigures,
     CoverageKind,
@@ -555,7 +555,7 @@ class Basis:
     CLAIMED = "claimed"  # claims made in the range (one per claim, released ones included)
     CLOSED = "closed"  # closures in the range
     PAID = "paid"  # payments dated in the range
-    BLOCKED = "blocked"  # claims refused by the rule in the range
+    BLOCKED = "blocked"  # duplicates prevented, first refused in the range (once each)
     RELEASED = "released"  # claims released by the deadline in the range
     CURRENT = "current"  # no date: requests as they stand now
     ALL = (SUBMITTED, CLAIMED, CLOSED, PAID, BLOCKED, RELEASED, CURRENT)
@@ -729,13 +729,13 @@ SOURCES: dict[str, _Source] = {
         "amount",
     ),
     Basis.BLOCKED: _Source(
-        lambda p: BlockedAttempt.objects.filter(
-            attempted_at__gte=p.start_at, attempted_at__lt=p.end_before
+        lambda p: PreventedDuplicate.objects.filter(
+            first_refused_at__gte=p.start_at, first_refused_at__lt=p.end_before
         ),
         "aid_request__",
-        "attempted_at",
+        "first_refused_at",
         "organisation_id",
-        "amount",
+        "amount_saved",
     ),
     Basis.RELEASED: _Source(
         lambda p: TimelineEntry.objects.filter(
@@ -848,9 +848,11 @@ def payments_in(period: Period, organisation_id: int | None = None) -> QuerySet[
     return payments
 
 
-def blocked_in(period: Period, organisation_id: int | None = None) -> QuerySet[BlockedAttempt]:
-    blocked = BlockedAttempt.objects.filter(
-        attempted_at__gte=period.start_at, attempted_at__lt=period.end_before
+def blocked_in(period: Period, organisation_id: int | None = None) -> QuerySet[PreventedDuplicate]:
+    """The duplicates prevented in the range: first refused in it, each once (an organisation's:
+    those whose first refusal was its claim)."""
+    blocked = PreventedDuplicate.objects.filter(
+        first_refused_at__gte=period.start_at, first_refused_at__lt=period.end_before
     )
     if period.aid_type_id:
         blocked = blocked.filter(aid_type_id=period.aid_type_id)
@@ -876,7 +878,7 @@ class OrganisationReport:
     overdue: list[AidRequest]
     payments: list[Payment]
     payments_total: int
-    blocked: list[BlockedAttempt]
+    blocked: list[PreventedDuplicate]
     blocked_total: int
     state: RollupState | None
 
@@ -942,7 +944,9 @@ def organisation_report(organisation: Organisation, period: Period) -> Organisat
         ),
         payments_total=figures["payments_count"],
         blocked=list(
-            blocked.select_related("aid_type").order_by("-attempted_at", "-pk")[:ORGANISATION_ROWS]
+            blocked.select_related("aid_type").order_by("-first_refused_at", "-pk")[
+                :ORGANISATION_ROWS
+            ]
         ),
         blocked_total=figures["blocked_count"],
         state=rollup_state(),

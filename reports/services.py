@@ -9,10 +9,10 @@ Rollup refresh (``rollups_refresh``), the design (docs/decisions.md, "Ministry s
   ``CoverageFigures`` the distinct people and households covered (see its docstring). A year is
   a few hundred rows per table (the organisation table: a row per organisation, aid type and
   month), whatever the size of the registry.
-* Events (claims, closures, releases by the deadline, payments, blocked attempts) never change
-  once written, so an incremental run adds only the new ones: those written since the previous
-  run started (minus ``REFRESH_OVERLAP``, for transactions that committed late), less those
-  already applied (``AppliedEvent``, the ids seen inside that overlap). Cost: the new events.
+* Events (claims, closures, releases by the deadline, payments, duplicates prevented) never
+  change once written, so an incremental run adds only the new ones: those written since the
+  previous run started (minus ``REFRESH_OVERLAP``, for transactions that committed late), less
+  those already applied (``AppliedEvent``, the ids seen inside that overlap). Cost: the new events.
 * What does change — a request's status, its current claim — is re-counted for the cells of
   the requests that changed: one (submission month, aid type, governorate) of statuses and one
   (claim month, aid type) histogram per changed request. A person's coverage changes only by
@@ -46,7 +46,7 @@ from accounts.models import Role, User
 from aid_requests.models import AidRequest, Payment, RequestStatus, TimelineEntry
 from audit.services import audit_record
 from config.commit import after_commit
-from dedup.models import BINDING, AidCommitment, BlockedAttempt
+from dedup.models import BINDING, AidCommitment, PreventedDuplicate
 from reports import exports
 from reports.models import (
     AppliedEvent,
@@ -191,7 +191,7 @@ def _all_months() -> list[datetime.date]:
     firsts = [
         AidRequest.objects.aggregate(m=Min("submitted_at"))["m"],
         AidCommitment.objects.aggregate(m=Min("created_at"))["m"],
-        BlockedAttempt.objects.aggregate(m=Min("attempted_at"))["m"],
+        PreventedDuplicate.objects.aggregate(m=Min("first_refused_at"))["m"],
         TimelineEntry.objects.aggregate(m=Min("at"))["m"],
     ]
     dates = [local_day(m) for m in firsts if m is not None]
@@ -356,21 +356,22 @@ def _new_events(since: datetime.datetime, skip: dict[str, set[int]]) -> tuple[_E
                 p["organisation_id"],
                 {"payments_count": 1, "payments_amount": p["amount"]},
             )
-    for b in BlockedAttempt.objects.filter(attempted_at__gte=since).values(
+    # A duplicate prevented counts once, in the month of its first refusal (not every try).
+    for b in PreventedDuplicate.objects.filter(first_refused_at__gte=since).values(
         "pk",
-        "attempted_at",
-        "amount",
+        "first_refused_at",
+        "amount_saved",
         "aid_type_id",
         "aid_request__governorate_id",
         "organisation_id",
     ):
-        if fresh(RollupEvent.BLOCKED, b["pk"], b["attempted_at"]):
+        if fresh(RollupEvent.PREVENTED, b["pk"], b["first_refused_at"]):
             sums.add(
-                month_of(local_day(b["attempted_at"])),
+                month_of(local_day(b["first_refused_at"])),
                 b["aid_type_id"],
                 b["aid_request__governorate_id"],
                 b["organisation_id"],
-                {"blocked_count": 1, "blocked_amount": b["amount"]},
+                {"blocked_count": 1, "blocked_amount": b["amount_saved"]},
             )
     return sums, seen
 
@@ -412,16 +413,17 @@ def _history_events() -> _EventSums:
             {"payments_count": "n", "payments_amount": "amount"},
         ),
         (
-            BlockedAttempt.objects.all(),
-            "attempted_at",
+            PreventedDuplicate.objects.all(),
+            "first_refused_at",
             "aid_type_id",
             "aid_request__governorate_id",
             "organisation_id",
-            {"blocked_count": "n", "blocked_amount": "amount"},
+            {"blocked_count": "n", "blocked_amount": "amount_saved"},
         ),
     )
     for rows, moment, aid_type, governorate, organisation, figures in grouped:
-        amounts = {"amount": Sum("amount")} if "amount" in figures.values() else {}
+        money = ("amount", "amount_saved")
+        amounts = {column: Sum(column) for column in figures.values() if column in money}
         for row in (
             rows.annotate(month=TruncMonth(moment))
             .values("month", aid_type, governorate, organisation)

@@ -19,6 +19,7 @@ import time_machine
 from django.utils import timezone
 
 from aid_requests.models import AidRequest, Payment, PaymentMethod, RequestStatus, TimelineEntry
+from aid_requests.periods import add_months
 from charities import services as charity
 from charities.exceptions import DuplicateAid
 from dedup.models import BINDING, AidCommitment, BlockedAttempt
@@ -102,11 +103,21 @@ def raw_figures(period: Period) -> dict:
         if inside(p.paid_on) and wanted(r.aid_type_id):
             for name, value in (("payments_count", 1), ("payments_amount", p.amount)):
                 count(name, value, request=r, organisation=p.organisation_id, moment=p.paid_on)
-    for b in BlockedAttempt.objects.all():
+    # A duplicate prevented: once per (refused request, request of the conflicting
+    # commitment), at its first refusal, whoever tried how often.
+    first_refusals: dict[tuple[int, int], BlockedAttempt] = {}
+    for b in (
+        BlockedAttempt.objects.filter(conflicting__isnull=False)
+        .select_related("conflicting")
+        .order_by("-attempted_at", "-pk")
+    ):
+        first_refusals[(b.aid_request_id, b.conflicting.aid_request_id)] = b
+    for b in first_refusals.values():
         r = requests[b.aid_request_id]
         if inside(day(b.attempted_at)) and wanted(r.aid_type_id):
             moment = day(b.attempted_at)
-            for name, value in (("blocked_count", 1), ("blocked_amount", b.amount)):
+            saved = expected_saving(r, b.conflicting)
+            for name, value in (("blocked_count", 1), ("blocked_amount", saved)):
                 count(name, value, request=r, organisation=b.organisation_id, moment=moment)
     binding = [
         c
@@ -129,6 +140,23 @@ def raw_figures(period: Period) -> dict:
     total["median_claim"] = Decimal(str(stats.median(to_claim))) if to_claim else None
     total["median_payment"] = Decimal(str(stats.median(to_payment))) if to_payment else None
     return {"total": total, **out}
+
+
+def expected_saving(request: AidRequest, held: AidCommitment) -> Decimal:
+    """The amount saved, worked out day by day: the request's months (month k from its
+    coverage start's day in month k) that share a day with the commitment held elsewhere."""
+    months = request.aid_type.coverage_months
+    if months == 0:
+        return request.amount_requested
+    overlapping = set()
+    moment = request.coverage_start
+    while moment <= request.coverage_end:
+        if held.period_start <= moment <= held.period_end:
+            # month k of the coverage: the last k whose first day is not after this day
+            k = max(k for k in range(months) if add_months(request.coverage_start, k) <= moment)
+            overlapping.add(k)
+        moment += datetime.timedelta(days=1)
+    return (request.amount_requested * len(overlapping) / months).quantize(Decimal("0.001"))
 
 
 def assert_page_matches_rows(period: Period) -> None:
@@ -338,16 +366,26 @@ def test_histogram_median():
 
 
 def test_a_month_is_a_kuwait_month(world):
-    """A claim at 01:00 Kuwait time on June 1 (22:00 UTC on May 31) counts in June."""
+    """A refusal at 01:00 Kuwait time on June 1 (22:00 UTC on May 31) counts in June.
+
+    The refused request covers R's applicant for June–November (600.000 for 6 months); R's
+    claim holds them April–September: June, July, August and September overlap → 400.000.
+    """
+    from tests.dedup.conftest import family, open_request
+
     services.rollups_refresh(full=True)
     with time_machine.travel(at(6, 1, hour=1), tick=False):
-        request = world.requests["W"]
+        applicant = world.requests["R"].applicant.civil_id
+        request = open_request(
+            family(world.capital, [applicant]), world.needy, world.capital, amount="600"
+        )
         worker = world.alnoor.memberships.get(user__role="caseworker").user
         with pytest.raises(DuplicateAid):
             charity.aid_request_claim(aid_request_id=request.pk, actor=worker)
     services.rollups_refresh(full=True)
     june = Period(start=datetime.date(2025, 6, 1), end=datetime.date(2025, 6, 30))
-    assert selectors.statistics(june).headline.blocked_count == 1
+    h = selectors.statistics(june).headline
+    assert (h.blocked_count, h.blocked_amount) == (1, Decimal("400.000"))
     assert_page_matches_rows(june)
 
 
