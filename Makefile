@@ -25,6 +25,10 @@ run: $(VENV)/.base-installed
 	$(BIN)/python manage.py migrate --no-input
 	$(BIN)/python manage.py seed_demo
 	$(BIN)/python manage.py refresh_rollups --full
+# The periodic jobs (claim deadlines, returns to the queue, rollups, …) run next to the server,
+# in-process, as Celery beat does in production; the trap stops them when the server stops.
+	$(BIN)/python manage.py run_periodic & periodic=$$!; \
+	trap 'kill $$periodic 2>/dev/null' EXIT; trap 'exit 130' INT; trap 'exit 143' TERM; \
 	$(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
 
 ## make test: lint, migration and catalogue checks, then the whole suite

@@ -314,7 +314,9 @@ class Child:
             text=True,
             check=False,
         )
-        last = (result.stdout.strip().splitlines() or [""])[-1]
+        # Its summary of the pairs (later lines report coverage gaps and conflicts).
+        lines = result.stdout.strip().splitlines()
+        last = next((line for line in lines if "commitments checked" in line), "")
         log(f"{self.scale:>9,} {last}")
         try:
             return int(last.split(",")[-1].split()[0])

@@ -1,11 +1,19 @@
 from django.contrib import admin
 
-from reports.models import ExportJob, MonthlyFigures, RollupState, WorkerHeartbeat
+from reports.models import ExportJob, MonthlyFigures, PeriodicJobRun, RollupState, WorkerHeartbeat
 
 
 @admin.register(WorkerHeartbeat)
 class WorkerHeartbeatAdmin(admin.ModelAdmin):
     list_display = ["worker", "beat_at"]
+
+
+@admin.register(PeriodicJobRun)
+class PeriodicJobRunAdmin(admin.ModelAdmin):
+    list_display = ["task", "started_at", "finished_at", "outcome", "duration", "runs"]
+
+    def has_change_permission(self, request, obj=None):  # written by the task signals only
+        return False
 
 
 @admin.register(RollupState)

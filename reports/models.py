@@ -32,6 +32,39 @@ class WorkerHeartbeat(models.Model):
         return f"{self.worker} @ {self.beat_at:%Y-%m-%d %H:%M:%S}"
 
 
+class JobOutcome(models.TextChoices):
+    RUNNING = "running", _("Running")
+    SUCCEEDED = "succeeded", _("Succeeded")
+    FAILED = "failed", _("Failed")
+
+
+class PeriodicJobRun(models.Model):
+    """The last run of one periodic task (an entry of ``CELERY_BEAT_SCHEDULE``), one row per task.
+
+    Written when the task starts and when it ends, by Celery's task signals
+    (``reports.signals``), so it is the same whether Celery beat + a worker run it
+    (production) or ``manage.py run_periodic`` does, in-process (the embedded default).
+    """
+
+    task = models.CharField(_("task"), max_length=200)
+    started_at = models.DateTimeField(_("last started"))
+    finished_at = models.DateTimeField(_("last finished"), null=True, blank=True)
+    outcome = models.CharField(
+        _("outcome"), max_length=10, choices=JobOutcome.choices, default=JobOutcome.RUNNING
+    )
+    error = models.TextField(_("error"), blank=True)
+    duration = models.DurationField(_("duration"), null=True, blank=True)
+    runs = models.PositiveIntegerField(_("runs"), default=0)
+
+    class Meta:
+        verbose_name = _("periodic job run")
+        verbose_name_plural = _("periodic job runs")
+        constraints = [models.UniqueConstraint(fields=["task"], name="one_run_row_per_task")]
+
+    def __str__(self) -> str:
+        return f"{self.task} @ {self.started_at:%Y-%m-%d %H:%M:%S} ({self.outcome})"
+
+
 class EventCounters(models.Model):
     """The additive figures of what organisations did in a month: one set per rollup row."""
 

@@ -34,7 +34,7 @@ from django.db.models.functions import Coalesce, ExtractMonth, ExtractYear
 from django.utils import timezone
 from django.utils.dateformat import format as date_format
 from django.utils.functional import Promise
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
@@ -54,14 +54,17 @@ from reports.models import (
     CoverageKind,
     DurationMeasure,
     ExportJob,
+    JobOutcome,
     MonthlyDurations,
     MonthlyFigures,
     MonthlyOrganisationFigures,
     MonthlyStatusFigures,
+    PeriodicJobRun,
     RollupState,
     WorkerHeartbeat,
     month_number,
 )
+from reports.schedule import schedule_interval
 
 S = RequestStatus
 HELD = (S.CLAIMED, S.APPROVED, S.PAYING)
@@ -95,6 +98,7 @@ class Overview:
     organisations: Sequence[tuple[str, str | Promise, int]]
     last_heartbeat: WorkerHeartbeat | None
     state: RollupState | None
+    jobs: list[PeriodicJobStatus]
 
 
 def ministry_overview() -> Overview:
@@ -127,7 +131,76 @@ def ministry_overview() -> Overview:
         organisations=organisations,
         last_heartbeat=WorkerHeartbeat.objects.order_by("-beat_at").first(),
         state=state,
+        jobs=periodic_jobs(),
     )
+
+
+#: What each periodic job does, for the overview (an entry missing here shows its key).
+JOB_LABELS: dict[str, str | Promise] = {
+    "worker-heartbeat": _("Worker heartbeat"),
+    "release-expired-claims": _("Release claims past their deadline"),
+    "refresh-report-rollups": _("Refresh the statistics"),
+    "resend-pending-notifications": _("Send notifications left pending"),
+    "identity-expire-stale-attempts": _("Expire stale identity checks"),
+}
+
+
+@dataclass(frozen=True)
+class PeriodicJobStatus:
+    """One entry of ``CELERY_BEAT_SCHEDULE`` and its last recorded run."""
+
+    name: str
+    label: str | Promise
+    task: str
+    interval: datetime.timedelta | None
+    last: PeriodicJobRun | None
+    overdue: bool
+
+    @property
+    def failed(self) -> bool:
+        return self.last is not None and self.last.outcome == JobOutcome.FAILED
+
+    @property
+    def every(self) -> str:
+        if self.interval is None:
+            return gettext("on a calendar schedule")
+        seconds = int(self.interval.total_seconds())
+        if seconds % 3600 == 0:
+            hours = seconds // 3600
+            return ngettext("every hour", "every %(n)d hours", hours) % {"n": hours}
+        if seconds % 60 == 0:
+            minutes = seconds // 60
+            return ngettext("every minute", "every %(n)d minutes", minutes) % {"n": minutes}
+        return ngettext("every second", "every %(n)d seconds", seconds) % {"n": seconds}
+
+
+def periodic_jobs(now: datetime.datetime | None = None) -> list[PeriodicJobStatus]:
+    """Every periodic job with its last run; overdue when it has not started for more than
+    twice its interval (or never ran). One query."""
+    now = now or timezone.now()
+    runs = {run.task: run for run in PeriodicJobRun.objects.all()}
+    jobs = []
+    for name, entry in settings.CELERY_BEAT_SCHEDULE.items():
+        task = str(entry["task"])
+        interval = schedule_interval(entry["schedule"])
+        last = runs.get(task)
+        if last is None:
+            overdue = True
+        elif interval is None:
+            overdue = False
+        else:
+            overdue = now - last.started_at > 2 * interval
+        jobs.append(
+            PeriodicJobStatus(
+                name=name,
+                label=JOB_LABELS.get(name, name),
+                task=task,
+                interval=interval,
+                last=last,
+                overdue=overdue,
+            )
+        )
+    return jobs
 
 
 # --- filters ------------------------------------------------------------------------------

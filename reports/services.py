@@ -1,4 +1,5 @@
-"""Writes of the reports app: the worker heartbeat, the rollup refresh, and export jobs.
+"""Writes of the reports app: the worker heartbeat, periodic job runs, the rollup refresh, and
+export jobs.
 
 Rollup refresh (``rollups_refresh``), the design (docs/decisions.md, "Ministry statistics"):
 
@@ -57,10 +58,12 @@ from reports.models import (
     ExportJob,
     ExportKind,
     ExportStatus,
+    JobOutcome,
     MonthlyDurations,
     MonthlyFigures,
     MonthlyOrganisationFigures,
     MonthlyStatusFigures,
+    PeriodicJobRun,
     RollupEvent,
     RollupState,
     WorkerHeartbeat,
@@ -85,6 +88,42 @@ def heartbeat_record(*, worker: str) -> WorkerHeartbeat:
         worker=worker, defaults={"beat_at": timezone.now()}
     )
     return heartbeat
+
+
+# --- periodic job runs ------------------------------------------------------------------
+# Single-row bookkeeping written from Celery's task signals around a task (reports.signals),
+# never inside a domain transaction: no audit entry, no durable block (a task applied inline
+# from inside a transaction must still be recorded), one UPDATE or INSERT each.
+
+
+def periodic_job_started(*, task: str) -> PeriodicJobRun:
+    """Remember that the periodic ``task`` started now (its row is updated in place)."""
+    now = timezone.now()
+    run, created = PeriodicJobRun.objects.get_or_create(
+        task=task, defaults={"started_at": now, "runs": 1}
+    )
+    if not created:
+        run.started_at, run.finished_at, run.duration = now, None, None
+        run.outcome, run.error = JobOutcome.RUNNING, ""
+        run.runs += 1
+        run.save(
+            update_fields=["started_at", "finished_at", "duration", "outcome", "error", "runs"]
+        )
+    return run
+
+
+def periodic_job_finished(*, task: str, error: str = "") -> PeriodicJobRun:
+    """Remember how the periodic ``task`` ended: ``error`` empty means it succeeded."""
+    now = timezone.now()
+    run, _created = PeriodicJobRun.objects.get_or_create(
+        task=task, defaults={"started_at": now, "runs": 1}
+    )
+    run.finished_at = now
+    run.duration = now - run.started_at
+    run.outcome = JobOutcome.FAILED if error else JobOutcome.SUCCEEDED
+    run.error = error[:2000]
+    run.save(update_fields=["finished_at", "duration", "outcome", "error"])
+    return run
 
 
 # --- rollups ------------------------------------------------------------------------------

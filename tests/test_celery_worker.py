@@ -23,7 +23,7 @@ from celery.result import allow_join_result, current_app
 from django.db import connection
 
 from config.celery import app as celery_app
-from reports.models import WorkerHeartbeat
+from reports.models import JobOutcome, PeriodicJobRun, WorkerHeartbeat
 from tests.conftest import redis_url
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -158,6 +158,15 @@ def test_worker_runs_heartbeat_task_against_the_database():
         wait_until(
             lambda: WorkerHeartbeat.objects.filter(worker=worker_name).exists(),
             what="the heartbeat row",
+            seconds=10,
+        )
+        # A periodic task run by a worker is recorded for the ministry overview, as when
+        # run_periodic runs it (reports.signals).
+        wait_until(
+            lambda: PeriodicJobRun.objects.filter(
+                task="reports.tasks.worker_heartbeat", outcome=JobOutcome.SUCCEEDED
+            ).exists(),
+            what="the periodic job's run",
             seconds=10,
         )
     finally:

@@ -1,7 +1,10 @@
-"""Scan every commitment for pairs that break the one-aid-type rule (there must be none)."""
+"""Scan every commitment for pairs that break the one-aid-type rule (there must be none), and
+every held request for the people its commitments should cover and do not (``dedup.audit``)."""
 
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
+
+from dedup.audit import coverage_gaps, open_coverage_conflicts, people_expected
 
 PAIRS_SQL = """
 SELECT a.id, b.id, a.civil_id, a.aid_type_id, a.period_start, a.period_end,
@@ -16,7 +19,11 @@ ORDER BY a.civil_id, a.aid_type_id, a.id
 
 
 class Command(BaseCommand):
-    help = "Print every pair of binding aid commitments that overlap; exit 1 if there is any."
+    help = (
+        "Print every pair of binding aid commitments that overlap, every person a claimed, "
+        "approved or paying request should cover and does not, and the open coverage "
+        "conflicts; exit 1 if there is any pair or any person not covered."
+    )
 
     def handle(self, *args: object, **options: object) -> None:
         with connection.cursor() as cursor:
@@ -31,5 +38,44 @@ class Command(BaseCommand):
                 f"(organisation {org_b})"
             )
         self.stdout.write(f"dedup_audit: {total} commitments checked, {len(pairs)} violations")
+
+        people, requests = people_expected()
+        gaps = coverage_gaps()
+        for gap in gaps:
+            where = (
+                f"request {gap.request_id} ({gap.status}, aid type {gap.aid_type_id}, "
+                f"{gap.coverage[0]}–{gap.coverage[1]})"
+            )
+            person = f"{gap.role} …{gap.civil_id[-4:]}"
+            if gap.elsewhere:
+                commitment, other_request, organisation = gap.elsewhere
+                self.stdout.write(
+                    f"COVERED ELSEWHERE {where}: {person} is held by commitment {commitment} "
+                    f"of request {other_request} (organisation {organisation}), not by this "
+                    "request"
+                )
+            else:
+                self.stdout.write(
+                    f"UNCOVERED {where}: {person} has no binding commitment of this aid type"
+                )
+        elsewhere = sum(1 for gap in gaps if gap.elsewhere)
+        self.stdout.write(
+            f"dedup_audit: {people} people of {requests} held requests checked, "
+            f"{len(gaps) - elsewhere} uncovered, {elsewhere} covered only by another request"
+        )
+
+        conflicts = open_coverage_conflicts()
+        if conflicts is None:
+            self.stdout.write("dedup_audit: coverage conflicts are not recorded by this version")
+        else:
+            for line in conflicts:
+                self.stdout.write(line)
+            self.stdout.write(f"dedup_audit: {len(conflicts)} open coverage conflicts")
+
+        problems = []
         if pairs:
-            raise CommandError(f"{len(pairs)} pairs of commitments break the one-aid-type rule")
+            problems.append(f"{len(pairs)} pairs of commitments break the one-aid-type rule")
+        if gaps:
+            problems.append(f"{len(gaps)} people are not covered by their request's commitments")
+        if problems:
+            raise CommandError("; ".join(problems))
