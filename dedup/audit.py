@@ -28,12 +28,13 @@ from django.db import connection
 
 from dedup.models import AidCommitment
 
-# The people each held request should cover: its beneficiary (today: the applicant) and, for
-# household aid, every current household member. When requests name another beneficiary,
-# the first SELECT is the one to change.
+# The people each held request should cover: its beneficiary (the household member the
+# request names, or else the applicant) and, for household aid, every current household
+# member.
 _EXPECTED = """
 SELECT r.id AS request_id, r.aid_type_id, r.status, r.coverage_start, r.coverage_end,
-       u.civil_id, 'beneficiary' AS role
+       COALESCE(NULLIF(r.beneficiary_civil_id, ''), u.civil_id) AS civil_id,
+       'beneficiary' AS role
 FROM aid_requests_aidrequest AS r
 JOIN accounts_user AS u ON u.id = r.applicant_id
 WHERE r.status IN ('claimed', 'approved', 'paying')
