@@ -13,6 +13,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.utils import timezone
 
+from aid_requests.models import AidRequest
 from applicants.models import HouseholdMember, Kinship
 from charities import services
 from dedup.audit import coverage_gaps, open_coverage_conflicts
@@ -152,3 +153,21 @@ def test_requests_not_held_are_not_checked(capital, needy):
 
 def test_open_coverage_conflicts_are_not_listed_without_their_model():
     assert open_coverage_conflicts() is None
+
+
+def test_the_beneficiary_a_request_names_is_the_person_it_must_cover(capital, student):
+    """A person-aid request for a child must hold the child's civil ID, not the parent's."""
+    staff = caseworker([student], [capital], role="manager")
+    parent = family(capital, [Y, Z])
+    child_request = open_request(parent, student, capital)
+    AidRequest.objects.filter(pk=child_request.pk).update(beneficiary_civil_id=Z)
+    services.aid_request_claim(aid_request_id=child_request.pk, actor=staff)
+    assert list(
+        AidCommitment.objects.filter(aid_request=child_request).values_list("civil_id", flat=True)
+    ) == [Z]
+    assert coverage_gaps() == []
+
+    # The child's reservation released behind the request's back: the child is uncovered.
+    AidCommitment.objects.filter(aid_request=child_request).update(status=CommitmentStatus.RELEASED)
+    [gap] = coverage_gaps()
+    assert (gap.request_id, gap.civil_id, gap.role) == (child_request.pk, Z, "beneficiary")
