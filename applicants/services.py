@@ -41,6 +41,7 @@ from applicants.selectors import CONFIRMED_FIELD, PROTECTION_ACTION, Step
 from applicants.validators import check_upload, validate_monthly_amount
 from audit.services import audit_record
 from config.commit import after_commit
+from dedup import services as dedup
 from identity.civil_id import parse_civil_id
 
 
@@ -498,6 +499,9 @@ def household_member_add(
         listed_elsewhere = _detect_member_listed_elsewhere(
             profile=profile, member=member, actor=actor
         )
+        # The household aid the household holds covers the new member too, under the same
+        # rule as a claim; a refusal opens a coverage conflict and the member stays listed.
+        dedup.household_coverage_extend(applicant_id=actor.pk, civil_id=number, actor=actor)
     return MemberSaved(member=member, listed_elsewhere=listed_elsewhere)
 
 
@@ -539,16 +543,26 @@ def household_member_update(
             listed_elsewhere = _detect_member_listed_elsewhere(
                 profile=profile, member=locked, actor=actor
             )
+            # A corrected civil ID is another person for the rule: the old one's coverage
+            # ends with the current period, the new one is covered like a new member.
+            dedup.household_coverage_end(
+                applicant_id=actor.pk, civil_id=before["civil_id"], actor=actor
+            )
+            dedup.household_coverage_extend(applicant_id=actor.pk, civil_id=number, actor=actor)
     return MemberSaved(member=locked, listed_elsewhere=listed_elsewhere)
 
 
 def household_member_remove(
     *, actor: User, member: HouseholdMember, ip_address: str | None = None
 ) -> None:
-    """Remove one of ``actor``'s members (their possible duplicates stay for the ministry)."""
+    """Remove one of ``actor``'s members (their possible duplicates stay for the ministry).
+
+    Their coverage by the household's aid ends with the current period of each case.
+    """
     with transaction.atomic(durable=True):
         profile = _locked_profile(actor)
         locked = _locked_row(HouseholdMember, pk=member.pk, profile=profile)
+        dedup.household_coverage_end(applicant_id=actor.pk, civil_id=locked.civil_id, actor=actor)
         _History(profile=profile, actor=actor).removed(locked, _member_summary(locked))
         audit_record(
             actor=actor,
