@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.http import Http404
 
 from accounts.models import User
@@ -53,3 +53,13 @@ def get_duplicate_for_ministry(user: User, pk: int) -> PossibleDuplicate:
     if duplicate is None:
         raise Http404
     return duplicate
+
+
+def open_conflicts_of_case(aid_request_id: int) -> list[CoverageConflict]:
+    """Open conflicts a case is part of (held back, or covering the person), for the case page
+    of the organisation that holds it: the other side is not named."""
+    return list(
+        CoverageConflict.objects.filter(status=ConflictStatus.OPEN)
+        .filter(Q(aid_request_id=aid_request_id) | Q(held__aid_request_id=aid_request_id))
+        .order_by("opened_at", "pk")
+    )

@@ -209,16 +209,23 @@ EXTENDED_STATUSES = (RequestStatus.CLAIMED, RequestStatus.APPROVED, RequestStatu
 
 
 def _held_household_requests(applicant_id: int) -> list[AidRequest]:
-    return list(
+    """The household's held household-aid requests, locked in primary-key order.
+
+    Open ones are locked too and left out only after the lock: a claim of one of them that is
+    running now has locked it first, and once it commits the row comes back claimed (the
+    status filter applied in the query would have judged the row as it was before the claim).
+    """
+    locked = (
         AidRequest.objects.select_for_update(of=("self",))
-        .select_related("aid_type", "claimed_by")
+        .select_related("aid_type")
         .filter(
             applicant_id=applicant_id,
-            status__in=EXTENDED_STATUSES,
+            status__in=(RequestStatus.OPEN, *EXTENDED_STATUSES),
             aid_type__scope=AidScope.HOUSEHOLD,
         )
         .order_by("pk")
     )
+    return [aid_request for aid_request in locked if aid_request.status in EXTENDED_STATUSES]
 
 
 def _insert_one(row: AidCommitment) -> bool:
@@ -544,7 +551,18 @@ def possible_duplicate_decide(
             },
             ip_address=ip_address,
         )
-        outcome = DUPLICATE_DECISIONS[decision]
-        for applicant in (duplicate.profile.user, duplicate.other_applicant):
+        # Each applicant is told what it means for their own household, not who the other is.
+        yours, theirs = (
+            _("the person belongs to your household"),
+            _("the person belongs to the other household"),
+        )
+        outcomes = {
+            "dismiss": (_("both listings stand"), _("both listings stand")),
+            "belongs_here": (yours, theirs),
+            "belongs_there": (theirs, yours),
+        }[decision]
+        for applicant, outcome in zip(
+            (duplicate.profile.user, duplicate.other_applicant), outcomes, strict=True
+        ):
             notify(recipient=applicant, kind="duplicate_decided", context={"outcome": outcome})
     return duplicate

@@ -174,3 +174,17 @@ def test_an_official_without_the_capability_cannot_decide_through_the_service(co
             resolution="covered_elsewhere",
             reason="x",
         )
+
+
+def test_both_organisations_see_the_conflict_on_their_case(client, conflict):
+    _, coverage = conflict
+    for aid_request, says in (
+        (coverage.aid_request, 'data-side="held-back"'),
+        (coverage.held.aid_request, 'data-side="covering"'),
+    ):
+        manager = aid_request.claimed_by.memberships.get().user
+        client.force_login(manager)
+        body = client.get(reverse("charities:case", args=[aid_request.pk])).content.decode()
+        assert 'data-testid="coverage-conflict"' in body
+        assert says in body
+        assert coverage.civil_id[-4:] in body
