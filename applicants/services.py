@@ -477,6 +477,10 @@ def household_member_add(
         profile = _locked_profile(actor)
         number = _check_member_civil_id(profile=profile, civil_id=civil_id)
         _lock_civil_id(number)
+        # The household aid the household holds covers the new member too, under the same
+        # rule as a claim; a refusal opens a coverage conflict and the member stays listed.
+        # Before any audit entry of this change: see household_coverage_extend.
+        dedup.household_coverage_extend(applicant_id=actor.pk, civil_id=number, actor=actor)
         member = HouseholdMember(
             profile=profile,
             civil_id=number,
@@ -499,9 +503,6 @@ def household_member_add(
         listed_elsewhere = _detect_member_listed_elsewhere(
             profile=profile, member=member, actor=actor
         )
-        # The household aid the household holds covers the new member too, under the same
-        # rule as a claim; a refusal opens a coverage conflict and the member stays listed.
-        dedup.household_coverage_extend(applicant_id=actor.pk, civil_id=number, actor=actor)
     return MemberSaved(member=member, listed_elsewhere=listed_elsewhere)
 
 
@@ -523,6 +524,14 @@ def household_member_update(
         locked = _locked_row(HouseholdMember, pk=member.pk, profile=profile)
         number = _check_member_civil_id(profile=profile, civil_id=civil_id, exclude_pk=locked.pk)
         _lock_civil_id(number)
+        if locked.civil_id != number:
+            # A corrected civil ID is another person for the rule: the new one is covered like
+            # a new member (first: see household_coverage_extend), the old one's coverage ends
+            # with the current period.
+            dedup.household_coverage_extend(applicant_id=actor.pk, civil_id=number, actor=actor)
+            dedup.household_coverage_end(
+                applicant_id=actor.pk, civil_id=locked.civil_id, actor=actor
+            )
         before = _member_summary(locked)
         locked.civil_id, locked.name, locked.kinship = number, name.strip(), kinship
         locked.birth_date = birth_date or parse_civil_id(number).birth_date
@@ -543,12 +552,6 @@ def household_member_update(
             listed_elsewhere = _detect_member_listed_elsewhere(
                 profile=profile, member=locked, actor=actor
             )
-            # A corrected civil ID is another person for the rule: the old one's coverage
-            # ends with the current period, the new one is covered like a new member.
-            dedup.household_coverage_end(
-                applicant_id=actor.pk, civil_id=before["civil_id"], actor=actor
-            )
-            dedup.household_coverage_extend(applicant_id=actor.pk, civil_id=number, actor=actor)
     return MemberSaved(member=locked, listed_elsewhere=listed_elsewhere)
 
 

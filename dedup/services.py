@@ -244,12 +244,15 @@ def household_coverage_extend(
 ) -> list[CoverageConflict]:
     """Cover a new household member by every household aid the household holds now.
 
-    Runs inside the member change's transaction. Where the database refuses (the person holds
-    that aid type elsewhere for an overlapping period), a ``CoverageConflict`` opens instead —
-    the family change stays — and both organisations are told. Returns the conflicts opened.
+    Runs inside the member change's transaction, before that transaction writes any audit entry
+    (the audit chain's lock is taken by the claim after its advisory locks: taking it before
+    ours here would deadlock with a claim of the member's own request). Where the database
+    refuses (the person holds that aid type elsewhere for an overlapping period), a
+    ``CoverageConflict`` opens instead — the family change stays — and both organisations are
+    told. Returns the conflicts opened.
     """
     today = timezone.localdate()
-    conflicts = []
+    rows: list[tuple[AidRequest, AidCommitment]] = []
     for aid_request in _held_household_requests(applicant_id):
         applicant_slot = (
             AidCommitment.objects.filter(
@@ -260,33 +263,41 @@ def household_coverage_extend(
         )
         if applicant_slot is None or applicant_slot.period_end < today:
             continue  # nothing binding left to extend
-        start = max(applicant_slot.period_start, today)
-        _lock_people(aid_request.aid_type_id, [civil_id])
-        row = AidCommitment(
-            aid_request_id=aid_request.pk,
-            organisation_id=applicant_slot.organisation_id,
-            aid_type_id=aid_request.aid_type_id,
-            civil_id=civil_id,
-            is_applicant=False,
-            period_start=start,
-            period_end=applicant_slot.period_end,
-            status=applicant_slot.status,
+        rows.append(
+            (
+                aid_request,
+                AidCommitment(
+                    aid_request_id=aid_request.pk,
+                    organisation_id=applicant_slot.organisation_id,
+                    aid_type_id=aid_request.aid_type_id,
+                    civil_id=civil_id,
+                    is_applicant=False,
+                    period_start=max(applicant_slot.period_start, today),
+                    period_end=applicant_slot.period_end,
+                    status=applicant_slot.status,
+                ),
+            )
         )
+    # Every advisory lock first, in aid-type order (a claim takes those of one aid type).
+    for aid_type_id in sorted({row.aid_type_id for _request, row in rows}):
+        _lock_people(aid_type_id, [civil_id])
+    conflicts = []
+    for aid_request, row in rows:
         if _insert_one(row):
             audit_record(
                 actor=actor,
                 action="commitment.extend",
                 target=aid_request,
-                organisation_id=applicant_slot.organisation_id,
+                organisation_id=row.organisation_id,
                 applicant_id=applicant_id,
-                data={"civil_id": "…" + civil_id[-4:], "from": start.isoformat()},
+                data={"civil_id": "…" + civil_id[-4:], "from": row.period_start.isoformat()},
             )
             continue
         held = find_conflict(
-            aid_type_id=aid_request.aid_type_id,
+            aid_type_id=row.aid_type_id,
             civil_ids=[civil_id],
-            start=start,
-            end=applicant_slot.period_end,
+            start=row.period_start,
+            end=row.period_end,
             exclude_request_id=aid_request.pk,
         )
         if held is not None:
