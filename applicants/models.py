@@ -395,6 +395,16 @@ class PossibleDuplicate(models.Model):
         related_name="+",
         verbose_name=_("reviewed by"),
     )
+    #: The ministry's reason, and for a confirmed duplicate the household the person belongs to.
+    review_reason = models.TextField(_("reason"), blank=True)
+    belongs_to = models.ForeignKey(
+        ApplicantProfile,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("household the person belongs to"),
+    )
 
     class Meta:
         verbose_name = _("possible duplicate")

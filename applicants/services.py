@@ -41,6 +41,7 @@ from applicants.selectors import CONFIRMED_FIELD, PROTECTION_ACTION, Step
 from applicants.validators import check_upload, validate_monthly_amount
 from audit.services import audit_record
 from config.commit import after_commit
+from dedup import services as dedup
 from identity.civil_id import parse_civil_id
 
 
@@ -476,6 +477,10 @@ def household_member_add(
         profile = _locked_profile(actor)
         number = _check_member_civil_id(profile=profile, civil_id=civil_id)
         _lock_civil_id(number)
+        # The household aid the household holds covers the new member too, under the same
+        # rule as a claim; a refusal opens a coverage conflict and the member stays listed.
+        # Before any audit entry of this change: see household_coverage_extend.
+        dedup.household_coverage_extend(applicant_id=actor.pk, civil_id=number, actor=actor)
         member = HouseholdMember(
             profile=profile,
             civil_id=number,
@@ -519,6 +524,14 @@ def household_member_update(
         locked = _locked_row(HouseholdMember, pk=member.pk, profile=profile)
         number = _check_member_civil_id(profile=profile, civil_id=civil_id, exclude_pk=locked.pk)
         _lock_civil_id(number)
+        if locked.civil_id != number:
+            # A corrected civil ID is another person for the rule: the new one is covered like
+            # a new member (first: see household_coverage_extend), the old one's coverage ends
+            # with the current period.
+            dedup.household_coverage_extend(applicant_id=actor.pk, civil_id=number, actor=actor)
+            dedup.household_coverage_end(
+                applicant_id=actor.pk, civil_id=locked.civil_id, actor=actor
+            )
         before = _member_summary(locked)
         locked.civil_id, locked.name, locked.kinship = number, name.strip(), kinship
         locked.birth_date = birth_date or parse_civil_id(number).birth_date
@@ -545,10 +558,14 @@ def household_member_update(
 def household_member_remove(
     *, actor: User, member: HouseholdMember, ip_address: str | None = None
 ) -> None:
-    """Remove one of ``actor``'s members (their possible duplicates stay for the ministry)."""
+    """Remove one of ``actor``'s members (their possible duplicates stay for the ministry).
+
+    Their coverage by the household's aid ends with the current period of each case.
+    """
     with transaction.atomic(durable=True):
         profile = _locked_profile(actor)
         locked = _locked_row(HouseholdMember, pk=member.pk, profile=profile)
+        dedup.household_coverage_end(applicant_id=actor.pk, civil_id=locked.civil_id, actor=actor)
         _History(profile=profile, actor=actor).removed(locked, _member_summary(locked))
         audit_record(
             actor=actor,

@@ -55,6 +55,13 @@ class PaymentNotAllowed(AidRequestError):
     message = _("No more payments can be recorded on this case.")
 
 
+class PaymentHeldByConflict(AidRequestError):
+    message = _(
+        "A person this case covers is also covered by another case. No payment can be recorded "
+        "until the ministry resolves the coverage conflict."
+    )
+
+
 class PaymentAlreadyRecorded(AidRequestError):
     """The payment the form was for is recorded already: the form was sent twice (a
     double click, a reload) or by two people; nothing is recorded again."""

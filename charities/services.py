@@ -58,6 +58,7 @@ from charities.exceptions import (
     NotAllowed,
     NotLicensed,
     PaymentAlreadyRecorded,
+    PaymentHeldByConflict,
     PaymentInFuture,
     PaymentNotAllowed,
     PaymentTooEarly,
@@ -439,6 +440,9 @@ def payment_record(
         aid_request = _locked_case(aid_request_id, organisation)
         if aid_request.status not in (S.APPROVED, S.PAYING):
             raise PaymentNotAllowed
+        # The database refuses it too (dedup migration 0006); this only gives the message.
+        if dedup.has_open_conflict(aid_request_id=aid_request.pk):
+            raise PaymentHeldByConflict
         due = next_period(aid_request)
         if period is not None and (due is None or period < due):
             raise PaymentAlreadyRecorded(period)

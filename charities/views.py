@@ -49,6 +49,7 @@ from charities.forms import (
     StaffRoleForm,
 )
 from charities.models import Organisation, OrganisationStatus
+from dedup import selectors as dedup_selectors
 from dedup.models import BINDING
 
 
@@ -159,6 +160,7 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "documents": aid_request.documents.all(),
         "payments": aid_request.payments.all(),
         "commitments": aid_request.commitments.filter(status__in=BINDING),
+        "coverage_conflicts": dedup_selectors.open_conflicts_of_case(aid_request.pk),
         "timeline": aid_request.timeline.select_related("actor"),
         "breakdown": breakdown_rows((aid_request.screening or {}).get("breakdown", [])),
         "read_only": read_only,

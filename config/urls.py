@@ -13,6 +13,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/", include("allauth.urls")),
     path("ministry/audit/", include("audit.urls")),
+    path("ministry/adjudication/", include("dedup.urls")),
     path("ministry/", include("reports.urls")),
     path("charity/", include("charities.urls")),
     path("apply/", include("applicants.urls")),

@@ -254,3 +254,107 @@ def saved_amount(amount_requested: Decimal, coverage_months: int, months: int) -
     return (amount_requested * months / coverage_months).quantize(
         Decimal("0.001"), rounding=ROUND_HALF_UP
     )
+
+
+class ConflictStatus(models.TextChoices):
+    OPEN = "open", _("Awaiting the ministry")
+    RESOLVED = "resolved", _("Resolved")
+
+
+class ConflictResolution(models.TextChoices):
+    """What the ministry decided about a person covered twice."""
+
+    COVERED_ELSEWHERE = (
+        "covered_elsewhere",
+        _(
+            "The other case keeps covering the person; "
+            "this case goes on for the rest of the household"
+        ),
+    )
+    CASES_ADJUSTED = (
+        "cases_adjusted",
+        _("The cases were adjusted with both organisations (household or amount corrected)"),
+    )
+
+
+class CoverageConflict(models.Model):
+    """A household member the binding household aid of ``aid_request`` could not cover, because
+    the person already holds that aid type elsewhere (``held``, the earlier commitment).
+
+    Opened when the member is added after the claim: the family change is kept, the database
+    refused the second commitment. While it is open the database refuses every new payment of
+    ``aid_request`` (trigger from migration 0006), until the ministry resolves it.
+    """
+
+    aid_request = models.ForeignKey(
+        "aid_requests.AidRequest",
+        on_delete=models.PROTECT,
+        related_name="coverage_conflicts",
+        verbose_name=_("case held back"),
+    )
+    held = models.ForeignKey(
+        AidCommitment,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("commitment covering the person"),
+    )
+    aid_type = models.ForeignKey(
+        "aid_requests.AidType",
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("aid type"),
+    )
+    civil_id = models.CharField(_("civil ID covered twice"), max_length=12)
+    opened_at = models.DateTimeField(_("opened at"), db_index=True)
+    opened_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("opened by the change of"),
+    )
+    status = models.CharField(
+        _("status"), max_length=10, choices=ConflictStatus.choices, default=ConflictStatus.OPEN
+    )
+    resolution = models.CharField(
+        _("resolution"), max_length=20, choices=ConflictResolution.choices, blank=True
+    )
+    reason = models.TextField(_("reason"), blank=True)
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("decided by"),
+    )
+
+    class Meta:
+        verbose_name = _("coverage conflict")
+        verbose_name_plural = _("coverage conflicts")
+        ordering = ["opened_at", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    Q(status=ConflictStatus.OPEN, decided_at__isnull=True, resolution="")
+                    | (
+                        Q(status=ConflictStatus.RESOLVED, decided_at__isnull=False)
+                        & ~Q(resolution="")
+                        & ~Q(reason="")
+                    )
+                ),
+                name="coverage_conflict_decided_with_reason",
+                violation_error_message=_("A resolved conflict needs a resolution and a reason."),
+            ),
+            models.UniqueConstraint(
+                fields=["aid_request", "civil_id"],
+                condition=Q(status=ConflictStatus.OPEN),
+                name="coverage_conflict_open_once",
+                violation_error_message=_("This conflict is already awaiting the ministry."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"conflict #{self.aid_request_id} …{self.civil_id[-4:]} ({self.status})"

@@ -125,6 +125,28 @@ CATALOGUE: dict[str, Message] = {
             "Read it on the portal."
         ),
     ),
+    NotificationKind.COVERAGE_CONFLICT_OPENED: Message(
+        subject=_("A person is covered twice"),
+        body=_(
+            "A person covered by case #%(number)s for %(aid_type)s is now also listed in another "
+            "household that holds the same aid. The ministry will decide; until then no further "
+            "payment can be recorded on the later case."
+        ),
+    ),
+    NotificationKind.COVERAGE_CONFLICT_RESOLVED: Message(
+        subject=_("Coverage conflict resolved"),
+        body=_(
+            "The ministry resolved the coverage conflict on request #%(number)s for %(aid_type)s: "
+            "%(outcome)s."
+        ),
+    ),
+    NotificationKind.DUPLICATE_DECIDED: Message(
+        subject=_("Household listing reviewed"),
+        body=_(
+            "The ministry reviewed a person listed in your household and in another one: "
+            "%(outcome)s. Please check your household details on the portal."
+        ),
+    ),
 }
 
 

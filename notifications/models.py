@@ -30,6 +30,9 @@ class NotificationKind(models.TextChoices):
     REQUEST_WITHDRAWN = "request_withdrawn", _("Request withdrawn")
     CLAIM_DEADLINE_RELEASED = "claim_deadline_released", _("Claim released after the deadline")
     CASE_MESSAGE = "case_message", _("Message from the charity")
+    COVERAGE_CONFLICT_OPENED = "coverage_conflict_opened", _("A person is covered twice")
+    COVERAGE_CONFLICT_RESOLVED = "coverage_conflict_resolved", _("Coverage conflict resolved")
+    DUPLICATE_DECIDED = "duplicate_decided", _("Household listing reviewed")
 
 
 class DeliveryStatus(models.TextChoices):

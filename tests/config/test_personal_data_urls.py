@@ -23,7 +23,9 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from accounts.models import Role
 from aid_requests.models import Appeal, RequestStatus
 from aid_requests.services import aid_request_view_logged
+from applicants.models import PossibleDuplicate
 from audit.models import AuditEntry
+from dedup.models import AidCommitment, CoverageConflict
 from tests.dedup.conftest import capital, needy  # noqa: F401
 from tests.factories import (
     AidRequestFactory,
@@ -85,6 +87,9 @@ SHOWS_PERSONAL_DATA_TO_STAFF = {
     "aid_requests:appeal_decide": "the applicant's own words in the appeal, the request",
     "audit:trail": "who saw whom: staff names, filter by an applicant's civil ID",
     "audit:entry": "one entry: staff name, the applicant, reasons",
+    "dedup:adjudication": "both sides of each duplicate and conflict: names, civil IDs",
+    "dedup:conflict_resolve": "decides and then shows the adjudication page",
+    "dedup:duplicate_decide": "decides and then shows the adjudication page",
 }
 
 #: Pattern → why staff see no personal data there.
@@ -250,6 +255,8 @@ class World:
     document: Any
     appeal: Any
     entry: Any
+    conflict: Any
+    duplicate: Any
 
     def markers(self, visitor: Any) -> list[str]:
         """What must not reach ``visitor`` (their own name is in the page's header)."""
@@ -292,11 +299,51 @@ def world(settings, tmp_path, capital, needy) -> World:  # noqa: F811
         reason=APPEAL_REASON,
         lodged_at=timezone.now(),
     )
+    # For the ministry's adjudication page: the applicant in two households, and a person of
+    # the held case's household who holds the aid elsewhere.
+    other = CompleteProfileFactory(governorate=capital)
+    duplicate = PossibleDuplicate.objects.create(
+        profile=profile, civil_id=other.user.civil_id, other_applicant=other.user
+    )
+    elsewhere = AidRequestFactory(
+        applicant=other.user,
+        aid_type=needy,
+        governorate=capital,
+        status=RequestStatus.CLAIMED,
+        claimed_by=organisation,
+    )
+    covering = AidCommitment.objects.create(
+        aid_request=elsewhere,
+        organisation=organisation,
+        aid_type=needy,
+        civil_id=other.user.civil_id,
+        period_start=elsewhere.coverage_start,
+        period_end=elsewhere.coverage_end,
+    )
+    conflict = CoverageConflict.objects.create(
+        aid_request=held,
+        held=covering,
+        aid_type=needy,
+        civil_id=other.user.civil_id,
+        opened_at=timezone.now(),
+    )
     aid_request_view_logged(aid_request=held, viewer=manager, ip_address="127.0.0.1")
     entry = AuditEntry.objects.filter(actor=manager).latest("pk")
     for staff in (manager, official, admin):
         totp_device(staff)
-    return World(manager, official, admin, profile.user, held, queued, document, appeal, entry)
+    return World(
+        manager,
+        official,
+        admin,
+        profile.user,
+        held,
+        queued,
+        document,
+        appeal,
+        entry,
+        conflict,
+        duplicate,
+    )
 
 
 @dataclass(frozen=True)
@@ -365,6 +412,19 @@ VISITS: dict[str, Visit] = {
         "get",
         lambda w: reverse("audit:entry", args=[w.entry.pk]),
         shows=lambda w: w.manager.full_name,
+    ),
+    "dedup:adjudication": Visit("official", "get", lambda w: reverse("dedup:adjudication")),
+    "dedup:conflict_resolve": Visit(
+        "admin",
+        "post",
+        lambda w: reverse("dedup:conflict_resolve", args=[w.conflict.pk]),
+        lambda w: {"resolution": "covered_elsewhere", "reason": "covered by the other case"},
+    ),
+    "dedup:duplicate_decide": Visit(
+        "admin",
+        "post",
+        lambda w: reverse("dedup:duplicate_decide", args=[w.duplicate.pk]),
+        lambda w: {"decision": "dismiss", "reason": "two different people"},
     ),
 }
 
