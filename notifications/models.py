@@ -30,6 +30,8 @@ class NotificationKind(models.TextChoices):
     REQUEST_WITHDRAWN = "request_withdrawn", _("Request withdrawn")
     CLAIM_DEADLINE_RELEASED = "claim_deadline_released", _("Claim released after the deadline")
     CASE_MESSAGE = "case_message", _("Message from the charity")
+    REQUEST_COVERED_ELSEWHERE = "request_covered", _("Request covered elsewhere")
+    REQUEST_COVERAGE_ENDED = "request_coverage_ended", _("Request back in the queue after coverage")
 
 
 class DeliveryStatus(models.TextChoices):
