@@ -615,14 +615,17 @@ def aid_request_check_coverage(aid_request: AidRequest) -> datetime.date | None:
 
 
 def return_covered_requests(*, today: datetime.date | None = None) -> list[int]:
-    """Return to the queue every request whose coverage elsewhere has ended (Celery beat).
+    """Look again at every request out of the queue as covered elsewhere (Celery beat).
 
-    Its coverage now starts today. If its people are all covered again (a later commitment),
-    it stays out, until the new date.
+    Each is weighed as it would be claimed today: covering from today for its aid type's
+    months. Nobody covered over that window any more (the coverage ended, or was cut to what
+    was paid, or released) → back in the queue, its coverage starting today. Still covered but
+    until another day (a commitment shortened, or a later one) → the new date, and the
+    applicant is told. The ids of the requests returned.
     """
     today = today or timezone.localdate()
     candidates = list(
-        AidRequest.objects.filter(status=S.OPEN, covered_until__lt=today)
+        AidRequest.objects.filter(status=S.OPEN, covered_until__isnull=False)
         .order_by("pk")
         .values_list("pk", flat=True)
     )
@@ -636,15 +639,13 @@ def return_covered_requests(*, today: datetime.date | None = None) -> list[int]:
             )
             if aid_request.status != S.OPEN or aid_request.covered_until is None:
                 continue  # withdrawn, or claimed after a lazy return, meanwhile
-            if aid_request.covered_until >= today:
-                continue
             household = coverage.household_civil_ids(aid_request)
             until = request_covered_until(aid_request, household, start=today)
-            if until is not None:  # covered again by a later commitment: out until then
+            if until is None:
+                coverage.mark_returned(aid_request, today)
+                returned.append(pk)
+            elif until != aid_request.covered_until:
                 coverage.mark_covered(aid_request, until)
-                continue
-            coverage.mark_returned(aid_request, today)
-            returned.append(pk)
     return returned
 
 

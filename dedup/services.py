@@ -162,7 +162,7 @@ def commitments_shorten(*, aid_request_id: int, end: datetime.date) -> int:
         status__in=BINDING,
         period_end__gt=end,
         period_start__lte=end,
-    ).update(period_end=end)
+    ).update(period_end=end, shortened_at=timezone.now())
 
 
 def covered_until(

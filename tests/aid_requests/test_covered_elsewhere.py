@@ -8,6 +8,7 @@ import pytest
 from django.conf import settings
 from django.urls import reverse
 
+from accounts.models import Role
 from aid_requests import services
 from aid_requests.models import RequestStatus, TimelineEntry
 from audit.models import AuditEntry
@@ -35,7 +36,7 @@ def held_elsewhere(media, rent_allowance, capital):
         applicant, docs = make_ready_applicant(
             income="300", obligations="200", members=0, disabled=0, students=0
         )
-        holder = caseworker([rent_allowance], [capital])
+        holder = caseworker([rent_allowance], [capital], role=Role.MANAGER)
         held = open_request(family(capital, [applicant.civil_id]), rent_allowance, capital)
         charity_services.aid_request_claim(aid_request_id=held.pk, actor=holder)
         held.refresh_from_db()
@@ -123,6 +124,23 @@ def test_a_claim_after_the_coverage_ended_returns_it_at_once(
     own.refresh_from_db()
     assert (own.status, own.covered_until) == (S.CLAIMED, None)
     assert own.coverage_start == held.coverage_end + datetime.timedelta(days=2)
+
+
+def test_the_date_follows_when_the_aid_elsewhere_is_cut_short(held_elsewhere):
+    own, held, holder = held_elsewhere
+    with on(START + datetime.timedelta(days=4)):
+        charity_services.aid_request_approve(
+            aid_request_id=held.pk, actor=holder, amount=Decimal("100.000"), payments=2
+        )
+        assert charity_services.return_covered_requests() == []
+    own.refresh_from_db()
+    assert own.covered_until == datetime.date(2027, 3, 9)  # the last day approved elsewhere
+    notices = Notification.objects.filter(recipient=own.applicant, kind="request_covered")
+    assert sorted(n.context["date"] for n in notices) == ["2027-03-09", "2027-07-09"]
+    with on(datetime.date(2027, 3, 10)):
+        assert charity_services.return_covered_requests() == [own.pk]
+    own.refresh_from_db()
+    assert (own.covered_until, own.coverage_start) == (None, datetime.date(2027, 3, 10))
 
 
 def test_the_applicant_may_withdraw_it_while_covered_elsewhere(held_elsewhere):

@@ -32,6 +32,7 @@ from reports.models import (
     RollupState,
 )
 from reports.selectors import Period
+from tests.dedup.conftest import family, open_request
 from tests.reports.conftest import at, build_random_world
 
 pytestmark = pytest.mark.django_db
@@ -341,7 +342,11 @@ def test_a_month_is_a_kuwait_month(world):
     """A claim at 01:00 Kuwait time on June 1 (22:00 UTC on May 31) counts in June."""
     services.rollups_refresh(full=True)
     with time_machine.travel(at(6, 1, hour=1), tick=False):
-        request = world.requests["W"]
+        # R's applicant (claimed in April) is listed in another household, which asks now
+        held = world.requests["R"]
+        request = open_request(
+            family(world.capital, [held.applicant.civil_id]), held.aid_type, world.capital
+        )
         worker = world.alnoor.memberships.get(user__role="caseworker").user
         with pytest.raises(DuplicateAid):
             charity.aid_request_claim(aid_request_id=request.pk, actor=worker)
