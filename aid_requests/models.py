@@ -208,6 +208,15 @@ class AidRequest(models.Model):
         help_text=_("One per month for recurring aid; 1 for one-off aid."),
     )
     approved_at = models.DateTimeField(_("approved at"), null=True, blank=True)
+    # Set while everyone the request covers already holds this aid type elsewhere: the request
+    # stays open but out of every queue until that coverage ends (charities.coverage). NULL
+    # and no default: adding a column with a default rebuilds the table on SQLite (see below).
+    covered_until = models.DateField(
+        _("covered elsewhere until"),
+        null=True,
+        blank=True,
+        help_text=_("Everyone this request covers holds this aid type elsewhere until then."),
+    )
     documents = models.ManyToManyField(
         "applicants.Document",
         blank=True,

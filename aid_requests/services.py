@@ -396,6 +396,12 @@ def _screen(aid_request: AidRequest, snapshot: HouseholdSnapshot, kinds: set[str
             notification="request_open",
             context={"score": result.score},
         )
+        # Everyone it covers already holds this aid type elsewhere: out of the queue at once.
+        # Imported here: charities (people_covered decides whom a request covers) sits above
+        # aid_requests, whose services it uses.
+        from charities.services import aid_request_check_coverage
+
+        aid_request_check_coverage(aid_request)
     else:
         _move(
             aid_request,

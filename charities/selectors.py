@@ -34,6 +34,7 @@ def open_requests_in_licence(organisation: Organisation) -> QuerySet[AidRequest]
     """Open requests this organisation's licence covers (its aid types and governorates)."""
     return AidRequest.objects.filter(
         status=RequestStatus.OPEN,
+        covered_until__isnull=True,  # covered elsewhere: out of every queue (charities.coverage)
         aid_type__in=organisation.aid_types.all(),
         governorate__in=organisation.governorates.all(),
     )
@@ -127,6 +128,7 @@ def queue_for(
     """
     query: QuerySet[AidRequest] = AidRequest.objects.filter(
         status=RequestStatus.OPEN,
+        covered_until__isnull=True,  # covered elsewhere: out of every queue (charities.coverage)
         aid_type_id__in=organisation.aid_types.values("pk"),
         governorate_id__in=organisation.governorates.values("pk"),
     ).select_related("aid_type", "governorate")

@@ -37,11 +37,12 @@ from aid_requests.models import (
     Payment,
     RequestStatus,
 )
-from aid_requests.periods import add_months
+from aid_requests.periods import add_months, coverage_end
 from aid_requests.services import _move
 from aid_requests.states import Actor
 from applicants.models import ApplicantProfile, Governorate, HouseholdMember
 from audit.services import audit_record
+from charities import coverage
 from charities.exceptions import (
     AlreadyOnStaff,
     AmountNotAllowed,
@@ -193,6 +194,7 @@ _CLAIM_FIELDS = {
         "coverage_end",
         "claimed_by_id",
         "beneficiary_civil_id",  # whom person aid covers (people_covered)
+        "covered_until",
     ),
     AidType: ("id", "code", "name_ar", "name_en", "scope"),
     User: ("id", "civil_id"),
@@ -286,6 +288,13 @@ def _claim_once(
             raise NoLongerOpen
         if not licensed:
             raise NotLicensed
+        if aid_request.covered_until is not None:
+            # Out of the queue while its people are covered elsewhere (charities.coverage);
+            # once that coverage has ended, it returns here at once, before the beat task.
+            today = timezone.localdate()
+            if aid_request.covered_until >= today:
+                raise NoLongerOpen
+            coverage.mark_returned(aid_request, today)
         # 2 and 3. advisory locks per (aid type, civil ID), then the guarded insert.
         try:
             dedup.commitments_reserve(
@@ -310,6 +319,11 @@ def _claim_once(
                 coverage_end=aid_request.coverage_end,
                 coverage_months=aid_request.aid_type.coverage_months,
             )
+            # Everyone covered elsewhere: the request leaves every queue instead of keeping
+            # a Claim button that can only be refused (the applicant is told).
+            until = request_covered_until(aid_request, household)
+            if until is not None:
+                coverage.mark_covered(aid_request, until)
             return aid_request, refusal
         aid_request.claimed_by = organisation
         aid_request.claimed_at = timezone.now()
@@ -371,11 +385,19 @@ def aid_request_approve(
         aid_request.approved_payments = payments
         aid_request.approved_at = timezone.now()
         dedup.commitments_activate(aid_request_id=aid_request.pk)
+        # Fewer payments than the coverage months: the commitment ends with the last period
+        # approved, and the person is free elsewhere from the next one.
+        note = _shorten_commitments(
+            aid_request,
+            payments,
+            _("Approved for %(payments)s of %(months)s months: the aid ends on %(date)s."),
+        )
         _move(
             aid_request,
             S.APPROVED,
             actor=Actor.CHARITY,
             user=actor,
+            note=note,
             notification="request_approved",
             context={"amount": f"{amount:.3f}", "payments": payments},
             also_save=("approved_amount", "approved_payments", "approved_at"),
@@ -497,10 +519,45 @@ def aid_request_close(
     )
     with transaction.atomic(durable=True):
         aid_request = _locked_case(aid_request_id, organisation)
-        if not aid_request.payments.exists():
+        paid = aid_request.payments.count()
+        if not paid:
             raise CloseNotAllowed
-        _move(aid_request, S.CLOSED, actor=Actor.CHARITY, user=actor, notification="request_closed")
+        # The commitment ends with the last period paid: the person is free elsewhere from the
+        # next one (a case closed after 1 of 6 payments no longer blocks the other 5).
+        note = _shorten_commitments(
+            aid_request,
+            paid,
+            _("Closed after %(payments)s of %(months)s months paid: the aid ends on %(date)s."),
+        )
+        _move(
+            aid_request,
+            S.CLOSED,
+            actor=Actor.CHARITY,
+            user=actor,
+            note=note,
+            notification="request_closed",
+        )
     return aid_request
+
+
+def paid_through(aid_request: AidRequest, periods: int) -> datetime.date:
+    """The last day covered by the first ``periods`` periods (never past the coverage)."""
+    end = period_start(aid_request, periods + 1) - datetime.timedelta(days=1)
+    return min(end, aid_request.coverage_end)
+
+
+def _shorten_commitments(aid_request: AidRequest, periods: int, message: Promise) -> str:
+    """End the case's commitments with period ``periods``; the timeline note saying so (in the
+    portal's default language: the timeline keeps one text), or "" when nothing was cut."""
+    end = paid_through(aid_request, periods)
+    if not dedup.commitments_shorten(aid_request_id=aid_request.pk, end=end):
+        return ""
+    with override(settings.LANGUAGE_CODE):
+        return str(message) % {
+            "payments": periods,
+            "months": max(1, aid_request.aid_type.coverage_months),
+            "date": end.isoformat(),
+        }
 
 
 def aid_request_reject(
@@ -530,6 +587,79 @@ def aid_request_reject(
         )
         dedup.commitments_release(aid_request_id=aid_request.pk)
     return aid_request
+
+
+def request_covered_until(
+    aid_request: AidRequest,
+    household: Iterable[str],
+    *,
+    start: datetime.date | None = None,
+) -> datetime.date | None:
+    """The last day everyone the request covers holds its aid type elsewhere, or None.
+
+    Over the request's coverage, or over the coverage it would have from ``start``.
+    """
+    people = people_covered(aid_request, household)
+    end = aid_request.coverage_end
+    if start is None:
+        start = aid_request.coverage_start
+    else:
+        end = coverage_end(start, aid_request.aid_type.coverage_months)
+    return dedup.covered_until(
+        aid_type_id=aid_request.aid_type_id,
+        civil_ids=[person.civil_id for person in people],
+        start=start,
+        end=end,
+        exclude_request_id=aid_request.pk,
+    )
+
+
+def aid_request_check_coverage(aid_request: AidRequest) -> datetime.date | None:
+    """Take an open request out of the queues when everyone it covers is covered elsewhere.
+
+    Runs inside the caller's transaction with the request row locked (screening).
+    """
+    if aid_request.status != S.OPEN:
+        return None
+    until = request_covered_until(aid_request, coverage.household_civil_ids(aid_request))
+    if until is not None:
+        coverage.mark_covered(aid_request, until)
+    return until
+
+
+def return_covered_requests(*, today: datetime.date | None = None) -> list[int]:
+    """Look again at every request out of the queue as covered elsewhere (Celery beat).
+
+    Each is weighed as it would be claimed today: covering from today for its aid type's
+    months. Nobody covered over that window any more (the coverage ended, or was cut to what
+    was paid, or released) → back in the queue, its coverage starting today. Still covered but
+    until another day (a commitment shortened, or a later one) → the new date, and the
+    applicant is told. The ids of the requests returned.
+    """
+    today = today or timezone.localdate()
+    candidates = list(
+        AidRequest.objects.filter(status=S.OPEN, covered_until__isnull=False)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    returned = []
+    for pk in candidates:
+        with transaction.atomic(durable=True):
+            aid_request = (
+                AidRequest.objects.select_for_update(of=("self",))
+                .select_related("aid_type", "applicant")
+                .get(pk=pk)
+            )
+            if aid_request.status != S.OPEN or aid_request.covered_until is None:
+                continue  # withdrawn, or claimed after a lazy return, meanwhile
+            household = coverage.household_civil_ids(aid_request)
+            until = request_covered_until(aid_request, household, start=today)
+            if until is None:
+                coverage.mark_returned(aid_request, today)
+                returned.append(pk)
+            elif until != aid_request.covered_until:
+                coverage.mark_covered(aid_request, until)
+    return returned
 
 
 def release_expired_claims(*, now: datetime.datetime | None = None) -> list[int]:

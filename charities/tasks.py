@@ -4,10 +4,16 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from charities.services import release_expired_claims
+from charities.services import release_expired_claims, return_covered_requests
 
 
 @shared_task(name="charities.tasks.release_expired_claims")
 def release_expired_claims_task() -> int:
     """Release every claim not approved within CLAIM_DEADLINE_DAYS (Celery beat, hourly)."""
     return len(release_expired_claims())
+
+
+@shared_task(name="charities.tasks.return_covered_requests")
+def return_covered_requests_task() -> int:
+    """Return to the queue the requests whose coverage elsewhere has ended (Celery beat)."""
+    return len(return_covered_requests())

@@ -210,6 +210,11 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 3600.0,
     },
     "refresh-report-rollups": {"task": "reports.tasks.refresh_rollups", "schedule": 300.0},
+    # Requests out of the queue while covered elsewhere come back when that coverage ends.
+    "return-covered-requests": {
+        "task": "charities.tasks.return_covered_requests",
+        "schedule": 3600.0,
+    },
     # Notifications left pending (broker down at the commit, a lost task) are sent again.
     "resend-pending-notifications": {
         "task": "notifications.tasks.resend_pending_notifications",

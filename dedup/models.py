@@ -74,6 +74,9 @@ class AidCommitment(models.Model):
     )
     created_at = models.DateTimeField(_("reserved at"), auto_now_add=True)
     released_at = models.DateTimeField(_("released at"), null=True, blank=True)
+    # When the period was last cut to what was paid or approved (dedup.services.
+    # commitments_shorten): the statistics' incremental refresh rebuilds the coverage then.
+    shortened_at = models.DateTimeField(_("shortened at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("aid commitment")
@@ -94,6 +97,11 @@ class AidCommitment(models.Model):
                 fields=["civil_id", "aid_type", "period_start"],
                 name="commitment_lookup",
                 condition=Q(status__in=BINDING),
+            ),
+            models.Index(
+                fields=["shortened_at"],
+                name="commitment_shortened",
+                condition=Q(shortened_at__isnull=False),
             ),
         ]
 

@@ -167,6 +167,54 @@ def commitments_activate(*, aid_request_id: int) -> int:
     ).update(status=CommitmentStatus.ACTIVE)
 
 
+def commitments_shorten(*, aid_request_id: int, end: datetime.date) -> int:
+    """End the binding commitments of a case at ``end`` at the latest (the last day paid or
+    approved); the number of commitments shortened.
+
+    Only ever narrows a range, so the rule cannot be broken by it; the database checks the
+    updated rows all the same (exclusion constraint; SQLite: the trigger on UPDATE, which also
+    refuses a commitment lengthened into another one's period).
+    """
+    return AidCommitment.objects.filter(
+        aid_request_id=aid_request_id,
+        status__in=BINDING,
+        period_end__gt=end,
+        period_start__lte=end,
+    ).update(period_end=end, shortened_at=timezone.now())
+
+
+def covered_until(
+    *,
+    aid_type_id: int,
+    civil_ids: Iterable[str],
+    start: datetime.date,
+    end: datetime.date,
+    exclude_request_id: int | None = None,
+) -> datetime.date | None:
+    """When everyone of ``civil_ids`` holds this aid type over part of [start, end] (binding
+    commitments of other cases): the first day one of them is free again, less one day — the
+    last day they are all covered. None when anyone is free (or nobody is listed).
+    """
+    civil_ids = sorted(set(civil_ids))
+    if not civil_ids:
+        return None
+    query = AidCommitment.objects.filter(
+        aid_type_id=aid_type_id,
+        civil_id__in=civil_ids,
+        status__in=BINDING,
+        period_start__lte=end,
+        period_end__gte=start,
+    )
+    if exclude_request_id is not None:
+        query = query.exclude(aid_request_id=exclude_request_id)
+    last_day: dict[str, datetime.date] = {}
+    for civil_id, period_end in query.values_list("civil_id", "period_end"):
+        last_day[civil_id] = max(period_end, last_day.get(civil_id, period_end))
+    if len(last_day) < len(civil_ids):
+        return None
+    return min(last_day.values())
+
+
 def commitments_release(*, aid_request_id: int) -> int:
     """Free the slots of a case (release, expiry, withdrawal, rejection)."""
     return AidCommitment.objects.filter(aid_request_id=aid_request_id, status__in=BINDING).update(

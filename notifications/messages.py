@@ -147,6 +147,21 @@ CATALOGUE: dict[str, Message] = {
             "%(outcome)s. Please check your household details on the portal."
         ),
     ),
+    NotificationKind.REQUEST_COVERED_ELSEWHERE: Message(
+        subject=_("You already receive this aid"),
+        body=_(
+            "Your request #%(number)s for %(aid_type)s is on hold: everyone it covers already "
+            "receives this aid until %(date)s. It returns to the charities' queue by itself "
+            "after that date, or you may withdraw it."
+        ),
+    ),
+    NotificationKind.REQUEST_COVERAGE_ENDED: Message(
+        subject=_("Request back in the queue"),
+        body=_(
+            "The aid you already received has ended: your request #%(number)s for "
+            "%(aid_type)s is back in the charities' queue, covering from %(date)s."
+        ),
+    ),
 }
 
 

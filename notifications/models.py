@@ -33,6 +33,8 @@ class NotificationKind(models.TextChoices):
     COVERAGE_CONFLICT_OPENED = "coverage_conflict_opened", _("A person is covered twice")
     COVERAGE_CONFLICT_RESOLVED = "coverage_conflict_resolved", _("Coverage conflict resolved")
     DUPLICATE_DECIDED = "duplicate_decided", _("Household listing reviewed")
+    REQUEST_COVERED_ELSEWHERE = "request_covered", _("Request covered elsewhere")
+    REQUEST_COVERAGE_ENDED = "request_coverage_ended", _("Request back in the queue after coverage")
 
 
 class DeliveryStatus(models.TextChoices):

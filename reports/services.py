@@ -662,7 +662,14 @@ def _refresh_since(since: datetime.datetime, started: datetime.datetime) -> tupl
         applied[kind].add(pk)
     sums, seen = _new_events(since, applied)
     rows = _add_event_sums(sums)
-    rows += _coverage_update(since, applied, seen)
+    if AidCommitment.objects.filter(shortened_at__gte=since).exists():
+        # A commitment cut to what was paid (dedup.services.commitments_shorten) changed its
+        # months in place, and no event says what they were: the coverage is rebuilt whole
+        # (two ordered passes over the binding commitments) instead of moved.
+        CoverageFigures.objects.all().delete()
+        rows += _coverage_rebuild()
+    else:
+        rows += _coverage_update(since, applied, seen)
     _remember(seen)
     # Forget what the next run's window no longer reaches.
     AppliedEvent.objects.filter(at__lt=started - REFRESH_OVERLAP).delete()

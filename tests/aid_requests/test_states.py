@@ -230,7 +230,11 @@ def _first_payment(world) -> Made:
 def _close(world) -> Made:
     aid_request = _paying(world)
     charity.aid_request_close(aid_request_id=aid_request.pk, actor=world["manager"])
-    return Made(aid_request.pk, world["manager"])
+    # closed after 1 payment: the note says the aid now ends with the period paid
+    end = charity.paid_through(aid_request, 1).isoformat()
+    return Made(
+        aid_request.pk, world["manager"], f"أُغلق بعد صرف 1 من 6 أشهر: تنتهي المساعدة في {end}."
+    )
 
 
 def _reject_in_queue(world) -> Made:

@@ -11,6 +11,7 @@ import pytest
 from django.core.management import call_command
 
 from accounts.models import Role
+from aid_requests import services as aid_requests_services
 from aid_requests.models import AidRequest, RequestStatus
 from charities import services
 from charities.exceptions import DuplicateAid, NoLongerOpen
@@ -145,4 +146,36 @@ def test_a_released_person_is_covered_again_by_exactly_one_of_twenty_households(
     outcomes = race([(r.pk, a) for r, a in zip(requests, actors, strict=True)])
     assert outcomes == ["claimed"] + ["duplicate"] * (CLAIMERS - 1)
     assert AidCommitment.objects.filter(civil_id=SHARED, status__in=BINDING).count() == 1
+    assert audit_is_clean()
+
+
+@pytest.mark.parametrize("round_", range(5))
+def test_the_applicant_withdraws_while_an_organisation_claims(capital, needy, round_):
+    """Whichever comes first, the request ends withdrawn and holds no aid slot: a claim that
+    comes second finds it no longer open, a withdrawal that comes second frees the slots."""
+    applicant = family(capital, [civil_id_for(7_000 + round_)])
+    aid_request = open_request(applicant, needy, capital)
+    actor = caseworker([needy], [capital])
+
+    def withdraw():
+        aid_requests_services.aid_request_withdraw(
+            aid_request_id=aid_request.pk, applicant=applicant
+        )
+        return "withdrawn"
+
+    def claim():
+        services.aid_request_claim(aid_request_id=aid_request.pk, actor=actor)
+        return "claimed"
+
+    withdrawal, claiming = (
+        outcome(r, {NoLongerOpen: "taken"}) for r in run_together(withdraw, claim)
+    )
+    assert withdrawal == "withdrawn"  # the applicant always gets out
+    assert claiming in ("claimed", "taken")
+    aid_request.refresh_from_db()
+    assert aid_request.status == RequestStatus.WITHDRAWN
+    assert not AidCommitment.objects.filter(aid_request=aid_request, status__in=BINDING).exists()
+    moves = list(aid_request.timeline.order_by("at", "pk").values_list("to_status", flat=True))
+    # exactly one of them moved it out of the queue: the claim (then withdrawn) or the withdrawal
+    assert moves == (["claimed", "withdrawn"] if claiming == "claimed" else ["withdrawn"])
     assert audit_is_clean()

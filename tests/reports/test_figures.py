@@ -33,6 +33,7 @@ from reports.models import (
     RollupState,
 )
 from reports.selectors import Period
+from tests.dedup.conftest import family, open_request
 from tests.reports.conftest import at, build_random_world
 
 pytestmark = pytest.mark.django_db
