@@ -219,7 +219,6 @@ def test_a_household_with_two_aid_types_counts_once(world):
     """F's family also gets rent allowance: still one household, and one more beneficiary
     type does not make SHARED a second person."""
     from aid_requests.models import AidScope, AidType
-    from tests.dedup.conftest import open_request
 
     rent = AidType.objects.create(
         code="rent",
@@ -372,7 +371,6 @@ def test_a_month_is_a_kuwait_month(world):
     The refused request covers R's applicant for June–November (600.000 for 6 months); R's
     claim holds them April–September: June, July, August and September overlap → 400.000.
     """
-    from tests.dedup.conftest import family, open_request
 
     services.rollups_refresh(full=True)
     with time_machine.travel(at(6, 1, hour=1), tick=False):
