@@ -23,10 +23,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.apps import apps
 from django.db import connection
 
-from dedup.models import AidCommitment
+from dedup.models import AidCommitment, ConflictStatus, CoverageConflict
 
 # The people each held request should cover: its beneficiary (the household member the
 # request names, or else the applicant) and, for household aid, every current household
@@ -119,24 +118,16 @@ def coverage_gaps() -> list[CoverageGap]:
     ]
 
 
-def open_coverage_conflicts() -> list[str] | None:
-    """The open coverage conflicts, oldest first, one line each; None while the project has
-    no coverage-conflict model.
-
-    TO WIRE (issue 12, "Household changes"): the ``dedup.CoverageConflict`` model is added by
-    another part of the issue. Until it is wired to its real fields, this lists any such
-    model generically: rows whose ``status`` is ``open`` (or, without a status, whose
-    ``resolved_at`` is empty), by primary key, as ``str(conflict)``. ``dedup_audit`` prints
-    them and does not fail on them: an open conflict is known and awaits the ministry.
-    """
-    try:
-        model = apps.get_model("dedup", "CoverageConflict")
-    except LookupError:
-        return None
-    fields = {field.name for field in model._meta.get_fields()}
-    conflicts = model._default_manager.all()
-    if "status" in fields:
-        conflicts = conflicts.filter(status="open")
-    elif "resolved_at" in fields:
-        conflicts = conflicts.filter(resolved_at__isnull=True)
-    return [f"OPEN CONFLICT {conflict.pk}: {conflict}" for conflict in conflicts.order_by("pk")]
+def open_coverage_conflicts() -> list[str]:
+    """The open coverage conflicts, oldest first, one line each. ``dedup_audit`` prints them
+    and does not fail on them: an open conflict is known, holds the later case's payments
+    (database trigger) and awaits the ministry."""
+    conflicts = CoverageConflict.objects.filter(status=ConflictStatus.OPEN).order_by(
+        "opened_at", "pk"
+    )
+    return [
+        f"OPEN CONFLICT {conflict.pk}: request {conflict.aid_request_id} (aid type "
+        f"{conflict.aid_type_id}) cannot cover …{conflict.civil_id[-4:]}, held by commitment "
+        f"{conflict.held_id}; open since {conflict.opened_at:%Y-%m-%d}"
+        for conflict in conflicts
+    ]

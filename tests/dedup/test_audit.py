@@ -68,7 +68,7 @@ def test_member_added_after_the_claim_and_claimed_elsewhere_is_reported(capital,
         # X's request: X and Y; Y's request: Y
         "dedup_audit: 3 people of 2 held requests checked, 0 uncovered, "
         "1 covered only by another request",
-        "dedup_audit: coverage conflicts are not recorded by this version",
+        "dedup_audit: 0 open coverage conflicts",
     ]
     assert error is not None
     assert "1 people are not covered" in str(error)
@@ -151,8 +151,36 @@ def test_requests_not_held_are_not_checked(capital, needy):
     )
 
 
-def test_open_coverage_conflicts_are_not_listed_without_their_model():
-    assert open_coverage_conflicts() is None
+def test_a_member_with_a_coverage_conflict_is_listed_as_known_not_failed(capital, needy):
+    """The member the database refused to cover twice opened a conflict: dedup_audit lists it
+    and the conflict, and does not fail (the later case's payments are held)."""
+    from applicants import services as applicants
+
+    first = caseworker([needy], [capital])
+    second = caseworker([needy], [capital])
+    y_request = open_request(family(capital, applicant_civil_id=Y), needy, capital)
+    services.aid_request_claim(aid_request_id=y_request.pk, actor=first)
+    x = family(capital)
+    x_request = open_request(x, needy, capital)
+    services.aid_request_claim(aid_request_id=x_request.pk, actor=second)
+    applicants.household_member_add(
+        actor=x,
+        civil_id=Y,
+        name="فرد",
+        kinship=Kinship.SON,
+        birth_date=None,
+        has_disability=False,
+        is_student=False,
+    )
+
+    lines, error = _audit()
+
+    assert error is None
+    assert f"KNOWN CONFLICT request {x_request.pk}: household member …{Y[-4:]}" in "\n".join(lines)
+    [conflict] = open_coverage_conflicts()
+    assert conflict.startswith("OPEN CONFLICT")
+    assert f"request {x_request.pk}" in conflict
+    assert lines[-1] == "dedup_audit: 1 open coverage conflicts"
 
 
 def test_the_beneficiary_a_request_names_is_the_person_it_must_cover(capital, student):
