@@ -142,6 +142,7 @@ JOB_LABELS: dict[str, str | Promise] = {
     "refresh-report-rollups": _("Refresh the statistics"),
     "resend-pending-notifications": _("Send notifications left pending"),
     "identity-expire-stale-attempts": _("Expire stale identity checks"),
+    "return-covered-requests": _("Return requests whose other aid has ended to the queue"),
 }
 
 
