@@ -268,6 +268,15 @@ def _lock_for_claim(
     return aid_request, licensed, household
 
 
+def _household_now(applicant_id: int) -> list[str]:
+    """The civil IDs of the applicant's household members, read by a statement of its own."""
+    return list(
+        HouseholdMember.objects.filter(profile__user_id=applicant_id).values_list(
+            "civil_id", flat=True
+        )
+    )
+
+
 def _loaded(model: type[_M], values: Iterator[Any]) -> _M:
     """A ``model`` instance from the next ``values`` (its claim fields; the rest deferred)."""
     fields = _claim_fields(model)
@@ -295,6 +304,13 @@ def _claim_once(
             if aid_request.covered_until >= today:
                 raise NoLongerOpen
             coverage.mark_returned(aid_request, today)
+        if aid_request.aid_type.scope == AidScope.HOUSEHOLD and connection.vendor == "postgresql":
+            # The household as it is now that the row is ours. The locking statement read it
+            # from the snapshot it started with: a member added meanwhile (the change locks
+            # this row too, and committed while we waited for it) would be missing from it and
+            # left uncovered. SQLite needs no second look: its IMMEDIATE transaction began
+            # with the write lock, so nothing changed since it started.
+            household = _household_now(aid_request.applicant_id)
         # 2 and 3. advisory locks per (aid type, civil ID), then the guarded insert.
         try:
             dedup.commitments_reserve(

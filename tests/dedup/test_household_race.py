@@ -79,9 +79,9 @@ def test_member_joining_a_claimed_household_while_their_own_request_is_claimed(
 @pytest.mark.parametrize("round_", range(ROUNDS))
 def test_member_joining_while_the_household_request_itself_is_claimed(capital, needy, round_):
     """Both go through (no deadlock: the member change takes the request row before any audit
-    entry, as the claim does) and the person is never covered twice. When the change commits
-    first the claim, having read the household before, may leave the new member uncovered
-    (on PostgreSQL; SQLite runs one writer at a time): a gap, never a double coverage."""
+    entry, as the claim does) and the person is covered exactly once, whichever commits first:
+    the claim reads the household again once it holds the row (the change extends the claimed
+    case's commitments when it comes second)."""
     person = civil_id_for(6_100_000 + round_)
     household = family(capital)
     household_case = open_request(household, needy, capital)
@@ -104,5 +104,78 @@ def test_member_joining_while_the_household_request_itself_is_claimed(capital, n
         return "claimed"
 
     assert [outcome(r) for r in run_together(join, claim)] == ["joined", "claimed"]
-    assert AidCommitment.objects.filter(civil_id=person, status__in=BINDING).count() <= 1
+    covering = AidCommitment.objects.filter(civil_id=person, status__in=BINDING)
+    assert list(covering.values_list("aid_request_id", flat=True)) == [household_case.pk]
     assert not CoverageConflict.objects.exists()
+
+
+@pytest.mark.postgres
+def test_a_member_added_while_the_claim_waits_for_the_row_is_covered_by_the_claim(capital, needy):
+    """The order that leaves a gap unless the claim reads the household again: the member
+    change has saved the member and holds the request row when the claim's locking statement
+    starts (its snapshot does not see the member); the change commits while the claim waits."""
+    import threading
+
+    from django.db import connection, transaction
+
+    from aid_requests.models import AidRequest
+
+    person = civil_id_for(6_200_000)
+    household = family(capital)
+    household_case = open_request(household, needy, capital)
+    staff = caseworker([needy], [capital])
+    holding = threading.Event()
+    claimed: list[object] = []
+
+    def claim() -> None:
+        holding.wait(timeout=10)
+        try:
+            claimed.append(
+                services.aid_request_claim(aid_request_id=household_case.pk, actor=staff)
+            )
+        except Exception as error:  # shown by the assertion below
+            claimed.append(error)
+        finally:
+            connection.close()
+
+    claimer = threading.Thread(target=claim)
+    claimer.start()
+    try:
+        with transaction.atomic():
+            # As household_member_add does: the member saved, then the held requests locked.
+            HouseholdMember.objects.create(
+                profile=household.applicant_profile,
+                civil_id=person,
+                name="فرد",
+                kinship=Kinship.SON,
+            )
+            AidRequest.objects.select_for_update().get(pk=household_case.pk)
+            holding.set()
+            _wait_until_someone_waits_for_a_row_lock()
+    finally:
+        holding.set()
+        claimer.join(timeout=60)
+    assert [type(result).__name__ for result in claimed] == ["AidRequest"]
+    covered = AidCommitment.objects.filter(aid_request=household_case, status__in=BINDING)
+    assert person in set(covered.values_list("civil_id", flat=True))
+
+
+def _wait_until_someone_waits_for_a_row_lock() -> None:
+    import time
+
+    from django.db import connections
+
+    # A second connection of this thread's alias would share the transaction: ask through a
+    # fresh one (pg_locks is live, not a snapshot).
+    other = connections.create_connection("default")
+    try:
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            with other.cursor() as cursor:
+                cursor.execute("SELECT count(*) FROM pg_locks WHERE NOT granted")
+                if cursor.fetchone()[0]:
+                    return
+            time.sleep(0.02)
+        raise AssertionError("the claim never waited for the request row")
+    finally:
+        other.close()
