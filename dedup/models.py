@@ -235,6 +235,32 @@ class PreventedDuplicate(models.Model):
         return f"prevented #{self.aid_request_id} vs #{self.conflicting_request_id}"
 
 
+class SavedAmountAdjustment(models.Model):
+    """A prevented duplicate's amount saved changed after the fact: the case holding the aid
+    ended earlier than it was to (``commitments_shorten``: closed early, or approved for fewer
+    months), so fewer of the refused request's months were really held elsewhere. The
+    ministry's rollups add ``delta`` to the month the duplicate counts in; the full rebuild
+    reads the duplicate's current ``amount_saved`` instead."""
+
+    prevented = models.ForeignKey(
+        PreventedDuplicate,
+        on_delete=models.CASCADE,
+        related_name="adjustments",
+        verbose_name=_("prevented duplicate"),
+    )
+    delta = models.DecimalField(
+        _("change of the amount saved (KWD)"), max_digits=12, decimal_places=3
+    )
+    at = models.DateTimeField(_("adjusted at"), db_index=True)
+
+    class Meta:
+        verbose_name = _("amount saved adjustment")
+        verbose_name_plural = _("amount saved adjustments")
+
+    def __str__(self) -> str:
+        return f"prevented #{self.prevented_id} {self.delta:+}"
+
+
 def overlap_months(
     start: datetime.date,
     end: datetime.date,

@@ -35,6 +35,7 @@ from dedup.models import (
     ConflictStatus,
     CoverageConflict,
     PreventedDuplicate,
+    SavedAmountAdjustment,
     overlap_months,
     saved_amount,
 )
@@ -175,12 +176,44 @@ def commitments_shorten(*, aid_request_id: int, end: datetime.date) -> int:
     updated rows all the same (exclusion constraint; SQLite: the trigger on UPDATE, which also
     refuses a commitment lengthened into another one's period).
     """
-    return AidCommitment.objects.filter(
+    now = timezone.now()
+    shortened = AidCommitment.objects.filter(
         aid_request_id=aid_request_id,
         status__in=BINDING,
         period_end__gt=end,
         period_start__lte=end,
-    ).update(period_end=end, shortened_at=timezone.now())
+    ).update(period_end=end, shortened_at=now)
+    if shortened:
+        _prevented_duplicates_follow(held_request_id=aid_request_id, at=now)
+    return shortened
+
+
+def _prevented_duplicates_follow(*, held_request_id: int, at: datetime.datetime) -> None:
+    """The duplicates refused against a case that now ends earlier saved less: only the months
+    still held count (the refused request may get the rest elsewhere). Each change is kept as
+    an adjustment, which the ministry's rollups add to the month the duplicate counts in."""
+    duplicates = PreventedDuplicate.objects.select_related(
+        "conflicting", "aid_request", "aid_request__aid_type"
+    ).filter(conflicting_request_id=held_request_id)
+    for duplicate in duplicates:
+        refused, held = duplicate.aid_request, duplicate.conflicting
+        held.refresh_from_db(fields=["period_start", "period_end"])
+        coverage_months = refused.aid_type.coverage_months
+        months = overlap_months(
+            refused.coverage_start,
+            refused.coverage_end,
+            coverage_months,
+            held.period_start,
+            held.period_end,
+        )
+        amount = saved_amount(refused.amount_requested, coverage_months, months)
+        if amount == duplicate.amount_saved and months == duplicate.overlap_months:
+            continue
+        SavedAmountAdjustment.objects.create(
+            prevented=duplicate, delta=amount - duplicate.amount_saved, at=at
+        )
+        duplicate.overlap_months, duplicate.amount_saved = months, amount
+        duplicate.save(update_fields=["overlap_months", "amount_saved"])
 
 
 def covered_until(

@@ -291,6 +291,7 @@ class RollupEvent(models.TextChoices):
     RELEASE = "release", _("release by the deadline")
     PAYMENT = "payment", _("payment")
     PREVENTED = "prevented", _("prevented duplicate")
+    ADJUSTED = "adjusted", _("amount saved adjusted")
 
 
 class AppliedEvent(models.Model):

@@ -47,7 +47,7 @@ from accounts.models import Role, User
 from aid_requests.models import AidRequest, Payment, RequestStatus, TimelineEntry
 from audit.services import audit_record
 from config.commit import after_commit
-from dedup.models import BINDING, AidCommitment, PreventedDuplicate
+from dedup.models import BINDING, AidCommitment, PreventedDuplicate, SavedAmountAdjustment
 from reports import exports
 from reports.models import (
     AppliedEvent,
@@ -411,6 +411,25 @@ def _new_events(since: datetime.datetime, skip: dict[str, set[int]]) -> tuple[_E
                 b["aid_request__governorate_id"],
                 b["organisation_id"],
                 {"blocked_count": 1, "blocked_amount": b["amount_saved"]},
+            )
+    # A duplicate's amount saved cut later (the holding case ended early): the change goes to
+    # the month and cell the duplicate counts in.
+    for a in SavedAmountAdjustment.objects.filter(at__gte=since).values(
+        "pk",
+        "at",
+        "delta",
+        "prevented__first_refused_at",
+        "prevented__aid_type_id",
+        "prevented__aid_request__governorate_id",
+        "prevented__organisation_id",
+    ):
+        if fresh(RollupEvent.ADJUSTED, a["pk"], a["at"]):
+            sums.add(
+                month_of(local_day(a["prevented__first_refused_at"])),
+                a["prevented__aid_type_id"],
+                a["prevented__aid_request__governorate_id"],
+                a["prevented__organisation_id"],
+                {"blocked_amount": a["delta"]},
             )
     return sums, seen
 

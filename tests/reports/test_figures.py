@@ -207,7 +207,14 @@ def test_known_answers_of_the_year(world):
     assert (h.open_now, h.held_now, h.closed_now, h.ineligible_now) == (1, 2, 1, 1)
     assert h.claims == 5  # P, F, S twice, R
     assert h.closures == 1
-    assert (h.blocked_count, h.blocked_amount) == (1, Decimal("600.000"))
+    # W (600.000 over 6 months: 100.000 a month, from Feb 15) was refused against F, whose
+    # cover was then cut at its close to the two periods paid (Feb 10 – Apr 9): W's months
+    # Feb 15 – Mar 14 and Mar 15 – Apr 14 overlap it → 2 × 100.000 saved, not 600.000.
+    assert (h.blocked_count, h.blocked_amount) == (1, Decimal("200.000"))
+    from dedup.models import SavedAmountAdjustment
+
+    [cut] = SavedAmountAdjustment.objects.all()  # the close of F: 600.000 → 200.000
+    assert (cut.prevented.aid_request, cut.delta) == (world.requests["W"], Decimal("-400.000"))
     assert h.released_by_deadline == 1
     # submission → claim: P 16, F 2, S 28 (its current claim, Apr 2), R 0 → median 9
     assert h.median_days_to_claim == Decimal("9.0")
