@@ -8,6 +8,7 @@ from functools import partial
 
 import pytest
 
+from aid_requests.models import RequestStatus
 from charities import services
 from charities.exceptions import DuplicateAid
 from dedup.models import BlockedAttempt, PreventedDuplicate
@@ -21,9 +22,11 @@ CLAIMERS = 12
 def test_simultaneous_refusals_of_one_request_count_one_duplicate(capital, needy):
     holder = open_request(family(capital, [SHARED]), needy, capital)
     services.aid_request_claim(aid_request_id=holder.pk, actor=caseworker([needy], [capital]))
-    duplicate = open_request(
-        family(capital, applicant_civil_id=SHARED), needy, capital, amount="600"
-    )
+    # Household aid for a household only partly covered elsewhere (the spouse SHARED holds it
+    # under the holder's case, the applicant not): every try is a refusal and the request stays
+    # open — were everyone covered, the first refusal would take it out of the queue and the
+    # others would find it no longer open.
+    duplicate = open_request(family(capital, [SHARED]), needy, capital, amount="600")
     actors = [caseworker([needy], [capital]) for _ in range(CLAIMERS)]
 
     def claim(actor):
@@ -38,8 +41,12 @@ def test_simultaneous_refusals_of_one_request_count_one_duplicate(capital, needy
         duplicate.pk,
         holder.pk,
     )
-    # Same coverage (six months from today) as the holder: all six overlap.
+    # Same coverage (six months from today) as the holder: all six overlap, so the whole
+    # 600.000 (600.000 ÷ 6 = 100.000 a month × 6) — once, not 12 × 600.000.
     assert (prevented.overlap_months, prevented.amount_saved) == (6, Decimal("600.000"))
+    assert prevented.civil_id == SHARED
+    duplicate.refresh_from_db()
+    assert (duplicate.status, duplicate.covered_until) == (RequestStatus.OPEN, None)
     first = BlockedAttempt.objects.order_by("attempted_at", "pk").first()
     assert (prevented.organisation_id, prevented.first_refused_at) == (
         first.organisation_id,

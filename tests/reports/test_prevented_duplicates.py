@@ -3,22 +3,33 @@ amount saved is the refused request's amount over the months that overlap — ch
 figures worked out by hand on the statistics page, the list behind it, the exports and the
 organisation pages.
 
+Every request refused here more than once is household aid for a household only PARTLY covered
+elsewhere: its applicant holds nothing, their spouse already holds the aid type under another
+case. Each try is then a real refusal (DuplicateAid) and the request stays in the queue — a
+request whose people are ALL covered leaves every queue at its first refusal (charities.
+coverage), as the last test shows.
+
 2025, Asia/Kuwait; Al-Noor (A) and Al-Khair (B) are licensed for both aid types:
 
-* Mar 1   A claims H, one-off "emergency" aid for a household with member SHARED.
-* Mar 2–5 D, SHARED's own one-off request of 600.000, is refused four times: A, B, A, B.
-          → one duplicate, 600.000 saved, counted in March for A (the first refusal's).
-* Mar 6   D3, a third household listing SHARED, one-off 250.000: refused once, by B.
+* Mar 1   A claims H, one-off "emergency" aid for a household whose spouse is SHARED.
+* Mar 2–5 D, another household's one-off request of 600.000 (applicant uncovered, spouse
+          SHARED), is refused four times: A, B, A, B — it stays in the queue every time.
+          → one duplicate, 600.000 saved (one-off: the amount requested), counted in March
+          for A (the first refusal's).
+* Mar 6   D3, a third household with spouse SHARED, one-off 250.000: refused once, by B.
           → a second duplicate (another request), 250.000, for B.
-* Jan 10  A claims H2, six months of needy-family aid for a household with member M2
+* Jan 10  A claims H2, six months of needy-family aid for a household whose spouse is M2
           (covered Jan 10 – Jul 9).
-* Apr 10  D2, M2's own needy-family request, 600.000 over six months (100.000 a month),
-          covered Apr 10 – Oct 9: its months Apr 10–May 9, May 10–Jun 9 and Jun 10–Jul 9
-          overlap H2 → 3 × 100.000 = 300.000. Refused by B on Apr 10 and by A on Apr 11.
-          → a third duplicate, 300.000, counted in April for B.
+* Apr 10  D2, another household's needy-family request (applicant uncovered, spouse M2),
+          600.000 over six months (600.000 ÷ 6 = 100.000 a month), covered Apr 10 – Oct 9:
+          its months Apr 10–May 9, May 10–Jun 9 and Jun 10–Jul 9 overlap H2, Jul 10–Oct 9 do
+          not → 3 × 100.000 = 300.000. Refused by B on Apr 10 and by A on Apr 11 (still in the
+          queue after the first). → a third duplicate, 300.000, counted in April for B.
 
-The year: 7 refused tries, 3 duplicates prevented, 1,150.000 saved (counting every try
-gave 7 and 3,850.000). A: 1 and 600.000. B: 2 and 550.000.
+The year: 4 + 1 + 2 = 7 refused tries, 3 duplicates prevented, 600 + 250 + 300 = 1,150.000
+saved (counting every try's amount requested gave 7 and 4 × 600 + 250 + 2 × 600 = 3,850.000).
+A: D → 1 and 600.000. B: D3 + D2 → 2 and 250 + 300 = 550.000.
+March: D + D3 → 2 and 850.000. April: D2 → 1 and 300.000.
 """
 
 from __future__ import annotations
@@ -36,9 +47,9 @@ from django.urls import reverse
 from openpyxl import load_workbook
 
 from accounts.models import Role
-from aid_requests.models import AidRequest, AidScope, AidType
+from aid_requests.models import AidRequest, AidScope, AidType, RequestStatus
 from charities import services as charity
-from charities.exceptions import DuplicateAid
+from charities.exceptions import DuplicateAid, NoLongerOpen
 from dedup.models import BlockedAttempt, PreventedDuplicate
 from reports import selectors, services
 from reports.selectors import Period
@@ -101,6 +112,10 @@ def refusals(db) -> Refusals:
     def refused(name: str, worker, moment: datetime.datetime) -> None:
         with time_machine.travel(moment, tick=False), pytest.raises(DuplicateAid):
             charity.aid_request_claim(aid_request_id=requests[name].pk, actor=worker)
+        # Only partly covered: still open and in the queue, so the next try is refused again.
+        requests[name].refresh_from_db()
+        assert requests[name].status == RequestStatus.OPEN
+        assert requests[name].covered_until is None
 
     with time_machine.travel(at(1, 10), tick=False):
         requests["H2"] = open_request(family(capital, [M2]), needy, capital, amount="900")
@@ -108,18 +123,16 @@ def refusals(db) -> Refusals:
     with time_machine.travel(at(3, 1), tick=False):
         requests["H"] = open_request(family(capital, [SHARED]), emergency, capital)
         charity.aid_request_claim(aid_request_id=requests["H"].pk, actor=a)
-        requests["D"] = open_request(
-            family(capital, applicant_civil_id=SHARED), emergency, capital, amount="600"
-        )
+        # Partly covered: SHARED (the spouse) holds emergency aid under H, the applicant not.
+        requests["D"] = open_request(family(capital, [SHARED]), emergency, capital, amount="600")
     for day, worker in ((2, a), (3, b), (4, a), (5, b)):
         refused("D", worker, at(3, day))
     with time_machine.travel(at(3, 1), tick=False):
         requests["D3"] = open_request(family(capital, [SHARED]), emergency, capital, amount="250")
     refused("D3", b, at(3, 6))
     with time_machine.travel(at(4, 10), tick=False):
-        requests["D2"] = open_request(
-            family(capital, applicant_civil_id=M2), needy, capital, amount="600"
-        )
+        # Partly covered: M2 (the spouse) holds needy-family aid under H2, the applicant not.
+        requests["D2"] = open_request(family(capital, [M2]), needy, capital, amount="600")
     refused("D2", b, at(4, 10))
     refused("D2", a, at(4, 11))
     return Refusals(alnoor=alnoor, alkhair=alkhair, requests=requests)
@@ -168,6 +181,14 @@ def test_every_try_is_kept_but_each_duplicate_counts_once(refusals):
     }
     d = PreventedDuplicate.objects.get(aid_request=r["D"])
     assert (d.conflicting_request_id, d.first_refused_at) == (r["H"].pk, at(3, 2))
+    # The spouse is the person covered twice; the applicant, covered nowhere, keeps D open.
+    assert d.civil_id == SHARED
+    assert (
+        AidRequest.objects.filter(
+            pk__in=[r["D"].pk, r["D3"].pk, r["D2"].pk], covered_until__isnull=True
+        ).count()
+        == 3
+    )
 
 
 def test_the_statistics_page_counts_each_duplicate_once(client, refusals, official):
@@ -293,3 +314,46 @@ def test_the_migration_derives_the_duplicates_from_the_blocked_attempts(refusals
     )
     assert len(after) == 3
     assert after == before
+
+
+def test_a_request_whose_people_are_all_covered_is_refused_once_then_leaves_the_queue(db):
+    """Household aid whose only person (the applicant, no household members) holds the aid type
+    elsewhere: the first try is refused and takes the request out of every queue until the
+    holder's coverage ends; the next tries find it no longer open — one try kept, still one
+    duplicate. Six months of needy-family aid from Mar 1 (Mar 1 – Aug 31) on both sides: all
+    6 months overlap → 600.000 ÷ 6 × 6 = 600.000 saved."""
+    needy = AidType.objects.create(
+        code="needy",
+        name_ar="الأسر المتعففة",
+        name_en="Needy families",
+        scope=AidScope.HOUSEHOLD,
+        coverage_months=6,
+        max_amount=Decimal("1500"),
+    )
+    capital = GovernorateFactory(code="capital")
+    org = OrganisationFactory(aid_types=[needy], governorates=[capital])
+    a = CharityStaffFactory(role=Role.CASEWORKER, membership__organisation=org)
+    other = OrganisationFactory(aid_types=[needy], governorates=[capital])
+    b = CharityStaffFactory(role=Role.CASEWORKER, membership__organisation=other)
+    with time_machine.travel(at(3, 1), tick=False):
+        holder = open_request(family(capital, [SHARED]), needy, capital)
+        charity.aid_request_claim(aid_request_id=holder.pk, actor=a)
+        alone = open_request(
+            family(capital, applicant_civil_id=SHARED), needy, capital, amount="600"
+        )
+    with time_machine.travel(at(3, 2), tick=False), pytest.raises(DuplicateAid):
+        charity.aid_request_claim(aid_request_id=alone.pk, actor=b)
+    alone.refresh_from_db()
+    assert (alone.status, alone.covered_until) == (RequestStatus.OPEN, datetime.date(2025, 8, 31))
+    for day, worker in ((3, a), (4, b)):
+        with time_machine.travel(at(3, day), tick=False), pytest.raises(NoLongerOpen):
+            charity.aid_request_claim(aid_request_id=alone.pk, actor=worker)
+    assert BlockedAttempt.objects.filter(aid_request=alone).count() == 1
+    prevented = PreventedDuplicate.objects.get()
+    assert (
+        prevented.aid_request_id,
+        prevented.conflicting_request_id,
+        prevented.organisation_id,
+        prevented.overlap_months,
+        prevented.amount_saved,
+    ) == (alone.pk, holder.pk, other.pk, 6, Decimal("600.000"))
