@@ -15,6 +15,7 @@ import datetime
 
 from django.conf import settings
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import override
 
@@ -58,7 +59,7 @@ def mark_covered(aid_request: AidRequest, until: datetime.date) -> None:
         note = _(
             "Everyone this request covers already receives this aid until %(date)s; "
             "out of the queue until then."
-        ) % {"date": until.isoformat()}
+        ) % {"date": date_format(until, "j F Y")}
     _timeline(aid_request, note)
     audit_record(
         actor=None,
@@ -85,7 +86,7 @@ def mark_returned(aid_request: AidRequest, start: datetime.date) -> None:
     with override(settings.LANGUAGE_CODE):
         note = _(
             "The aid received elsewhere has ended: back in the queue, covering from %(date)s."
-        ) % {"date": start.isoformat()}
+        ) % {"date": date_format(start, "j F Y")}
     _timeline(aid_request, note)
     audit_record(
         actor=None,

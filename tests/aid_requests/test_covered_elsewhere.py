@@ -7,6 +7,8 @@ from decimal import Decimal
 import pytest
 from django.conf import settings
 from django.urls import reverse
+from django.utils import translation
+from django.utils.formats import date_format
 
 from accounts.models import Role
 from aid_requests import services
@@ -103,7 +105,8 @@ def test_it_returns_to_the_queue_by_itself_when_the_coverage_elsewhere_ends(
     assert _in_any_queue(own, rent_allowance, capital, other.membership.organisation)
     back = TimelineEntry.objects.filter(aid_request=own).order_by("at", "pk").last()
     assert (back.from_status, back.to_status, back.actor) == (S.OPEN, S.OPEN, None)
-    assert next_day.isoformat() in back.note
+    with translation.override("ar"):
+        assert date_format(next_day, "j F Y") in back.note  # day first, the month named
     assert Notification.objects.filter(
         recipient=own.applicant, kind="request_coverage_ended"
     ).exists()
