@@ -57,7 +57,8 @@ def test_aid_type_table_as_csv(client, world, official):
     rows = read_csv(response)
     assert rows[0][:2] == ["Aid type", "Requests submitted"]
     by_type = {row[0]: row for row in rows[1:]}
-    # needy: F, W, R, I submitted; F and R claimed; F closed; 2 payments of 150; W blocked.
+    # needy: F, W, R, I submitted; F and R claimed; F closed; 2 payments of 150; W blocked,
+    # 200.000 saved (F, closed after two paid periods, held W's first two months only).
     assert by_type["Needy families"] == [
         "Needy families",
         "4",
@@ -66,7 +67,7 @@ def test_aid_type_table_as_csv(client, world, official):
         "2",
         "300.000",
         "1",
-        "600.000",
+        "200.000",
         "0",
     ]
     assert by_type["Student aid"] == [
@@ -162,7 +163,8 @@ def test_payments_and_blocked_lists_export(client, world, official):
     assert len(rows) == 2
     assert rows[1][0] == datetime.datetime(2025, 2, 16, 10, 0)  # noqa: DTZ001 - Kuwait time
     assert rows[1][1] == world.requests["W"].reference
-    assert (rows[1][5], Decimal(str(rows[1][6]))) == (6, Decimal("600"))  # 6 months overlap
+    # F was closed after two paid periods: two of W's months overlap what it held
+    assert (rows[1][5], Decimal(str(rows[1][6]))) == (2, Decimal("200"))
 
 
 def test_headline_figures_export(client, world, official):
