@@ -529,10 +529,11 @@ class RawClaimer:
         self.conn = psycopg.connect(**params, autocommit=False)
 
     @staticmethod
-    def statements_for(*, people: int) -> int:
-        # BEGIN, row lock + licence + household, locks, insert, update, timeline,
-        # chain lock, last hash, audit insert, notification, COMMIT
-        return 11
+    def statements_for(*, people: int, household: bool = True) -> int:
+        # BEGIN, row lock + licence + household, (household aid: the household again, now
+        # that the row is ours), locks, insert, update, timeline, chain lock, last hash, audit
+        # insert, notification, COMMIT
+        return 12 if household else 11
 
     def claim(self, actor: Any, pk: int) -> str:
         from django.utils import timezone
@@ -567,6 +568,16 @@ class RawClaimer:
                     conn.rollback()
                     return "taken" if status != "open" else "not licensed"
                 members = [row[-1] for row in rows if row[-1] is not None]
+                if scope == "household":
+                    # As in charities.services: the locking statement's snapshot may predate a
+                    # member added while it waited for the row; read the household again.
+                    cur.execute(
+                        "SELECT m.civil_id FROM applicants_householdmember m "
+                        "JOIN applicants_applicantprofile p ON p.id = m.profile_id "
+                        "WHERE p.user_id = %s",
+                        [applicant],
+                    )
+                    members = [row[0] for row in cur.fetchall()]
                 people = sorted({civil_id, *(members if scope == "household" else [])})
                 cur.execute(
                     "SELECT pg_advisory_xact_lock(%s, hashtext(p.c)) FROM unnest(%s::text[]) "
