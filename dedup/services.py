@@ -168,21 +168,29 @@ def commitments_activate(*, aid_request_id: int) -> int:
     ).update(status=CommitmentStatus.ACTIVE)
 
 
-def commitments_shorten(*, aid_request_id: int, end: datetime.date) -> int:
-    """End the binding commitments of a case at ``end`` at the latest (the last day paid or
-    approved); the number of commitments shortened.
+def commitments_shorten(
+    *, aid_request_id: int, end: datetime.date, civil_id: str | None = None
+) -> int:
+    """End the binding commitments of a case — or only ``civil_id``'s, a member who left the
+    household — at ``end`` at the latest (the last day paid, approved or covered); the number
+    of commitments shortened. The one way a commitment is cut: it is marked ``shortened_at``
+    (the statistics rebuild the coverage then) and the duplicates refused against the case
+    follow.
 
     Only ever narrows a range, so the rule cannot be broken by it; the database checks the
     updated rows all the same (exclusion constraint; SQLite: the trigger on UPDATE, which also
     refuses a commitment lengthened into another one's period).
     """
     now = timezone.now()
-    shortened = AidCommitment.objects.filter(
+    commitments = AidCommitment.objects.filter(
         aid_request_id=aid_request_id,
         status__in=BINDING,
         period_end__gt=end,
         period_start__lte=end,
-    ).update(period_end=end, shortened_at=now)
+    )
+    if civil_id is not None:
+        commitments = commitments.filter(civil_id=civil_id)
+    shortened = commitments.update(period_end=end, shortened_at=now)
     if shortened:
         _prevented_duplicates_follow(held_request_id=aid_request_id, at=now)
     return shortened
@@ -506,8 +514,7 @@ def household_coverage_end(*, applicant_id: int, civil_id: str, actor: User) -> 
                 slot.status, slot.released_at = CommitmentStatus.RELEASED, timezone.now()
                 slot.save(update_fields=["status", "released_at"])
             elif end < slot.period_end:
-                slot.period_end = end
-                slot.save(update_fields=["period_end"])
+                commitments_shorten(aid_request_id=aid_request.pk, end=end, civil_id=civil_id)
             else:
                 continue
             ended += 1

@@ -173,6 +173,7 @@ def test_removed_member_is_covered_until_the_end_of_the_current_period(capital, 
     assert slot.status == CommitmentStatus.ACTIVE
     assert slot.period_end == add_months(start, 2) - datetime.timedelta(days=1)
     assert slot.period_end < aid_request.coverage_end
+    assert slot.shortened_at is not None  # cut like any shortened commitment: figures follow
     applicant_slot = AidCommitment.objects.get(aid_request=aid_request, is_applicant=True)
     assert applicant_slot.period_end == aid_request.coverage_end
     assert AuditEntry.objects.filter(action="commitment.end").count() == 1
