@@ -42,6 +42,8 @@ lint: $(VENV)/.dev-installed
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy accounts/permissions.py */services.py */selectors.py
+# The layers of docs/architecture.md (.importlinter)
+	PYTHONPATH=. $(BIN)/lint-imports --no-cache
 
 ## make messages: refresh the catalogues from the source and compile them (needs xgettext)
 messages: $(VENV)/.dev-installed
