@@ -1,4 +1,4 @@
-"""Aid requests: the aid-type catalogue and the requests applicants submit."""
+"""Aid requests: the status of each, its timeline and the messages of the case."""
 
 from __future__ import annotations
 
@@ -9,90 +9,14 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Coalesce
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-
-class AidScope(models.TextChoices):
-    PERSON = "person", _("Person")
-    HOUSEHOLD = "household", _("Household")
-
-
-class Beneficiaries(models.TextChoices):
-    """Who a person-scope aid type may be for (household aid is always for the whole household)."""
-
-    APPLICANT = "applicant", _("The applicant only")
-    APPLICANT_OR_MEMBER = "applicant_or_member", _("The applicant or a household member")
-    MEMBER = "member", _("A household member only")
-
-
-class AidType(models.Model):
-    """A kind of aid in the ministry's catalogue (needy families, rent allowance, …).
-
-    ``coverage_months`` = 0 means one-off aid; otherwise the aid covers that many months from
-    the start of its period, and the one-aid-type rule applies over that window.
-    """
-
-    code = models.SlugField(_("code"), max_length=40, unique=True)
-    name_ar = models.CharField(_("name (Arabic)"), max_length=120)
-    name_en = models.CharField(_("name (English)"), max_length=120)
-    description_ar = models.TextField(_("description (Arabic)"), blank=True)
-    description_en = models.TextField(_("description (English)"), blank=True)
-    scope = models.CharField(_("scope"), max_length=10, choices=AidScope.choices)
-    coverage_months = models.PositiveSmallIntegerField(
-        _("coverage (months)"), default=0, help_text=_("0 means one-off aid.")
-    )
-    max_amount = models.DecimalField(_("maximum amount (KWD)"), max_digits=12, decimal_places=3)
-    required_documents = models.JSONField(_("required document kinds"), default=list, blank=True)
-    max_income_per_capita = models.DecimalField(
-        _("maximum monthly income per person after obligations (KWD)"),
-        max_digits=12,
-        decimal_places=3,
-        null=True,
-        blank=True,
-    )
-    beneficiaries = models.CharField(
-        _("who may be the beneficiary"),
-        max_length=20,
-        choices=Beneficiaries.choices,
-        default=Beneficiaries.APPLICANT,
-        help_text=_("For person aid only: household aid covers the whole household."),
-    )
-    is_active = models.BooleanField(_("active"), default=True)
-    licensed_only = models.BooleanField(
-        _("only organisations licensed for this type may claim it"), default=False
-    )
-
-    class Meta:
-        verbose_name = _("aid type")
-        verbose_name_plural = _("aid types")
-        ordering = ["id"]
-        constraints = [
-            models.CheckConstraint(
-                condition=Q(max_amount__gt=Decimal("0")),
-                name="aid_type_max_amount_positive",
-                violation_error_message=_("The maximum amount must be more than zero."),
-            )
-        ]
-
-    def __str__(self) -> str:
-        return self.name_en if get_language() == "en" else self.name_ar
-
-    @property
-    def is_one_off(self) -> bool:
-        return self.coverage_months == 0
-
-    @property
-    def applicant_may_benefit(self) -> bool:
-        return self.scope == AidScope.HOUSEHOLD or self.beneficiaries != Beneficiaries.MEMBER
-
-    @property
-    def member_may_benefit(self) -> bool:
-        return self.scope == AidScope.PERSON and self.beneficiaries != Beneficiaries.APPLICANT
+from aid_requests.models.catalogue import AidType
 
 
 class RequestStatus(models.TextChoices):
-    """The lifecycle of DESIGN.md. Transitions are made only by ``aid_requests.services``."""
+    """The lifecycle of DESIGN.md (``aid_requests.states``). Every change goes through
+    ``aid_requests.services.lifecycle.aid_request_move``."""
 
     SUBMITTED = "submitted", _("Submitted")
     SCREENED = "screened", _("Screened")
@@ -347,65 +271,6 @@ class AidRequest(models.Model):
         return deadline is not None and deadline <= now
 
 
-class PaymentMethod(models.TextChoices):
-    BANK_TRANSFER = "bank_transfer", _("Bank transfer")
-    CHEQUE = "cheque", _("Cheque")
-    IN_KIND = "in_kind", _("In kind")
-
-
-class Payment(models.Model):
-    """Money (or goods) given on an approved request; recurring aid records one per period."""
-
-    aid_request = models.ForeignKey(
-        AidRequest, on_delete=models.PROTECT, related_name="payments", verbose_name=_("request")
-    )
-    organisation = models.ForeignKey(
-        "charities.Organisation",
-        on_delete=models.PROTECT,
-        related_name="payments",
-        verbose_name=_("paid by"),
-    )
-    period = models.PositiveSmallIntegerField(
-        _("period"), help_text=_("1 for the first month (or the one-off payment), 2 for the next…")
-    )
-    amount = models.DecimalField(_("amount (KWD)"), max_digits=12, decimal_places=3)
-    paid_on = models.DateField(_("paid on"))
-    method = models.CharField(_("method"), max_length=16, choices=PaymentMethod.choices)
-    reference = models.CharField(_("reference"), max_length=100, blank=True)
-    recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        related_name="+",
-        verbose_name=_("recorded by"),
-    )
-    recorded_at = models.DateTimeField(_("recorded at"))
-
-    class Meta:
-        verbose_name = _("payment")
-        verbose_name_plural = _("payments")
-        ordering = ["aid_request", "period"]
-        constraints = [
-            models.UniqueConstraint(
-                fields=["aid_request", "period"],
-                name="one_payment_per_period",
-                violation_error_message=_("This period already has a payment."),
-            ),
-            models.CheckConstraint(
-                condition=Q(amount__gt=Decimal("0")),
-                name="payment_amount_positive",
-                violation_error_message=_("A payment must be more than zero."),
-            ),
-            models.CheckConstraint(
-                condition=Q(period__gte=1),
-                name="payment_period_from_one",
-            ),
-        ]
-        indexes = [models.Index(fields=["paid_on"], name="payment_paid_on")]
-
-    def __str__(self) -> str:
-        return f"#{self.aid_request_id} period {self.period}: {self.amount}"
-
-
 class TimelineEntry(models.Model):
     """One step in a request's life: from which status to which, by whom, when, and why."""
 
@@ -435,62 +300,6 @@ class TimelineEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.from_status or '∅'} → {self.to_status}"
-
-
-class AppealDecision(models.TextChoices):
-    PENDING = "pending", _("Awaiting review")
-    UPHELD = "upheld", _("Decision upheld")
-    OVERTURNED = "overturned", _("Decision overturned")
-
-
-class Appeal(models.Model):
-    """An applicant's appeal against an ineligible or rejected decision, for ministry review."""
-
-    aid_request = models.ForeignKey(
-        AidRequest, on_delete=models.CASCADE, related_name="appeals", verbose_name=_("request")
-    )
-    appealed_status = models.CharField(
-        _("decision appealed"), max_length=12, choices=RequestStatus.choices
-    )
-    reason = models.TextField(_("reason for the appeal"))
-    lodged_at = models.DateTimeField(_("lodged at"))
-    decision = models.CharField(
-        _("decision"),
-        max_length=12,
-        choices=AppealDecision.choices,
-        default=AppealDecision.PENDING,
-    )
-    decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("decided by"),
-    )
-    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
-    decision_note = models.TextField(_("reason for the decision"), blank=True)
-
-    class Meta:
-        verbose_name = _("appeal")
-        verbose_name_plural = _("appeals")
-        ordering = ["-lodged_at"]
-        constraints = [
-            models.UniqueConstraint(
-                fields=["aid_request"],
-                condition=Q(decision=AppealDecision.PENDING),
-                name="one_pending_appeal_per_request",
-                violation_error_message=_("This request already has an appeal under review."),
-            ),
-            models.CheckConstraint(
-                condition=Q(decision=AppealDecision.PENDING) | Q(decided_at__isnull=False),
-                name="appeal_decided_has_time",
-                violation_error_message=_("A decided appeal records when it was decided."),
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return f"Appeal on #{self.aid_request_id} ({self.get_decision_display()})"
 
 
 class CaseMessage(models.Model):
