@@ -30,7 +30,7 @@ from aid_requests.models import (
 )
 from aid_requests.periods import add_months, coverage_end
 from aid_requests.scoring import screen
-from aid_requests.services import household_snapshot
+from aid_requests.services.submission import household_snapshot
 from applicants.models import (
     ApplicantProfile,
     Document,

@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.permissions import Capability, can, require_capability, require_personal_data
-from aid_requests import selectors, services
+from aid_requests import selectors
 from aid_requests.exceptions import AidRequestError, DocumentNotAccepted, DuplicateRequest
 from aid_requests.forms import (
     AidTypeForm,
@@ -23,9 +23,17 @@ from aid_requests.forms import (
 )
 from aid_requests.models import AidType, RequestStatus, request_reference
 from aid_requests.reasons import breakdown_rows, reason_text
+from aid_requests.services.appeals import aid_request_appeal
+from aid_requests.services.cases import aid_request_view_logged
+from aid_requests.services.catalogue import aid_type_save
+from aid_requests.services.lifecycle import aid_request_reject_in_queue
+from aid_requests.services.submission import household_snapshot
 from aid_requests.states import APPEALABLE, WITHDRAWABLE
 from applicants import selectors as applicant_selectors
 from audit.services import client_ip
+from charities.request_steps import aid_request_submit
+from dedup.request_steps import aid_request_withdraw
+from dedup.request_steps import appeal_decide as appeal_decide_step
 
 
 @require_GET
@@ -62,7 +70,7 @@ def request_new(request: HttpRequest, code: str) -> HttpResponse:
     )
     if request.method == "POST" and form.is_valid():
         try:
-            aid_request = services.aid_request_submit(
+            aid_request = aid_request_submit(
                 applicant=user,  # type: ignore[arg-type]
                 aid_type=aid_type,
                 amount=form.cleaned_data["amount"],
@@ -92,7 +100,7 @@ def request_new(request: HttpRequest, code: str) -> HttpResponse:
         "form": form,
         "existing": existing,
         "verified": user.is_identity_verified,  # type: ignore[union-attr]
-        "profile_complete": services.household_snapshot(user).profile_complete,  # type: ignore[arg-type]
+        "profile_complete": household_snapshot(user).profile_complete,  # type: ignore[arg-type]
     }
     return render(request, "aid_requests/request_form.html", context)
 
@@ -103,7 +111,7 @@ def request_new(request: HttpRequest, code: str) -> HttpResponse:
 def request_detail(request: HttpRequest, pk: int) -> HttpResponse:
     aid_request, may_act = selectors.get_request_for_user(request.user, pk)  # type: ignore[arg-type]
     if not may_act:
-        services.aid_request_view_logged(
+        aid_request_view_logged(
             aid_request=aid_request,
             viewer=request.user,
             ip_address=client_ip(request),  # type: ignore[arg-type]
@@ -135,7 +143,7 @@ def request_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
     form = NoteForm(request.POST)
     note = form.cleaned_data["note"] if form.is_valid() else ""
     try:
-        services.aid_request_withdraw(
+        aid_request_withdraw(
             aid_request_id=aid_request.pk,
             applicant=request.user,
             note=note,  # type: ignore[arg-type]
@@ -158,7 +166,7 @@ def request_reject(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, _("Give the reason for this decision."))
         return redirect("aid_requests:detail", pk=pk)
     try:
-        services.aid_request_reject_in_queue(
+        aid_request_reject_in_queue(
             aid_request_id=aid_request.pk,
             actor=request.user,  # type: ignore[arg-type]
             reason=form.cleaned_data["reason"],
@@ -177,7 +185,7 @@ def request_appeal(request: HttpRequest, pk: int) -> HttpResponse:
     form = AppealForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            services.aid_request_appeal(
+            aid_request_appeal(
                 aid_request_id=aid_request.pk,
                 applicant=request.user,  # type: ignore[arg-type]
                 reason=form.cleaned_data["reason"],
@@ -208,7 +216,7 @@ def appeal_decide(request: HttpRequest, pk: int) -> HttpResponse:
     form = AppealDecisionForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            services.appeal_decide(
+            appeal_decide_step(
                 appeal_id=appeal.pk,
                 decided_by=request.user,  # type: ignore[arg-type]
                 overturn=form.cleaned_data["outcome"] == "overturn",
@@ -241,7 +249,7 @@ def aid_type_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     form = AidTypeForm(request.POST or None, instance=aid_type or AidType())
     if request.method == "POST" and form.is_valid():
         try:
-            services.aid_type_save(
+            aid_type_save(
                 actor=request.user,  # type: ignore[arg-type]
                 aid_type=aid_type,
                 data=form.cleaned_data,

@@ -329,8 +329,9 @@ class Child:
         from accounts.models import User
         from aid_requests.exceptions import IllegalTransition
         from aid_requests.models import LIVE_STATUSES, AidRequest, AidType
-        from aid_requests.services import aid_request_submit, aid_request_withdraw
         from applicants.selectors import documents_of
+        from charities.request_steps import aid_request_submit
+        from dedup.request_steps import aid_request_withdraw
 
         needy = AidType.objects.get(code="needy-families")
         runs = 60 if self.quick else 150

@@ -2,7 +2,7 @@
 
 Each function is one transaction that locks the request row first (``select_for_update``),
 checks who is acting and whether the move is legal, writes the timeline and audit entries, and
-notifies after commit (through ``aid_requests.services._move``).
+notifies after commit (through ``aid_requests.services.lifecycle.aid_request_move``).
 """
 
 from __future__ import annotations
@@ -38,7 +38,7 @@ from aid_requests.models import (
     RequestStatus,
 )
 from aid_requests.periods import add_months, coverage_end
-from aid_requests.services import _move
+from aid_requests.services.lifecycle import aid_request_move
 from aid_requests.states import Actor
 from applicants.models import ApplicantProfile, Governorate, HouseholdMember
 from audit.services import audit_record
@@ -351,9 +351,9 @@ def _claim_once(
             return aid_request, refusal
         aid_request.claimed_by = organisation
         aid_request.claimed_at = timezone.now()
-        _move(
-            aid_request,
-            S.CLAIMED,
+        aid_request_move(
+            aid_request=aid_request,
+            to=S.CLAIMED,
             actor=Actor.CHARITY,
             user=actor,
             notification="request_claimed",
@@ -378,7 +378,14 @@ def aid_request_release(
 
 
 def _release(aid_request: AidRequest, *, actor: Actor, user: User | None, note: str) -> None:
-    _move(aid_request, S.OPEN, actor=actor, user=user, note=note, notification="request_released")
+    aid_request_move(
+        aid_request=aid_request,
+        to=S.OPEN,
+        actor=actor,
+        user=user,
+        note=note,
+        notification="request_released",
+    )
     dedup.commitments_release(aid_request_id=aid_request.pk)
     aid_request.claimed_by = None
     aid_request.claimed_at = None
@@ -416,9 +423,9 @@ def aid_request_approve(
             payments,
             _("Approved for %(payments)s of %(months)s months: the aid ends on %(date)s."),
         )
-        _move(
-            aid_request,
-            S.APPROVED,
+        aid_request_move(
+            aid_request=aid_request,
+            to=S.APPROVED,
             actor=Actor.CHARITY,
             user=actor,
             note=note,
@@ -520,7 +527,7 @@ def payment_record(
             data={"amount": str(amount), "period": payment.period},
         )
         if aid_request.status == S.APPROVED:
-            _move(aid_request, S.PAYING, actor=Actor.CHARITY, user=actor)
+            aid_request_move(aid_request=aid_request, to=S.PAYING, actor=Actor.CHARITY, user=actor)
         notify(
             recipient=aid_request.applicant,
             kind="payment_recorded",
@@ -553,9 +560,9 @@ def aid_request_close(
             paid,
             _("Closed after %(payments)s of %(months)s months paid: the aid ends on %(date)s."),
         )
-        _move(
-            aid_request,
-            S.CLOSED,
+        aid_request_move(
+            aid_request=aid_request,
+            to=S.CLOSED,
             actor=Actor.CHARITY,
             user=actor,
             note=note,
@@ -600,9 +607,9 @@ def aid_request_reject(
     reason = _required_reason(reason)
     with transaction.atomic(durable=True):
         aid_request = _locked_case(aid_request_id, organisation)
-        _move(
-            aid_request,
-            S.REJECTED,
+        aid_request_move(
+            aid_request=aid_request,
+            to=S.REJECTED,
             actor=Actor.CHARITY,
             user=actor,
             note=reason,

@@ -25,7 +25,7 @@ from accounts.permissions import (
 from aid_requests.exceptions import AidRequestError
 from aid_requests.models import RequestStatus
 from aid_requests.reasons import breakdown_rows
-from aid_requests.services import aid_request_view_logged
+from aid_requests.services.cases import aid_request_view_logged
 from aid_requests.states import Actor, is_allowed
 from applicants import selectors as applicant_selectors
 from audit.services import client_ip
@@ -646,7 +646,7 @@ def staff_remove(request: HttpRequest, pk: int) -> HttpResponse:
 @require_personal_data
 def case_message(request: HttpRequest, pk: int) -> HttpResponse:
     """Write to the applicant of a case this organisation holds."""
-    from aid_requests.services import case_message_send
+    from aid_requests.services.cases import case_message_send
 
     selectors.get_case_for_staff(request.user, pk, write=True)  # type: ignore[arg-type]
     form = CaseMessageForm(request.POST)

@@ -10,9 +10,10 @@ from __future__ import annotations
 import pytest
 from django.db import transaction
 
-from aid_requests import services
 from aid_requests.models import RequestStatus
+from aid_requests.services.lifecycle import aid_request_move
 from aid_requests.states import Actor
+from dedup.request_steps import aid_request_withdraw
 from notifications.models import DeliveryStatus, Notification
 from tests.factories import AidRequestFactory
 from tests.notifications.conftest import GATEWAY_KEY, sms_gateway  # noqa: F401  # fixture
@@ -61,9 +62,7 @@ def test_a_withdrawal_is_sent_by_sms_and_email_by_a_real_worker_after_commit(sms
     applicant = aid_request.applicant
     queue = unique_queue()
     with tasks_go_to(queue):
-        services.aid_request_withdraw(
-            aid_request_id=aid_request.pk, applicant=applicant, note="وجدت عملاً"
-        )
+        aid_request_withdraw(aid_request_id=aid_request.pk, applicant=applicant, note="وجدت عملاً")
     notification = Notification.objects.get(recipient=applicant)
     assert notification.kind == "request_withdrawn"
     assert (notification.sms_status, notification.email_status) == ("pending", "pending")
@@ -93,11 +92,11 @@ def test_a_transition_that_rolls_back_sends_nothing(sms_gateway):  # noqa: F811
     queue = unique_queue()
 
     def withdraw_then_fail():
-        # _move is the one status change; its caller's transaction fails after it.
+        # aid_request_move is the one status change; its caller's transaction fails after it.
         with transaction.atomic():
-            services._move(
-                rolled_back,
-                RequestStatus.WITHDRAWN,
+            aid_request_move(
+                aid_request=rolled_back,
+                to=RequestStatus.WITHDRAWN,
                 actor=Actor.APPLICANT,
                 user=rolled_back.applicant,
                 notification="request_withdrawn",
@@ -108,7 +107,7 @@ def test_a_transition_that_rolls_back_sends_nothing(sms_gateway):  # noqa: F811
         with pytest.raises(RuntimeError):
             withdraw_then_fail()
         assert queued(queue) == 0
-        services.aid_request_withdraw(aid_request_id=committed.pk, applicant=committed.applicant)
+        aid_request_withdraw(aid_request_id=committed.pk, applicant=committed.applicant)
     assert queued(queue) == 1  # the committed transition only
 
     worker = worker_for(queue, sms_gateway)

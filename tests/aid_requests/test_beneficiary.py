@@ -11,10 +11,10 @@ from django.db import IntegrityError, transaction
 from django.utils import translation
 
 from accounts.models import Role
-from aid_requests import services
 from aid_requests.exceptions import BeneficiaryNotAllowed, BeneficiaryRequired, DuplicateRequest
 from aid_requests.models import AidRequest, AidScope, AidType, Beneficiaries, age_band
 from applicants.models import HouseholdMember
+from charities.request_steps import aid_request_submit
 from tests.aid_requests.conftest import make_ready_applicant
 from tests.factories import AidRequestFactory, StaffUserFactory
 
@@ -51,7 +51,7 @@ def family(media):
 
 
 def submit(user, aid_type, docs, beneficiary=None, amount="300.000"):
-    return services.aid_request_submit(
+    return aid_request_submit(
         applicant=user,
         aid_type=aid_type,
         amount=Decimal(amount),

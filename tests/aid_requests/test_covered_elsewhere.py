@@ -11,14 +11,15 @@ from django.utils import translation
 from django.utils.formats import date_format
 
 from accounts.models import Role
-from aid_requests import services
 from aid_requests.models import RequestStatus, TimelineEntry
 from audit.models import AuditEntry
 from charities import selectors
 from charities import services as charity_services
 from charities.exceptions import DuplicateAid, NoLongerOpen
+from charities.request_steps import aid_request_submit
 from charities.tasks import return_covered_requests_task
 from dedup.models import BINDING, AidCommitment
+from dedup.request_steps import aid_request_withdraw
 from notifications.models import Notification
 from tests.aid_requests.conftest import make_ready_applicant
 from tests.charities.test_services import on
@@ -43,7 +44,7 @@ def held_elsewhere(media, rent_allowance, capital):
         charity_services.aid_request_claim(aid_request_id=held.pk, actor=holder)
         held.refresh_from_db()
     with on(START + datetime.timedelta(days=3)):
-        own = services.aid_request_submit(
+        own = aid_request_submit(
             applicant=applicant,
             aid_type=rent_allowance,
             amount=Decimal("600.000"),
@@ -148,7 +149,7 @@ def test_the_date_follows_when_the_aid_elsewhere_is_cut_short(held_elsewhere):
 
 def test_the_applicant_may_withdraw_it_while_covered_elsewhere(held_elsewhere):
     own, held, _holder = held_elsewhere
-    services.aid_request_withdraw(aid_request_id=own.pk, applicant=own.applicant)
+    aid_request_withdraw(aid_request_id=own.pk, applicant=own.applicant)
     own.refresh_from_db()
     assert own.status == S.WITHDRAWN
     with on(held.coverage_end + datetime.timedelta(days=1)):

@@ -9,7 +9,6 @@ from django.db import connection, connections, transaction
 from django.http import Http404
 from django.utils import timezone, translation
 
-from aid_requests import services
 from aid_requests.exceptions import (
     AmountNotAllowed,
     AnotherRequestInProgress,
@@ -22,9 +21,15 @@ from aid_requests.exceptions import (
     ReasonRequired,
 )
 from aid_requests.models import AidRequest, AidType, Appeal, RequestStatus
+from aid_requests.services.appeals import aid_request_appeal
+from aid_requests.services.cases import case_message_send
+from aid_requests.services.catalogue import aid_type_save
+from aid_requests.services.lifecycle import aid_request_move, aid_request_reject_in_queue
 from aid_requests.states import Actor
 from audit.models import AuditEntry
+from charities.request_steps import aid_request_submit
 from dedup.models import BINDING
+from dedup.request_steps import aid_request_withdraw, appeal_decide
 from notifications.models import Notification
 from tests.aid_requests.conftest import make_ready_applicant
 from tests.factories import (
@@ -41,7 +46,7 @@ S = RequestStatus
 
 
 def submit(user, aid_type, docs, amount="900.000"):
-    return services.aid_request_submit(
+    return aid_request_submit(
         applicant=user,
         aid_type=aid_type,
         amount=Decimal(amount),
@@ -142,7 +147,7 @@ def test_documents_of_another_applicant_are_never_attached(media, rent_allowance
 @pytest.mark.parametrize("status", [S.SUBMITTED, S.SCREENED, S.OPEN, S.CLAIMED])
 def test_applicant_withdraws_before_approval(status):
     aid_request = AidRequestFactory(status=status, claimed_by=OrganisationFactory())
-    services.aid_request_withdraw(
+    aid_request_withdraw(
         aid_request_id=aid_request.pk, applicant=aid_request.applicant, note="لم أعد بحاجة"
     )
     aid_request.refresh_from_db()
@@ -156,9 +161,7 @@ def test_applicant_withdraws_before_approval(status):
 def test_withdrawal_after_approval_or_at_the_end_is_refused_and_changes_nothing(status):
     aid_request = AidRequestFactory(status=status, claimed_by=OrganisationFactory())
     with pytest.raises(IllegalTransition):
-        services.aid_request_withdraw(
-            aid_request_id=aid_request.pk, applicant=aid_request.applicant
-        )
+        aid_request_withdraw(aid_request_id=aid_request.pk, applicant=aid_request.applicant)
     aid_request.refresh_from_db()
     assert aid_request.status == status
     assert not AuditEntry.objects.exists()
@@ -168,14 +171,14 @@ def test_nobody_withdraws_someone_elses_request():
     aid_request = AidRequestFactory(status=S.OPEN)
     intruder = AidRequestFactory().applicant
     with pytest.raises(IllegalTransition):
-        services.aid_request_withdraw(aid_request_id=aid_request.pk, applicant=intruder)
+        aid_request_withdraw(aid_request_id=aid_request.pk, applicant=intruder)
     aid_request.refresh_from_db()
     assert aid_request.status == S.OPEN
 
 
 def test_appeal_then_overturn_reopens_the_request():
     aid_request = AidRequestFactory(status=S.INELIGIBLE)
-    appeal = services.aid_request_appeal(
+    appeal = aid_request_appeal(
         aid_request_id=aid_request.pk,
         applicant=aid_request.applicant,
         reason="دخلي تغير بعد فقدان العمل الشهر الماضي",
@@ -184,24 +187,22 @@ def test_appeal_then_overturn_reopens_the_request():
     assert aid_request.status == S.APPEALED
     assert appeal.appealed_status == S.INELIGIBLE
     admin = StaffUserFactory(role="ministry_admin")
-    services.appeal_decide(
-        appeal_id=appeal.pk, decided_by=admin, overturn=True, note="ثبت فقدان العمل"
-    )
+    appeal_decide(appeal_id=appeal.pk, decided_by=admin, overturn=True, note="ثبت فقدان العمل")
     aid_request.refresh_from_db()
     appeal.refresh_from_db()
     assert aid_request.status == S.OPEN
     assert (appeal.decision, appeal.decided_by) == ("overturned", admin)
     assert Notification.objects.filter(kind="appeal_decided").count() == 1
     with pytest.raises(IllegalTransition):
-        services.appeal_decide(appeal_id=appeal.pk, decided_by=admin, overturn=False, note="x")
+        appeal_decide(appeal_id=appeal.pk, decided_by=admin, overturn=False, note="x")
 
 
 def test_upheld_appeal_returns_to_the_decision_appealed():
     aid_request = AidRequestFactory(status=S.REJECTED)
-    appeal = services.aid_request_appeal(
+    appeal = aid_request_appeal(
         aid_request_id=aid_request.pk, applicant=aid_request.applicant, reason="r" * 30
     )
-    services.appeal_decide(
+    appeal_decide(
         appeal_id=appeal.pk,
         decided_by=StaffUserFactory(role="ministry_admin"),
         overturn=False,
@@ -210,7 +211,7 @@ def test_upheld_appeal_returns_to_the_decision_appealed():
     aid_request.refresh_from_db()
     assert aid_request.status == S.REJECTED
     # and it may be appealed again, once the first appeal is decided
-    services.aid_request_appeal(
+    aid_request_appeal(
         aid_request_id=aid_request.pk, applicant=aid_request.applicant, reason="r" * 30
     )
     assert Appeal.objects.filter(aid_request=aid_request).count() == 2
@@ -220,7 +221,7 @@ def test_upheld_appeal_returns_to_the_decision_appealed():
 def test_only_ineligible_or_rejected_requests_can_be_appealed(status):
     aid_request = AidRequestFactory(status=status, claimed_by=OrganisationFactory())
     with pytest.raises(AppealNotAllowed):
-        services.aid_request_appeal(
+        aid_request_appeal(
             aid_request_id=aid_request.pk, applicant=aid_request.applicant, reason="r" * 30
         )
     assert not Appeal.objects.exists()
@@ -232,7 +233,7 @@ def test_an_appeal_is_refused_while_a_newer_request_of_the_type_is_in_progress()
         applicant=ineligible.applicant, aid_type=ineligible.aid_type, status=S.OPEN
     )
     with translation.override("en"), pytest.raises(AnotherRequestInProgress) as error:
-        services.aid_request_appeal(
+        aid_request_appeal(
             aid_request_id=ineligible.pk, applicant=ineligible.applicant, reason="r" * 30
         )
     assert error.value.existing_id == newer.pk
@@ -250,7 +251,7 @@ def test_an_appeal_is_refused_while_a_newer_request_of_the_type_is_in_progress()
 def test_a_request_of_another_type_does_not_block_an_appeal():
     ineligible = AidRequestFactory(status=S.INELIGIBLE)
     AidRequestFactory(applicant=ineligible.applicant, status=S.OPEN)  # another aid type
-    services.aid_request_appeal(
+    aid_request_appeal(
         aid_request_id=ineligible.pk, applicant=ineligible.applicant, reason="r" * 30
     )
     ineligible.refresh_from_db()
@@ -262,13 +263,11 @@ def test_while_an_appeal_is_pending_no_new_request_of_its_type_starts(ready, ren
     # is itself in progress and a new submission is refused, pointing at it.
     user, docs = ready
     ineligible = AidRequestFactory(applicant=user, aid_type=rent_allowance, status=S.INELIGIBLE)
-    appeal = services.aid_request_appeal(
-        aid_request_id=ineligible.pk, applicant=user, reason="r" * 30
-    )
+    appeal = aid_request_appeal(aid_request_id=ineligible.pk, applicant=user, reason="r" * 30)
     with pytest.raises(DuplicateRequest) as error:
         submit(user, rent_allowance, docs)
     assert error.value.existing_id == ineligible.pk
-    services.appeal_decide(
+    appeal_decide(
         appeal_id=appeal.pk,
         decided_by=StaffUserFactory(role="ministry_admin"),
         overturn=True,
@@ -317,10 +316,10 @@ def test_an_overturned_rejection_reopens_the_request_held_by_nobody(rejected_by_
     from charities.selectors import get_case_for_staff
 
     aid_request, former = rejected_by_a_charity
-    appeal = services.aid_request_appeal(
+    appeal = aid_request_appeal(
         aid_request_id=aid_request.pk, applicant=aid_request.applicant, reason="r" * 30
     )
-    services.appeal_decide(
+    appeal_decide(
         appeal_id=appeal.pk,
         decided_by=StaffUserFactory(role="ministry_admin"),
         overturn=True,
@@ -353,10 +352,10 @@ def test_an_overturn_releases_any_slot_still_reserved_for_the_request():
         period_start=aid_request.coverage_start,
         period_end=aid_request.coverage_end,
     )
-    appeal = services.aid_request_appeal(
+    appeal = aid_request_appeal(
         aid_request_id=aid_request.pk, applicant=aid_request.applicant, reason="r" * 30
     )
-    services.appeal_decide(
+    appeal_decide(
         appeal_id=appeal.pk,
         decided_by=StaffUserFactory(role="ministry_admin"),
         overturn=True,
@@ -368,7 +367,7 @@ def test_an_overturn_releases_any_slot_still_reserved_for_the_request():
 @pytest.fixture
 def pending_appeal():
     aid_request = AidRequestFactory(status=S.INELIGIBLE)
-    return services.aid_request_appeal(
+    return aid_request_appeal(
         aid_request_id=aid_request.pk, applicant=aid_request.applicant, reason="r" * 30
     )
 
@@ -385,9 +384,7 @@ def pending_appeal():
 def test_only_a_ministry_admin_decides_an_appeal(pending_appeal, make_user):
     user = make_user(pending_appeal)
     with pytest.raises(NotPermitted):
-        services.appeal_decide(
-            appeal_id=pending_appeal.pk, decided_by=user, overturn=True, note="أنا محق"
-        )
+        appeal_decide(appeal_id=pending_appeal.pk, decided_by=user, overturn=True, note="أنا محق")
     pending_appeal.refresh_from_db()
     assert pending_appeal.decision == "pending"
     assert pending_appeal.aid_request.status == S.APPEALED
@@ -397,7 +394,7 @@ def test_only_a_ministry_admin_decides_an_appeal(pending_appeal, make_user):
 @pytest.mark.parametrize("note", ["", "   \n "])
 def test_an_appeal_decision_needs_a_reason(pending_appeal, note):
     with pytest.raises(ReasonRequired):
-        services.appeal_decide(
+        appeal_decide(
             appeal_id=pending_appeal.pk,
             decided_by=StaffUserFactory(role="ministry_admin"),
             overturn=True,
@@ -410,7 +407,7 @@ def test_an_appeal_decision_needs_a_reason(pending_appeal, note):
 @pytest.mark.parametrize(("overturn", "decision"), [(True, "overturned"), (False, "upheld")])
 def test_an_appeal_decision_is_audited_with_its_reason(pending_appeal, overturn, decision):
     admin = StaffUserFactory(role="ministry_admin")
-    services.appeal_decide(
+    appeal_decide(
         appeal_id=pending_appeal.pk, decided_by=admin, overturn=overturn, note="  راجعنا الملف "
     )
     entry = AuditEntry.objects.get(action="appeal.decided")
@@ -430,7 +427,7 @@ def test_an_appeal_decision_is_audited_with_its_reason(pending_appeal, overturn,
 def test_a_ministry_admin_rejects_a_request_in_the_queue_and_the_applicant_is_told():
     aid_request = AidRequestFactory(status=S.OPEN)
     admin = StaffUserFactory(role="ministry_admin")
-    services.aid_request_reject_in_queue(
+    aid_request_reject_in_queue(
         aid_request_id=aid_request.pk, actor=admin, reason=" عقد الإيجار مزور "
     )
     aid_request.refresh_from_db()
@@ -439,7 +436,7 @@ def test_a_ministry_admin_rejects_a_request_in_the_queue_and_the_applicant_is_to
     assert notification.kind == "request_rejected"
     assert notification.context["reason"] == "عقد الإيجار مزور"
     # and the applicant may appeal it
-    services.aid_request_appeal(
+    aid_request_appeal(
         aid_request_id=aid_request.pk, applicant=aid_request.applicant, reason="r" * 30
     )
 
@@ -449,7 +446,7 @@ def test_only_a_ministry_admin_rejects_in_the_queue(role):
     aid_request = AidRequestFactory(status=S.OPEN)
     user = aid_request.applicant if role == "applicant" else StaffUserFactory(role=role)
     with pytest.raises(NotPermitted):
-        services.aid_request_reject_in_queue(aid_request_id=aid_request.pk, actor=user, reason="x")
+        aid_request_reject_in_queue(aid_request_id=aid_request.pk, actor=user, reason="x")
     aid_request.refresh_from_db()
     assert aid_request.status == S.OPEN
 
@@ -458,12 +455,10 @@ def test_a_ministry_rejection_needs_a_reason_and_an_open_request():
     admin = StaffUserFactory(role="ministry_admin")
     open_request = AidRequestFactory(status=S.OPEN)
     with pytest.raises(ReasonRequired):
-        services.aid_request_reject_in_queue(
-            aid_request_id=open_request.pk, actor=admin, reason=" "
-        )
+        aid_request_reject_in_queue(aid_request_id=open_request.pk, actor=admin, reason=" ")
     held = AidRequestFactory(status=S.CLAIMED, claimed_by=OrganisationFactory())
     with pytest.raises(IllegalTransition):
-        services.aid_request_reject_in_queue(aid_request_id=held.pk, actor=admin, reason="سبب")
+        aid_request_reject_in_queue(aid_request_id=held.pk, actor=admin, reason="سبب")
     assert not AuditEntry.objects.exists()
 
 
@@ -491,9 +486,9 @@ def test_only_a_ministry_admin_changes_the_catalogue(make_user):
     existing = AidTypeFactory(max_amount=Decimal("1000.000"))
     user = make_user()
     with pytest.raises(NotPermitted):
-        services.aid_type_save(actor=user, aid_type=None, data=AID_TYPE_DATA)
+        aid_type_save(actor=user, aid_type=None, data=AID_TYPE_DATA)
     with pytest.raises(NotPermitted):
-        services.aid_type_save(actor=user, aid_type=existing, data={"max_amount": Decimal(1)})
+        aid_type_save(actor=user, aid_type=existing, data={"max_amount": Decimal(1)})
     existing.refresh_from_db()
     assert existing.max_amount == Decimal("1000.000")
     assert not AidType.objects.filter(code="utility-bills").exists()
@@ -502,8 +497,8 @@ def test_only_a_ministry_admin_changes_the_catalogue(make_user):
 
 def test_a_ministry_admin_adds_and_changes_an_aid_type_and_both_are_audited():
     admin = StaffUserFactory(role="ministry_admin")
-    aid_type = services.aid_type_save(actor=admin, aid_type=None, data=AID_TYPE_DATA)
-    services.aid_type_save(actor=admin, aid_type=aid_type, data={"max_amount": Decimal("350")})
+    aid_type = aid_type_save(actor=admin, aid_type=None, data=AID_TYPE_DATA)
+    aid_type_save(actor=admin, aid_type=aid_type, data={"max_amount": Decimal("350")})
     created, changed = AuditEntry.objects.order_by("id")
     assert (created.action, created.actor, created.object_id) == (
         "aid_type.created",
@@ -530,9 +525,9 @@ def test_nothing_is_notified_when_the_transaction_rolls_back(django_capture_on_c
 
     def move_then_fail():
         with transaction.atomic():
-            services._move(
-                aid_request,
-                S.WITHDRAWN,
+            aid_request_move(
+                aid_request=aid_request,
+                to=S.WITHDRAWN,
                 actor=Actor.APPLICANT,
                 user=None,
                 notification="request_withdrawn",
@@ -664,7 +659,7 @@ def test_an_appeal_that_loses_the_race_to_a_new_request_is_refused_and_names_it(
         lambda: AidRequestFactory(
             applicant=appealed.applicant, aid_type=appealed.aid_type, status=S.OPEN
         ),
-        lambda: services.aid_request_appeal(
+        lambda: aid_request_appeal(
             aid_request_id=appealed.pk, applicant=appealed.applicant, reason="r" * 30
         ),
     )
@@ -684,7 +679,7 @@ def test_the_holding_charity_writes_to_the_applicant_who_reads_it(client):
     organisation = OrganisationFactory()
     aid_request = AidRequestFactory(status=S.CLAIMED, claimed_by=organisation)
     staff = CharityStaffFactory(membership__organisation=organisation)
-    services.case_message_send(
+    case_message_send(
         aid_request_id=aid_request.pk, sender=staff, body="نرجو إرسال عقد الإيجار المحدث"
     )
     assert (
@@ -696,7 +691,7 @@ def test_the_holding_charity_writes_to_the_applicant_who_reads_it(client):
     assert "نرجو إرسال عقد الإيجار المحدث" in page
     stranger = CharityStaffFactory()
     with pytest.raises(IllegalTransition):
-        services.case_message_send(aid_request_id=aid_request.pk, sender=stranger, body="x")
+        case_message_send(aid_request_id=aid_request.pk, sender=stranger, body="x")
     with pytest.raises(IllegalTransition):
-        services.case_message_send(aid_request_id=aid_request.pk, sender=staff, body="   ")
+        case_message_send(aid_request_id=aid_request.pk, sender=staff, body="   ")
     assert CaseMessage.objects.count() == 1

@@ -25,12 +25,15 @@ import pytest
 from django.utils import timezone
 
 from accounts.models import Role, User
-from aid_requests import services
 from aid_requests.exceptions import IllegalTransition
 from aid_requests.models import AidRequest, RequestStatus, TimelineEntry
+from aid_requests.services.appeals import aid_request_appeal
+from aid_requests.services.lifecycle import aid_request_move, aid_request_reject_in_queue
 from aid_requests.states import Actor, is_allowed
 from audit.models import AuditEntry
 from charities import services as charity
+from charities.request_steps import aid_request_submit
+from dedup.request_steps import aid_request_withdraw, appeal_decide
 from tests.aid_requests.conftest import make_ready_applicant
 from tests.dedup.conftest import caseworker, family, open_request
 from tests.factories import AidRequestFactory, OrganisationFactory, StaffUserFactory
@@ -101,7 +104,7 @@ def test_the_table_allows_exactly_the_moves_of_the_lifecycle():
 def test_an_illegal_move_is_refused_and_changes_nothing(from_status, to_status, actor):
     aid_request = AidRequestFactory(status=from_status, claimed_by=OrganisationFactory())
     with pytest.raises(IllegalTransition):
-        services._move(aid_request, to_status, actor=actor, user=None)
+        aid_request_move(aid_request=aid_request, to=to_status, actor=actor, user=None)
     aid_request.refresh_from_db()
     assert aid_request.status == from_status
     assert not TimelineEntry.objects.filter(aid_request=aid_request).exists()
@@ -167,7 +170,7 @@ def _paying(world) -> AidRequest:
 
 def _submit(world, **applicant) -> Made:
     user, docs = make_ready_applicant(**applicant)
-    aid_request = services.aid_request_submit(
+    aid_request = aid_request_submit(
         applicant=user,
         aid_type=world["needy"],
         amount=Decimal("500"),
@@ -188,7 +191,7 @@ def _ineligible_submission(world) -> Made:
 def _withdraw_from(status: str) -> Callable[[dict], Made]:
     def make(world) -> Made:
         aid_request = AidRequestFactory(status=status, claimed_by=OrganisationFactory())
-        services.aid_request_withdraw(
+        aid_request_withdraw(
             aid_request_id=aid_request.pk, applicant=aid_request.applicant, note="لم أعد بحاجة"
         )
         return Made(aid_request.pk, aid_request.applicant, "لم أعد بحاجة")
@@ -239,7 +242,7 @@ def _close(world) -> Made:
 
 def _reject_in_queue(world) -> Made:
     aid_request = _open(world)
-    services.aid_request_reject_in_queue(
+    aid_request_reject_in_queue(
         aid_request_id=aid_request.pk, actor=world["admin"], reason="مستندات مزورة"
     )
     return Made(aid_request.pk, world["admin"], "مستندات مزورة")
@@ -259,7 +262,7 @@ def _charity_rejects(prepare: Callable[[dict], AidRequest]) -> Callable[[dict], 
 def _appeal_from(status: str) -> Callable[[dict], Made]:
     def make(world) -> Made:
         aid_request = AidRequestFactory(status=status)
-        services.aid_request_appeal(
+        aid_request_appeal(
             aid_request_id=aid_request.pk,
             applicant=aid_request.applicant,
             reason="وضعنا تغير بعد القرار",
@@ -272,10 +275,10 @@ def _appeal_from(status: str) -> Callable[[dict], Made]:
 def _decide(appealed_status: str, *, overturn: bool) -> Callable[[dict], Made]:
     def make(world) -> Made:
         aid_request = AidRequestFactory(status=appealed_status)
-        appeal = services.aid_request_appeal(
+        appeal = aid_request_appeal(
             aid_request_id=aid_request.pk, applicant=aid_request.applicant, reason="r" * 30
         )
-        services.appeal_decide(
+        appeal_decide(
             appeal_id=appeal.pk, decided_by=world["admin"], overturn=overturn, note="راجعنا الملف"
         )
         return Made(aid_request.pk, world["admin"], "راجعنا الملف")

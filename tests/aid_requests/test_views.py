@@ -10,10 +10,12 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from accounts.models import Role
-from aid_requests import services
 from aid_requests.models import AidRequest, AidType, Appeal, RequestStatus
+from aid_requests.services.appeals import aid_request_appeal
 from applicants.models import Document
 from audit.models import AuditEntry
+from charities.request_steps import aid_request_submit
+from dedup.request_steps import appeal_decide
 from tests.aid_requests.conftest import PDF_BYTES, make_ready_applicant
 from tests.factories import (
     AidRequestFactory,
@@ -64,7 +66,7 @@ def stranger(db):
 
 
 def submit(user, aid_type, docs, amount="900.000"):
-    return services.aid_request_submit(
+    return aid_request_submit(
         applicant=user,
         aid_type=aid_type,
         amount=Decimal(amount),
@@ -547,7 +549,7 @@ APPEALS = "/requests/appeals/"
 
 @pytest.fixture
 def pending(ineligible):
-    return services.aid_request_appeal(
+    return aid_request_appeal(
         aid_request_id=ineligible.pk, applicant=ineligible.applicant, reason=REASON
     )
 
@@ -558,10 +560,10 @@ def decide(appeal) -> str:
 
 def test_the_admin_lists_the_pending_appeals(client, pending, admin):
     rejected = AidRequestFactory(status=S.REJECTED)
-    decided = services.aid_request_appeal(
+    decided = aid_request_appeal(
         aid_request_id=rejected.pk, applicant=rejected.applicant, reason=REASON
     )
-    services.appeal_decide(appeal_id=decided.pk, decided_by=admin, overturn=False, note="صحيح")
+    appeal_decide(appeal_id=decided.pk, decided_by=admin, overturn=False, note="صحيح")
     response = signed_in(client, admin).get(APPEALS)
     assert response.status_code == 200
     assert list(response.context["appeals"]) == [pending]

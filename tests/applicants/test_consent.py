@@ -6,13 +6,13 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
-from aid_requests import services as request_services
 from aid_requests.exceptions import ProfileIncomplete
 from aid_requests.models import AidRequest
 from applicants import selectors, services
 from applicants.models import ApplicantProfile
 from applicants.selectors import Step
 from audit.models import AuditEntry
+from charities.request_steps import aid_request_submit
 from tests.factories import AidTypeFactory, ApplicantUserFactory
 from tests.factories.applicants import ReadyProfileFactory
 
@@ -110,7 +110,7 @@ def test_the_consent_step_comes_after_the_documents(client, unconsented):
 def test_without_consent_a_request_cannot_be_submitted(unconsented):
     aid_type = AidTypeFactory(required_documents=[], max_income_per_capita=None)
     with pytest.raises(ProfileIncomplete):
-        request_services.aid_request_submit(
+        aid_request_submit(
             applicant=unconsented.user,
             aid_type=aid_type,
             amount=Decimal("100.000"),
@@ -119,7 +119,7 @@ def test_without_consent_a_request_cannot_be_submitted(unconsented):
     assert not AidRequest.objects.exists()
 
     services.applicant_profile_consent(actor=unconsented.user)
-    aid_request = request_services.aid_request_submit(
+    aid_request = aid_request_submit(
         applicant=unconsented.user,
         aid_type=aid_type,
         amount=Decimal("100.000"),

@@ -13,11 +13,12 @@ from django.http import Http404
 
 from accounts.models import Role
 from aid_requests.models import RequestStatus
-from aid_requests.services import aid_request_appeal, aid_request_withdraw, appeal_decide
+from aid_requests.services.appeals import aid_request_appeal
 from applicants.models import ApplicantProfile
 from audit.models import AuditEntry
 from charities import selectors, services
 from charities.exceptions import NotAllowed
+from dedup.request_steps import aid_request_withdraw, appeal_decide
 from tests.dedup.conftest import caseworker, family, open_request
 from tests.factories import StaffUserFactory
 

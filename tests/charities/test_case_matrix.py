@@ -191,7 +191,7 @@ def messages_of(response) -> list[str]:
 
 
 def test_claiming_a_withdrawn_request_says_neutrally_that_it_left_the_queue(client, capital, needy):
-    from aid_requests.services import aid_request_withdraw
+    from dedup.request_steps import aid_request_withdraw
 
     aid_request = open_request(family(capital), needy, capital)
     aid_request_withdraw(aid_request_id=aid_request.pk, applicant=aid_request.applicant)

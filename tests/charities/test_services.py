@@ -173,7 +173,7 @@ def test_reject_frees_the_slot_and_the_applicant_may_appeal(claimed):
     assert "الدخل أعلى مما صُرّح به" in told.message("en").body
     audit = AuditEntry.objects.get(action="aid_request.rejected")
     assert (audit.actor, audit.organisation_id) == (manager, manager.membership.organisation.pk)
-    from aid_requests.services import aid_request_appeal
+    from aid_requests.services.appeals import aid_request_appeal
 
     aid_request_appeal(
         aid_request_id=aid_request.pk,

@@ -22,7 +22,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from accounts.models import Role
 from aid_requests.models import Appeal, RequestStatus
-from aid_requests.services import aid_request_view_logged
+from aid_requests.services.cases import aid_request_view_logged
 from applicants.models import PossibleDuplicate
 from audit.models import AuditEntry
 from dedup.models import AidCommitment, CoverageConflict

@@ -11,11 +11,11 @@ import pytest
 from django.core.management import call_command
 
 from accounts.models import Role
-from aid_requests import services as aid_requests_services
 from aid_requests.models import AidRequest, RequestStatus
 from charities import services
 from charities.exceptions import DuplicateAid, NoLongerOpen
 from dedup.models import BINDING, AidCommitment, BlockedAttempt, CommitmentStatus
+from dedup.request_steps import aid_request_withdraw
 from tests.concurrency import outcome, run_together
 from tests.dedup.conftest import SHARED, caseworker, family, open_request
 from tests.factories import civil_id_for
@@ -158,9 +158,7 @@ def test_the_applicant_withdraws_while_an_organisation_claims(capital, needy, ro
     actor = caseworker([needy], [capital])
 
     def withdraw():
-        aid_requests_services.aid_request_withdraw(
-            aid_request_id=aid_request.pk, applicant=applicant
-        )
+        aid_request_withdraw(aid_request_id=aid_request.pk, applicant=applicant)
         return "withdrawn"
 
     def claim():

@@ -259,7 +259,7 @@ def test_a_released_slot_can_be_claimed_again(capital, needy):
 
 
 def test_withdrawing_a_claimed_request_frees_its_slots(capital, needy):
-    from aid_requests.services import aid_request_withdraw
+    from dedup.request_steps import aid_request_withdraw
 
     applicant = family(capital, [SHARED])
     aid_request = open_request(applicant, needy, capital)
