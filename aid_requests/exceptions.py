@@ -5,16 +5,12 @@ from __future__ import annotations
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
+from config.errors import DomainError
 
-class AidRequestError(Exception):
-    """Base class: nothing was changed, and ``message`` says why, in the user's language."""
 
-    message: str | Promise = _("This action is not possible.")
-
-    def __init__(self, message: str | Promise | None = None) -> None:
-        if message is not None:
-            self.message = message
-        super().__init__(str(self.message))
+class AidRequestError(DomainError):
+    """Base class of this app's errors: nothing was changed, and ``message`` says why, in the
+    user's language (``config.errors.DomainError``)."""
 
 
 class IllegalTransition(AidRequestError):
