@@ -10,7 +10,7 @@ class AidTypeAdmin(admin.ModelAdmin):
 
 @admin.register(AidRequest)
 class AidRequestAdmin(admin.ModelAdmin):
-    # Read-only here: status changes go through aid_requests.services, never the admin.
+    # Read-only here: status changes go through aid_requests.services.lifecycle, never the admin.
     list_display = ["id", "aid_type", "status", "governorate", "need_score", "submitted_at"]
     list_filter = ["status", "aid_type", "governorate"]
     list_select_related = ["aid_type", "governorate"]

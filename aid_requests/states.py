@@ -3,19 +3,20 @@
     submitted ─► screened ─► open ─► claimed ─► approved ─► paying ─► closed
                     │          ▲        │
                     ▼          └────────┘ released / claim expired
-                ineligible                  (withdrawn, rejected at any step)
+                ineligible                  (withdrawn until approved; rejected at any step)
 
 Appeals: ineligible or rejected ─► appealed ─► open (overturned) | back (upheld).
-``aid_requests.services`` is the only code that changes a request's status, always through
-``TRANSITIONS``; anything else is an ``IllegalTransition``.
+Every status change, whichever app makes it, goes through
+``aid_requests.services.lifecycle.aid_request_move``, which checks it against ``TRANSITIONS``: a
+move not listed there, or made by an actor not named for it, is an ``IllegalTransition``.
 
 "Rejected at any step" means: by the ministry while the request waits in the queue (open; a
 ministry administrator, with a reason), and by the charity holding the case once it is claimed,
 approved or already paying (the charity stops the aid mid-way: the payments recorded stay, and
 the case's aid slots are freed so that the coverage not yet paid may come from another
-organisation). Submitted and screened are never seen from
-outside the submission transaction, so nobody rejects them; closed and withdrawn are final.
-Each move is made by exactly one service, named next to it in ``TRANSITIONS``.
+organisation). Submitted and screened are never seen from outside the submission transaction,
+so nobody rejects (or withdraws) them; closed and withdrawn are final. The services that make
+each move are named next to it in ``TRANSITIONS``.
 """
 
 from __future__ import annotations
@@ -34,7 +35,8 @@ class Actor(enum.StrEnum):
 
 #: (from, to) → who may make that move, and (in the comment) the one service that makes it.
 TRANSITIONS: dict[tuple[str, str], frozenset[Actor]] = {
-    # aid_requests.services.aid_request_submit (screening runs in the submission transaction)
+    # charities.request_steps.aid_request_submit (screening, aid_requests.services.submission,
+    # runs in the submission transaction)
     (S.SUBMITTED, S.SCREENED): frozenset({Actor.SYSTEM}),
     (S.SCREENED, S.OPEN): frozenset({Actor.SYSTEM}),
     (S.SCREENED, S.INELIGIBLE): frozenset({Actor.SYSTEM}),
@@ -45,18 +47,20 @@ TRANSITIONS: dict[tuple[str, str], frozenset[Actor]] = {
     (S.CLAIMED, S.APPROVED): frozenset({Actor.CHARITY}),
     (S.APPROVED, S.PAYING): frozenset({Actor.CHARITY}),
     (S.PAYING, S.CLOSED): frozenset({Actor.CHARITY}),
-    # aid_requests.services.aid_request_withdraw: by the applicant while not yet approved
+    # dedup.request_steps.aid_request_withdraw: by the applicant while not yet approved
     (S.SUBMITTED, S.WITHDRAWN): frozenset({Actor.APPLICANT}),
     (S.SCREENED, S.WITHDRAWN): frozenset({Actor.APPLICANT}),
     (S.OPEN, S.WITHDRAWN): frozenset({Actor.APPLICANT}),
     (S.CLAIMED, S.WITHDRAWN): frozenset({Actor.APPLICANT}),
-    # rejected: in the queue by the ministry (aid_requests.services.aid_request_reject_in_queue),
-    # afterwards by the charity holding the case (charities.services.aid_request_reject)
+    # rejected: in the queue by the ministry
+    # (aid_requests.services.lifecycle.aid_request_reject_in_queue), afterwards by the charity
+    # holding the case (charities.services.aid_request_reject)
     (S.OPEN, S.REJECTED): frozenset({Actor.MINISTRY}),
     (S.CLAIMED, S.REJECTED): frozenset({Actor.CHARITY}),
     (S.APPROVED, S.REJECTED): frozenset({Actor.CHARITY}),
     (S.PAYING, S.REJECTED): frozenset({Actor.CHARITY}),  # the charity stops the aid mid-way
-    # appeals: aid_requests.services.aid_request_appeal, then appeal_decide
+    # appeals: aid_requests.services.appeals.aid_request_appeal, then
+    # dedup.request_steps.appeal_decide
     (S.INELIGIBLE, S.APPEALED): frozenset({Actor.APPLICANT}),
     (S.REJECTED, S.APPEALED): frozenset({Actor.APPLICANT}),
     (S.APPEALED, S.OPEN): frozenset({Actor.MINISTRY}),  # overturned
