@@ -34,6 +34,7 @@ from aid_requests.exceptions import (
     ReasonRequired,
 )
 from aid_requests.models import (
+    HELD_STATUSES,
     LIVE_STATUSES,
     AidRequest,
     AidType,
@@ -49,8 +50,9 @@ from aid_requests.reasons import reason_text
 from aid_requests.scoring import HouseholdSnapshot, screen
 from aid_requests.states import Actor, is_allowed
 from applicants import selectors as applicant_selectors
-from applicants import services as applicant_services
+from applicants.exceptions import DocumentRejectedError
 from applicants.models import Document, HouseholdMember
+from applicants.services import documents as applicant_documents
 from applicants.validators import check_upload
 from audit.services import audit_record
 from config.rows import insert_row, update_row
@@ -223,8 +225,8 @@ def _request_with_key(applicant: User, submission_key: str) -> AidRequest | None
 def _check_uploads(uploads: Sequence[tuple[str, UploadedFile]]) -> None:
     """Refuse the submission before anything is stored when any new file is unacceptable.
 
-    The same check ``applicants.services.document_upload`` makes on each file (which it
-    repeats): made here first for all of them, so that one bad file among several stores none.
+    The same check ``applicants.services.documents.document_upload`` makes on each file (which
+    it repeats): made here first for all of them, so that one bad file among several stores none.
     """
     problems: dict[str, str] = {}
     for kind, upload in uploads:
@@ -289,11 +291,15 @@ def aid_request_submit(
     for kind, upload in uploads:
         try:
             documents.append(
-                applicant_services.document_upload(
-                    actor=applicant, kind=kind, upload=upload, ip_address=ip_address
+                applicant_documents.document_upload(
+                    actor=applicant,
+                    kind=kind,
+                    upload=upload,
+                    held_statuses=HELD_STATUSES,
+                    ip_address=ip_address,
                 )
             )
-        except applicant_services.DocumentRejectedError as error:
+        except DocumentRejectedError as error:
             raise DocumentNotAccepted({kind: str(error)}) from None
 
     now = timezone.now()

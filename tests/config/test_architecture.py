@@ -30,8 +30,6 @@ OVERSIZED: set[str] = {
     "accounts/demo.py",
     "aid_requests/models.py",
     "aid_requests/services.py",
-    "applicants/services.py",
-    "applicants/views.py",
     "charities/services.py",
     "charities/views.py",
     "config/settings.py",
