@@ -41,7 +41,7 @@ test: $(VENV)/.dev-installed lint
 lint: $(VENV)/.dev-installed
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy accounts/permissions.py $(wildcard */services.py */services/*.py */selectors.py */selectors/*.py */request_steps.py)
+	$(BIN)/mypy accounts/permissions.py $(wildcard */services.py */services/*.py */selectors.py */selectors/*.py */request_steps.py */household_steps.py)
 # The layers of docs/architecture.md (.importlinter)
 	PYTHONPATH=. $(BIN)/lint-imports --no-cache
 

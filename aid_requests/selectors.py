@@ -6,8 +6,16 @@ from django.db.models import QuerySet
 from django.http import Http404
 
 from accounts.models import User
-from accounts.permissions import Capability, can
-from aid_requests.models import LIVE_STATUSES, AidRequest, AidType, Appeal, AppealDecision
+from accounts.permissions import Capability, acting_organisation, can, may_see_personal_data
+from aid_requests.models import (
+    HELD_STATUSES,
+    LIVE_STATUSES,
+    AidRequest,
+    AidType,
+    Appeal,
+    AppealDecision,
+)
+from applicants.models import Document
 
 
 def catalogue() -> QuerySet[AidType]:
@@ -83,3 +91,38 @@ def get_pending_appeal(pk: int) -> Appeal:
 
 def aid_types_for_admin() -> QuerySet[AidType]:
     return AidType.objects.order_by("id")
+
+
+# --- the applicant's side: their requests and the documents attached to requests ----------
+
+
+def requests_of_applicant(user: User) -> QuerySet[AidRequest]:
+    """``user``'s own requests, newest first (their list, and the ministry's applicant page)."""
+    return (
+        AidRequest.objects.filter(applicant=user)
+        .select_related("aid_type", "claimed_by")
+        .order_by("-submitted_at")
+    )
+
+
+def get_document_for_user(user: User, pk: int, *, second_factor_passed: bool = False) -> Document:
+    """The document ``pk`` if ``user`` may open it, else Http404. The one access rule for files.
+
+    The applicant who uploaded it; and staff of the organisation holding a request the document
+    is attached to (claimed or later), in a session that passed the second factor where one is
+    required (``second_factor_passed``: the view's verdict on the session).
+    """
+    if user.is_applicant:
+        allowed = Document.objects.filter(profile__user=user)
+    elif (organisation := acting_organisation(user)) is not None and may_see_personal_data(
+        user, second_factor_passed=second_factor_passed
+    ):
+        allowed = Document.objects.filter(
+            aid_requests__claimed_by=organisation, aid_requests__status__in=HELD_STATUSES
+        ).distinct()
+    else:
+        allowed = Document.objects.none()
+    document = allowed.select_related("profile").filter(pk=pk).first()
+    if document is None:
+        raise Http404
+    return document

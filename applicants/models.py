@@ -277,7 +277,7 @@ class Document(models.Model):
     """A file an applicant uploaded as evidence, stored under a random name.
 
     Files live under MEDIA_ROOT, outside the web root, and are served only by the download
-    view after ``selectors.get_document_for_user`` allowed it.
+    view after ``aid_requests.selectors.get_document_for_user`` allowed it.
     """
 
     profile = models.ForeignKey(

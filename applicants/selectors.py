@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime
 import enum
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -20,9 +20,8 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Role, User
-from accounts.permissions import Capability, acting_organisation, can, may_see_personal_data
+from accounts.permissions import Capability, can
 from accounts.phones import normalise_mobile
-from aid_requests.models import HELD_STATUSES, LIVE_STATUSES, AidRequest
 from applicants.models import (
     ApplicantProfile,
     Document,
@@ -40,14 +39,6 @@ def profile_of(user: User) -> ApplicantProfile | None:
     return ApplicantProfile.objects.filter(user=user).select_related("governorate").first()
 
 
-def requests_of(user: User) -> QuerySet[AidRequest]:
-    return (
-        AidRequest.objects.filter(applicant=user)
-        .select_related("aid_type", "claimed_by")
-        .order_by("-submitted_at")
-    )
-
-
 def birth_date_of(user: User) -> datetime.date | None:
     """The birth date carried by ``user``'s civil ID (None under a scheme without one)."""
     try:
@@ -56,9 +47,13 @@ def birth_date_of(user: User) -> datetime.date | None:
         return None
 
 
-def is_profile_held(user: User) -> bool:
-    """True once a charity holds (or held) one of ``user``'s requests: changes are then kept."""
-    return AidRequest.objects.filter(applicant=user, status__in=HELD_STATUSES).exists()
+def is_profile_held(user: User, *, held_statuses: Collection[str]) -> bool:
+    """True once a charity holds (or held) one of ``user``'s requests: changes are then kept.
+
+    ``held_statuses``: ``aid_requests.models.HELD_STATUSES``, passed in by the caller (requests
+    are a layer above the applicants).
+    """
+    return user.aid_requests.filter(status__in=held_statuses).exists()
 
 
 # --- the declared rows, scoped to their owner ---------------------------------------------
@@ -80,20 +75,21 @@ def documents_of(user: User) -> QuerySet[Document]:
     return Document.objects.filter(profile__user=user).order_by("id")
 
 
-def document_in_live_request(document: Document) -> bool:
+def document_in_live_request(document: Document, *, live_statuses: Collection[str]) -> bool:
     """True while ``document`` is attached to a request that is not finished.
 
     Finished: withdrawn, ineligible, rejected or closed, i.e. every status outside
-    ``LIVE_STATUSES``. Such a document may not be removed (``services.document_remove``).
+    ``live_statuses`` (``aid_requests.models.LIVE_STATUSES``, passed in by the caller). Such a
+    document may not be removed (``services.documents.document_remove``).
     """
-    return document.aid_requests.filter(status__in=LIVE_STATUSES).exists()
+    return document.aid_requests.filter(status__in=live_statuses).exists()
 
 
-def documents_in_live_requests(user: User) -> set[int]:
+def documents_in_live_requests(user: User, *, live_statuses: Collection[str]) -> set[int]:
     """Ids of ``user``'s documents attached to a request still in progress (one query)."""
     return set(
         documents_of(user)
-        .filter(aid_requests__status__in=LIVE_STATUSES)
+        .filter(aid_requests__status__in=live_statuses)
         .values_list("pk", flat=True)
         .distinct()
     )
@@ -130,29 +126,6 @@ def get_obligation_for_user(user: User, pk: int) -> MonthlyObligation:
     if obligation is None:
         raise Http404
     return obligation
-
-
-def get_document_for_user(user: User, pk: int, *, second_factor_passed: bool = False) -> Document:
-    """The document ``pk`` if ``user`` may open it, else Http404. The one access rule for files.
-
-    The applicant who uploaded it; and staff of the organisation holding a request the document
-    is attached to (claimed or later), in a session that passed the second factor where one is
-    required (``second_factor_passed``: the view's verdict on the session).
-    """
-    if user.is_applicant:
-        allowed = Document.objects.filter(profile__user=user)
-    elif (organisation := acting_organisation(user)) is not None and may_see_personal_data(
-        user, second_factor_passed=second_factor_passed
-    ):
-        allowed = Document.objects.filter(
-            aid_requests__claimed_by=organisation, aid_requests__status__in=HELD_STATUSES
-        ).distinct()
-    else:
-        allowed = Document.objects.none()
-    document = allowed.select_related("profile").filter(pk=pk).first()
-    if document is None:
-        raise Http404
-    return document
 
 
 # --- money --------------------------------------------------------------------------------
@@ -286,7 +259,7 @@ def next_step(step: Step) -> Step:
 
 # --- for the ministry: one applicant, found by civil ID -----------------------------------
 
-#: The audit action of a change of the protected flag (``services.applicant_protection_set``).
+#: The audit action of a change of the protected flag (``applicant_protection_set``).
 PROTECTION_ACTION = "applicant_profile.protection_set"
 
 

@@ -29,14 +29,15 @@ from aid_requests.exceptions import (
     IdentityNotVerified,
     ProfileIncomplete,
 )
-from aid_requests.models import AidRequest, AidType, RequestStatus, TimelineEntry
+from aid_requests.models import HELD_STATUSES, AidRequest, AidType, RequestStatus, TimelineEntry
 from aid_requests.periods import coverage_end
 from aid_requests.reasons import reason_text
 from aid_requests.scoring import HouseholdSnapshot, screen
 from aid_requests.services.lifecycle import aid_request_move, in_both_languages, live_requests
 from aid_requests.states import Actor
 from applicants import selectors as applicant_selectors
-from applicants import services as applicant_services
+from applicants.exceptions import DocumentRejectedError
+from applicants.services import documents as applicant_documents
 from applicants.models import Document, HouseholdMember
 from applicants.validators import check_upload
 from audit.services import audit_record
@@ -86,7 +87,7 @@ class Submission:
 def _check_uploads(uploads: Sequence[tuple[str, UploadedFile]]) -> None:
     """Refuse the submission before anything is stored when any new file is unacceptable.
 
-    The same check ``applicants.services.document_upload`` makes on each file (which it
+    The same check ``applicants.services.documents.document_upload`` makes on each file (which it
     repeats): made here first for all of them, so that one bad file among several stores none.
     """
     problems: dict[str, str] = {}
@@ -142,11 +143,15 @@ def aid_request_submission_check(
     for kind, upload in uploads:
         try:
             documents.append(
-                applicant_services.document_upload(
-                    actor=applicant, kind=kind, upload=upload, ip_address=ip_address
+                applicant_documents.document_upload(
+                    actor=applicant,
+                    kind=kind,
+                    upload=upload,
+                    held_statuses=HELD_STATUSES,
+                    ip_address=ip_address,
                 )
             )
-        except applicant_services.DocumentRejectedError as error:
+        except DocumentRejectedError as error:
             raise DocumentNotAccepted({kind: str(error)}) from None
     return Submission(
         applicant=applicant,

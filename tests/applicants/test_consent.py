@@ -8,9 +8,11 @@ from django.urls import reverse
 
 from aid_requests.exceptions import ProfileIncomplete
 from aid_requests.models import AidRequest
-from applicants import selectors, services
+from applicants import selectors
+from applicants.exceptions import ProfileMissingError
 from applicants.models import ApplicantProfile
 from applicants.selectors import Step
+from applicants.services import details
 from audit.models import AuditEntry
 from charities.request_steps import aid_request_submit
 from tests.factories import AidTypeFactory, ApplicantUserFactory
@@ -94,8 +96,8 @@ def test_agreeing_twice_keeps_the_first_agreement(client, unconsented):
 
 
 def test_the_service_needs_a_profile():
-    with pytest.raises(services.ProfileMissingError):
-        services.applicant_profile_consent(actor=ApplicantUserFactory())
+    with pytest.raises(ProfileMissingError):
+        details.applicant_profile_consent(actor=ApplicantUserFactory())
 
 
 def test_the_consent_step_comes_after_the_documents(client, unconsented):
@@ -118,7 +120,7 @@ def test_without_consent_a_request_cannot_be_submitted(unconsented):
         )
     assert not AidRequest.objects.exists()
 
-    services.applicant_profile_consent(actor=unconsented.user)
+    details.applicant_profile_consent(actor=unconsented.user)
     aid_request = aid_request_submit(
         applicant=unconsented.user,
         aid_type=aid_type,

@@ -8,8 +8,10 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from accounts.models import Role
-from applicants import services
+from aid_requests.models import HELD_STATUSES, LIVE_STATUSES
+from applicants.exceptions import DocumentInUseError, DocumentRejectedError
 from applicants.models import Document
+from applicants.services import documents as document_services
 from audit.models import AuditEntry
 from tests.factories import (
     ApplicantProfileFactory,
@@ -70,8 +72,11 @@ def upload(name: str, content: bytes) -> SimpleUploadedFile:
 def test_real_files_are_stored_under_a_random_name(
     settings, profile, name, content, content_type, extension
 ):
-    document = services.document_upload(
-        actor=profile.user, kind="salary_certificate", upload=upload(name, content)
+    document = document_services.document_upload(
+        actor=profile.user,
+        kind="salary_certificate",
+        upload=upload(name, content),
+        held_statuses=HELD_STATUSES,
     )
     assert document.original_name == name
     assert document.content_type == content_type
@@ -108,8 +113,13 @@ def test_real_files_are_stored_under_a_random_name(
     ],
 )
 def test_refused_files_leave_nothing_behind(settings, profile, name, content, message):
-    with pytest.raises(services.DocumentRejectedError, match=message):
-        services.document_upload(actor=profile.user, kind="other", upload=upload(name, content))
+    with pytest.raises(DocumentRejectedError, match=message):
+        document_services.document_upload(
+            actor=profile.user,
+            kind="other",
+            upload=upload(name, content),
+            held_statuses=HELD_STATUSES,
+        )
     assert not Document.objects.exists()
     assert stored_files(settings) == []
     assert not AuditEntry.objects.exists()
@@ -117,8 +127,11 @@ def test_refused_files_leave_nothing_behind(settings, profile, name, content, me
 
 def test_exactly_ten_mb_is_accepted(profile):
     content = pdf_of_size(TEN_MB)
-    document = services.document_upload(
-        actor=profile.user, kind="other", upload=upload("big.pdf", content)
+    document = document_services.document_upload(
+        actor=profile.user,
+        kind="other",
+        upload=upload("big.pdf", content),
+        held_statuses=HELD_STATUSES,
     )
     assert document.size == TEN_MB
 
@@ -151,8 +164,13 @@ def test_exactly_ten_mb_is_accepted(profile):
     ],
 )
 def test_a_signature_in_front_of_something_else_is_refused(settings, profile, name, content):
-    with pytest.raises(services.DocumentRejectedError, match="damaged, incomplete"):
-        services.document_upload(actor=profile.user, kind="other", upload=upload(name, content))
+    with pytest.raises(DocumentRejectedError, match="damaged, incomplete"):
+        document_services.document_upload(
+            actor=profile.user,
+            kind="other",
+            upload=upload(name, content),
+            held_statuses=HELD_STATUSES,
+        )
     assert not Document.objects.exists()
     assert stored_files(settings) == []
 
@@ -168,15 +186,18 @@ def test_a_signature_in_front_of_something_else_is_refused(settings, profile, na
     ids=["pdf-with-trailing-bytes", "pdf-2", "jpeg-padded-after-eoi", "png"],
 )
 def test_whole_files_with_harmless_endings_are_accepted(profile, name, content):
-    document = services.document_upload(
-        actor=profile.user, kind="other", upload=upload(name, content)
+    document = document_services.document_upload(
+        actor=profile.user, kind="other", upload=upload(name, content), held_statuses=HELD_STATUSES
     )
     assert document.size == len(content)
 
 
 def test_folders_in_the_uploaded_name_are_dropped(profile):
-    document = services.document_upload(
-        actor=profile.user, kind="other", upload=upload("..\\..\\secret/../evil.pdf", PDF_BYTES)
+    document = document_services.document_upload(
+        actor=profile.user,
+        kind="other",
+        upload=upload("..\\..\\secret/../evil.pdf", PDF_BYTES),
+        held_statuses=HELD_STATUSES,
     )
     assert document.original_name == "evil.pdf"
     assert ".." not in document.file.name
@@ -185,11 +206,19 @@ def test_folders_in_the_uploaded_name_are_dropped(profile):
 def test_removing_a_document_deletes_its_file_after_commit(
     settings, profile, django_capture_on_commit_callbacks
 ):
-    document = services.document_upload(
-        actor=profile.user, kind="other", upload=upload("a.pdf", PDF_BYTES)
+    document = document_services.document_upload(
+        actor=profile.user,
+        kind="other",
+        upload=upload("a.pdf", PDF_BYTES),
+        held_statuses=HELD_STATUSES,
     )
     with django_capture_on_commit_callbacks(execute=True):
-        services.document_remove(actor=profile.user, document=document)
+        document_services.document_remove(
+            actor=profile.user,
+            document=document,
+            held_statuses=HELD_STATUSES,
+            live_statuses=LIVE_STATUSES,
+        )
     assert not Document.objects.exists()
     assert stored_files(settings) == []
     assert AuditEntry.objects.filter(action="document.remove").exists()
@@ -199,10 +228,13 @@ def test_a_failed_row_removes_the_file_it_wrote(settings, profile, monkeypatch):
     def broken(**kwargs):
         raise RuntimeError("audit down")
 
-    monkeypatch.setattr(services, "audit_record", broken)
+    monkeypatch.setattr(document_services, "audit_record", broken)
     with pytest.raises(RuntimeError):
-        services.document_upload(
-            actor=profile.user, kind="other", upload=upload("a.pdf", PDF_BYTES)
+        document_services.document_upload(
+            actor=profile.user,
+            kind="other",
+            upload=upload("a.pdf", PDF_BYTES),
+            held_statuses=HELD_STATUSES,
         )
     assert not Document.objects.exists()
     assert stored_files(settings) == []
@@ -382,8 +414,13 @@ def _request_with(profile, documents, status):
 def test_a_document_of_an_open_request_is_not_removed(settings, profile):
     documents = DocumentFactory.create_batch(2, profile=profile)
     aid_request = _request_with(profile, documents, "open")
-    with pytest.raises(services.DocumentInUseError, match="still in progress"):
-        services.document_remove(actor=profile.user, document=documents[0])
+    with pytest.raises(DocumentInUseError, match="still in progress"):
+        document_services.document_remove(
+            actor=profile.user,
+            document=documents[0],
+            held_statuses=HELD_STATUSES,
+            live_statuses=LIVE_STATUSES,
+        )
     assert aid_request.documents.count() == 2
     assert len(stored_files(settings)) == 2
     assert not AuditEntry.objects.filter(action="document.remove").exists()
@@ -396,8 +433,13 @@ def test_a_document_of_an_open_request_is_not_removed(settings, profile):
 def test_no_document_of_a_live_request_is_removed(profile, status):
     document = DocumentFactory(profile=profile)
     _request_with(profile, [document], status)
-    with pytest.raises(services.DocumentInUseError):
-        services.document_remove(actor=profile.user, document=document)
+    with pytest.raises(DocumentInUseError):
+        document_services.document_remove(
+            actor=profile.user,
+            document=document,
+            held_statuses=HELD_STATUSES,
+            live_statuses=LIVE_STATUSES,
+        )
     assert Document.objects.filter(pk=document.pk).exists()
 
 
@@ -408,7 +450,12 @@ def test_a_document_of_finished_requests_only_may_be_removed(
     document = DocumentFactory(profile=profile)
     _request_with(profile, [document], status)
     with django_capture_on_commit_callbacks(execute=True):
-        services.document_remove(actor=profile.user, document=document)
+        document_services.document_remove(
+            actor=profile.user,
+            document=document,
+            held_statuses=HELD_STATUSES,
+            live_statuses=LIVE_STATUSES,
+        )
     assert not Document.objects.exists()
     assert stored_files(settings) == []
 

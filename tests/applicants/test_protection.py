@@ -7,8 +7,15 @@ import pytest
 from django.urls import reverse
 
 from accounts.models import Role
-from applicants import selectors, services
+from applicants import selectors
+from applicants.exceptions import (
+    ApplicantProfileMissing,
+    ProtectionNotAllowed,
+    ProtectionReasonRequired,
+    ProtectionUnchanged,
+)
 from applicants.models import ApplicantProfile
+from applicants.services import protection
 from audit.models import AuditEntry
 from tests.factories import (
     AidRequestFactory,
@@ -37,7 +44,7 @@ def official():
 
 
 def test_an_admin_protects_an_applicant_with_a_reason_and_it_is_audited(admin, profile):
-    services.applicant_protection_set(
+    protection.applicant_protection_set(
         profile_id=profile.pk,
         protected=True,
         actor=admin,
@@ -57,10 +64,10 @@ def test_an_admin_protects_an_applicant_with_a_reason_and_it_is_audited(admin, p
 
 
 def test_the_protection_is_removed_again_and_the_history_lists_both(admin, profile):
-    services.applicant_protection_set(
+    protection.applicant_protection_set(
         profile_id=profile.pk, protected=True, actor=admin, reason="first"
     )
-    services.applicant_protection_set(
+    protection.applicant_protection_set(
         profile_id=profile.pk, protected=False, actor=admin, reason="order lifted"
     )
     profile.refresh_from_db()
@@ -82,8 +89,8 @@ def test_the_protection_is_removed_again_and_the_history_lists_both(admin, profi
     ids=["ministry-official", "charity-manager", "applicant"],
 )
 def test_nobody_but_a_ministry_admin_may_set_it(profile, make_actor):
-    with pytest.raises(services.ProtectionNotAllowed):
-        services.applicant_protection_set(
+    with pytest.raises(ProtectionNotAllowed):
+        protection.applicant_protection_set(
             profile_id=profile.pk, protected=True, actor=make_actor(), reason="x"
         )
     profile.refresh_from_db()
@@ -93,8 +100,8 @@ def test_nobody_but_a_ministry_admin_may_set_it(profile, make_actor):
 
 @pytest.mark.parametrize("reason", ["", "   ", "\n\t"])
 def test_a_reason_is_required(admin, profile, reason):
-    with pytest.raises(services.ProtectionReasonRequired):
-        services.applicant_protection_set(
+    with pytest.raises(ProtectionReasonRequired):
+        protection.applicant_protection_set(
             profile_id=profile.pk, protected=True, actor=admin, reason=reason
         )
     profile.refresh_from_db()
@@ -102,16 +109,16 @@ def test_a_reason_is_required(admin, profile, reason):
 
 
 def test_setting_the_value_it_already_has_changes_nothing(admin, profile):
-    with pytest.raises(services.ProtectionUnchanged, match="not protected"):
-        services.applicant_protection_set(
+    with pytest.raises(ProtectionUnchanged, match="not protected"):
+        protection.applicant_protection_set(
             profile_id=profile.pk, protected=False, actor=admin, reason="x"
         )
     assert not AuditEntry.objects.exists()
 
 
 def test_an_unknown_profile_is_refused(admin):
-    with pytest.raises(services.ApplicantProfileMissing):
-        services.applicant_protection_set(
+    with pytest.raises(ApplicantProfileMissing):
+        protection.applicant_protection_set(
             profile_id=987654, protected=True, actor=admin, reason="x"
         )
 

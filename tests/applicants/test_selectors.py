@@ -6,6 +6,7 @@ import pytest
 from django.http import Http404
 from django.utils import timezone
 
+from aid_requests import selectors as aid_selectors
 from applicants import selectors
 from applicants.selectors import Step
 from tests.factories import ApplicantProfileFactory, HouseholdMemberFactory
@@ -82,7 +83,7 @@ def test_household_finances_of_an_applicant_without_anything():
         (selectors.get_member_for_user, HouseholdMemberFactory),
         (selectors.get_income_for_user, IncomeSourceFactory),
         (selectors.get_obligation_for_user, MonthlyObligationFactory),
-        (selectors.get_document_for_user, DocumentFactory),
+        (aid_selectors.get_document_for_user, DocumentFactory),
     ],
     ids=["member", "income", "obligation", "document"],
 )

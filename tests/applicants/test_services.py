@@ -7,8 +7,14 @@ import pytest
 from django.db import IntegrityError
 
 from accounts.models import Role
-from aid_requests.models import RequestStatus
-from applicants import services
+from aid_requests.models import HELD_STATUSES, RequestStatus
+from applicants.exceptions import (
+    EmailTakenError,
+    InvalidValueError,
+    ItemGoneError,
+    MemberError,
+    ProfileMissingError,
+)
 from applicants.models import (
     ApplicantProfile,
     ChangeKind,
@@ -20,7 +26,9 @@ from applicants.models import (
     ReviewStatus,
 )
 from applicants.selectors import Step
+from applicants.services import details, money
 from audit.models import AuditEntry
+from dedup import household_steps
 from identity.civil_id import parse_civil_id
 from tests.factories import (
     AidRequestFactory,
@@ -80,7 +88,9 @@ def hold(user):
 
 def test_first_save_creates_the_profile_with_the_birth_date_of_the_civil_id():
     user = ApplicantUserFactory()
-    profile = services.applicant_profile_save(actor=user, **personal(email="Me@Example.test"))
+    profile = details.applicant_profile_save(
+        actor=user, **personal(email="Me@Example.test"), held_statuses=HELD_STATUSES
+    )
     user.refresh_from_db()
     assert profile.birth_date == parse_civil_id(user.civil_id).birth_date
     assert (user.mobile, user.email) == ("+96551234567", "Me@Example.test")
@@ -90,8 +100,10 @@ def test_first_save_creates_the_profile_with_the_birth_date_of_the_civil_id():
 
 def test_saving_again_updates_and_audits_the_changed_fields():
     user = ApplicantUserFactory()
-    services.applicant_profile_save(actor=user, **personal())
-    services.applicant_profile_save(actor=user, **personal(area="السالمية"))
+    details.applicant_profile_save(actor=user, **personal(), held_statuses=HELD_STATUSES)
+    details.applicant_profile_save(
+        actor=user, **personal(area="السالمية"), held_statuses=HELD_STATUSES
+    )
     assert ApplicantProfile.objects.get(user=user).area == "السالمية"
     entry = AuditEntry.objects.get(action="applicant_profile.update")
     # governorate differs too: personal() makes a new one each call
@@ -101,41 +113,49 @@ def test_saving_again_updates_and_audits_the_changed_fields():
 def test_an_e_mail_of_another_account_is_refused_and_nothing_changes():
     StaffUserFactory(email="taken@example.test")
     user = ApplicantUserFactory()
-    with pytest.raises(services.EmailTakenError):
-        services.applicant_profile_save(actor=user, **personal(email="TAKEN@example.test"))
+    with pytest.raises(EmailTakenError):
+        details.applicant_profile_save(
+            actor=user, **personal(email="TAKEN@example.test"), held_statuses=HELD_STATUSES
+        )
     assert not ApplicantProfile.objects.filter(user=user).exists()
     assert actions() == []
 
 
 def test_an_empty_e_mail_is_stored_as_none_so_many_applicants_can_have_none():
     first, second = ApplicantUserFactory(), ApplicantUserFactory()
-    services.applicant_profile_save(actor=first, **personal(email=""))
-    services.applicant_profile_save(actor=second, **personal(email=""))
+    details.applicant_profile_save(actor=first, **personal(email=""), held_statuses=HELD_STATUSES)
+    details.applicant_profile_save(actor=second, **personal(email=""), held_statuses=HELD_STATUSES)
     first.refresh_from_db()
     assert first.email is None
 
 
 def test_a_new_mobile_is_no_longer_confirmed_and_an_unchanged_one_stays_confirmed():
     user = ApplicantUserFactory(mobile="+96551234567", mobile_verified=True)
-    services.applicant_profile_save(actor=user, **personal(mobile="+96551234567"))
+    details.applicant_profile_save(
+        actor=user, **personal(mobile="+96551234567"), held_statuses=HELD_STATUSES
+    )
     user.refresh_from_db()
     assert user.mobile_verified is True
-    services.applicant_profile_save(actor=user, **personal(mobile="+96599887766"))
+    details.applicant_profile_save(
+        actor=user, **personal(mobile="+96599887766"), held_statuses=HELD_STATUSES
+    )
     user.refresh_from_db()
     assert (user.mobile, user.mobile_verified) == ("+96599887766", False)
 
 
 def test_a_mobile_that_is_not_normalised_is_refused():
     user = ApplicantUserFactory()
-    with pytest.raises(services.InvalidValueError):
-        services.applicant_profile_save(actor=user, **personal(mobile="22001234"))
+    with pytest.raises(InvalidValueError):
+        details.applicant_profile_save(
+            actor=user, **personal(mobile="22001234"), held_statuses=HELD_STATUSES
+        )
     assert not ApplicantProfile.objects.filter(user=user).exists()
 
 
 def test_a_new_applicant_already_listed_as_member_elsewhere_is_flagged():
     user = ApplicantUserFactory()
     listing = HouseholdMemberFactory(civil_id=user.civil_id)
-    profile = services.applicant_profile_save(actor=user, **personal())
+    profile = details.applicant_profile_save(actor=user, **personal(), held_statuses=HELD_STATUSES)
     duplicate = PossibleDuplicate.objects.get()
     assert (duplicate.profile, duplicate.member, duplicate.other_member) == (
         profile,
@@ -147,25 +167,25 @@ def test_a_new_applicant_already_listed_as_member_elsewhere_is_flagged():
 
 
 def test_steps_are_confirmed_once(profile):
-    services.applicant_profile_step_confirm(actor=profile.user, step=Step.HOUSEHOLD)
+    details.applicant_profile_step_confirm(actor=profile.user, step=Step.HOUSEHOLD)
     first = ApplicantProfile.objects.get(pk=profile.pk).household_confirmed_at
-    services.applicant_profile_step_confirm(actor=profile.user, step=Step.HOUSEHOLD)
+    details.applicant_profile_step_confirm(actor=profile.user, step=Step.HOUSEHOLD)
     assert ApplicantProfile.objects.get(pk=profile.pk).household_confirmed_at == first
     assert actions() == ["applicant_profile.step_confirm"]
 
 
 def test_list_steps_need_a_profile_first():
-    with pytest.raises(services.ProfileMissingError):
-        services.applicant_profile_step_confirm(actor=ApplicantUserFactory(), step=Step.INCOMES)
-    with pytest.raises(services.ProfileMissingError):
-        services.household_member_add(actor=ApplicantUserFactory(), **member())
+    with pytest.raises(ProfileMissingError):
+        details.applicant_profile_step_confirm(actor=ApplicantUserFactory(), step=Step.INCOMES)
+    with pytest.raises(ProfileMissingError):
+        household_steps.household_member_add(actor=ApplicantUserFactory(), **member())
 
 
 # --- household members --------------------------------------------------------------------
 
 
 def test_member_is_added_with_the_birth_date_of_the_civil_id(profile):
-    saved = services.household_member_add(actor=profile.user, **member())
+    saved = household_steps.household_member_add(actor=profile.user, **member())
     assert saved.listed_elsewhere is False
     assert saved.member.birth_date == parse_civil_id(civil_id_for(900)).birth_date
     entry = AuditEntry.objects.get(action="household_member.add")
@@ -175,21 +195,23 @@ def test_member_is_added_with_the_birth_date_of_the_civil_id(profile):
 
 def test_a_given_birth_date_is_kept(profile):
     born = datetime.date(2010, 1, 2)
-    saved = services.household_member_add(actor=profile.user, **member(birth_date=born))
+    saved = household_steps.household_member_add(actor=profile.user, **member(birth_date=born))
     assert saved.member.birth_date == born
 
 
 def test_the_applicants_own_civil_id_cannot_be_a_member(profile):
-    with pytest.raises(services.MemberError, match="your own civil ID"):
-        services.household_member_add(actor=profile.user, **member(civil_id=profile.user.civil_id))
+    with pytest.raises(MemberError, match="your own civil ID"):
+        household_steps.household_member_add(
+            actor=profile.user, **member(civil_id=profile.user.civil_id)
+        )
     assert not HouseholdMember.objects.exists()
     assert actions() == []
 
 
 def test_the_same_person_twice_in_one_household_is_refused(profile):
-    services.household_member_add(actor=profile.user, **member())
-    with pytest.raises(services.MemberError, match="already listed in your household"):
-        services.household_member_add(actor=profile.user, **member(name="again"))
+    household_steps.household_member_add(actor=profile.user, **member())
+    with pytest.raises(MemberError, match="already listed in your household"):
+        household_steps.household_member_add(actor=profile.user, **member(name="again"))
     assert HouseholdMember.objects.count() == 1
 
 
@@ -200,13 +222,13 @@ def test_the_database_refuses_the_same_person_twice_too(profile):
 
 
 def test_an_invalid_civil_id_is_refused_with_its_reason(profile):
-    with pytest.raises(services.MemberError, match="check digit"):
-        services.household_member_add(actor=profile.user, **member(civil_id="285031401230"))
+    with pytest.raises(MemberError, match="check digit"):
+        household_steps.household_member_add(actor=profile.user, **member(civil_id="285031401230"))
 
 
 def test_a_person_in_another_household_is_saved_and_flagged_for_the_ministry(profile):
     theirs = HouseholdMemberFactory(civil_id=civil_id_for(900))
-    saved = services.household_member_add(actor=profile.user, **member())
+    saved = household_steps.household_member_add(actor=profile.user, **member())
     assert saved.listed_elsewhere is True
     assert HouseholdMember.objects.filter(pk=saved.member.pk).exists()
     duplicate = PossibleDuplicate.objects.get()
@@ -227,14 +249,14 @@ def test_a_person_in_an_inactive_household_is_not_flagged(profile):
     theirs = HouseholdMemberFactory(civil_id=civil_id_for(900))
     theirs.profile.user.is_active = False
     theirs.profile.user.save()
-    saved = services.household_member_add(actor=profile.user, **member())
+    saved = household_steps.household_member_add(actor=profile.user, **member())
     assert saved.listed_elsewhere is False
     assert not PossibleDuplicate.objects.exists()
 
 
 def test_a_member_who_is_an_applicant_with_their_own_household_is_flagged(profile):
     heads_own = ApplicantProfileFactory()
-    saved = services.household_member_add(
+    saved = household_steps.household_member_add(
         actor=profile.user, **member(civil_id=heads_own.user.civil_id, kinship="spouse")
     )
     assert saved.listed_elsewhere is True
@@ -246,17 +268,17 @@ def test_a_member_who_is_an_applicant_with_their_own_household_is_flagged(profil
 
 def test_adding_a_flagged_person_again_keeps_one_open_review(profile):
     HouseholdMemberFactory(civil_id=civil_id_for(900))
-    first = services.household_member_add(actor=profile.user, **member())
-    services.household_member_remove(actor=profile.user, member=first.member)
-    second = services.household_member_add(actor=profile.user, **member())
+    first = household_steps.household_member_add(actor=profile.user, **member())
+    household_steps.household_member_remove(actor=profile.user, member=first.member)
+    second = household_steps.household_member_add(actor=profile.user, **member())
     duplicate = PossibleDuplicate.objects.get()
     assert duplicate.member == second.member
 
 
 def test_changing_a_civil_id_is_checked_like_a_new_member(profile):
-    saved = services.household_member_add(actor=profile.user, **member())
+    saved = household_steps.household_member_add(actor=profile.user, **member())
     theirs = HouseholdMemberFactory(civil_id=civil_id_for(901))
-    updated = services.household_member_update(
+    updated = household_steps.household_member_update(
         actor=profile.user, member=saved.member, **member(civil_id=civil_id_for(901))
     )
     assert updated.listed_elsewhere is True
@@ -266,8 +288,8 @@ def test_changing_a_civil_id_is_checked_like_a_new_member(profile):
 
 def test_editing_a_member_without_changing_the_civil_id_flags_nothing_new(profile):
     HouseholdMemberFactory(civil_id=civil_id_for(900))
-    saved = services.household_member_add(actor=profile.user, **member())
-    updated = services.household_member_update(
+    saved = household_steps.household_member_add(actor=profile.user, **member())
+    updated = household_steps.household_member_update(
         actor=profile.user, member=saved.member, **member(name="سارة محمد")
     )
     assert updated.listed_elsewhere is False
@@ -278,26 +300,26 @@ def test_editing_a_member_without_changing_the_civil_id_flags_nothing_new(profil
 
 
 def test_a_member_cannot_be_changed_to_the_applicant(profile):
-    saved = services.household_member_add(actor=profile.user, **member())
-    with pytest.raises(services.MemberError):
-        services.household_member_update(
+    saved = household_steps.household_member_add(actor=profile.user, **member())
+    with pytest.raises(MemberError):
+        household_steps.household_member_update(
             actor=profile.user, member=saved.member, **member(civil_id=profile.user.civil_id)
         )
     assert HouseholdMember.objects.get().civil_id == civil_id_for(900)
 
 
 def test_removing_a_member_is_audited(profile):
-    saved = services.household_member_add(actor=profile.user, **member())
-    services.household_member_remove(actor=profile.user, member=saved.member)
+    saved = household_steps.household_member_add(actor=profile.user, **member())
+    household_steps.household_member_remove(actor=profile.user, member=saved.member)
     assert not HouseholdMember.objects.exists()
     assert actions()[-1] == "household_member.remove"
 
 
 def test_removing_a_member_twice_says_it_is_gone(profile):
-    saved = services.household_member_add(actor=profile.user, **member())
-    services.household_member_remove(actor=profile.user, member=saved.member)
-    with pytest.raises(services.ItemGoneError):
-        services.household_member_remove(actor=profile.user, member=saved.member)
+    saved = household_steps.household_member_add(actor=profile.user, **member())
+    household_steps.household_member_remove(actor=profile.user, member=saved.member)
+    with pytest.raises(ItemGoneError):
+        household_steps.household_member_remove(actor=profile.user, member=saved.member)
 
 
 # --- income and obligations ---------------------------------------------------------------
@@ -305,12 +327,18 @@ def test_removing_a_member_twice_says_it_is_gone(profile):
 
 def test_income_sources_are_added_changed_and_removed_with_audit(profile):
     user = profile.user
-    income = services.income_source_add(actor=user, kind="salary", amount=Decimal("850.500"))
-    services.income_source_update(
-        actor=user, income=income, kind="salary", amount=Decimal("900.000")
+    income = money.income_source_add(
+        actor=user, kind="salary", amount=Decimal("850.500"), held_statuses=HELD_STATUSES
+    )
+    money.income_source_update(
+        actor=user,
+        income=income,
+        kind="salary",
+        amount=Decimal("900.000"),
+        held_statuses=HELD_STATUSES,
     )
     assert IncomeSource.objects.get().amount == Decimal("900.000")
-    services.income_source_remove(actor=user, income=income)
+    money.income_source_remove(actor=user, income=income, held_statuses=HELD_STATUSES)
     assert not IncomeSource.objects.exists()
     assert actions() == ["income_source.add", "income_source.update", "income_source.remove"]
     assert AuditEntry.objects.get(action="income_source.update").data == {"fields": ["amount"]}
@@ -318,11 +346,13 @@ def test_income_sources_are_added_changed_and_removed_with_audit(profile):
 
 def test_obligations_are_added_changed_and_removed_with_audit(profile):
     user = profile.user
-    row = services.monthly_obligation_add(actor=user, kind="rent", amount=Decimal("350"))
-    services.monthly_obligation_update(
-        actor=user, obligation=row, kind="loans", amount=Decimal("350")
+    row = money.monthly_obligation_add(
+        actor=user, kind="rent", amount=Decimal("350"), held_statuses=HELD_STATUSES
     )
-    services.monthly_obligation_remove(actor=user, obligation=row)
+    money.monthly_obligation_update(
+        actor=user, obligation=row, kind="loans", amount=Decimal("350"), held_statuses=HELD_STATUSES
+    )
+    money.monthly_obligation_remove(actor=user, obligation=row, held_statuses=HELD_STATUSES)
     assert not MonthlyObligation.objects.exists()
     assert actions() == [
         "monthly_obligation.add",
@@ -341,10 +371,14 @@ def test_obligations_are_added_changed_and_removed_with_audit(profile):
     ],
 )
 def test_bad_amounts_are_refused_and_nothing_is_saved(profile, amount, message):
-    with pytest.raises(services.InvalidValueError, match=message):
-        services.income_source_add(actor=profile.user, kind="salary", amount=Decimal(amount))
-    with pytest.raises(services.InvalidValueError, match=message):
-        services.monthly_obligation_add(actor=profile.user, kind="rent", amount=Decimal(amount))
+    with pytest.raises(InvalidValueError, match=message):
+        money.income_source_add(
+            actor=profile.user, kind="salary", amount=Decimal(amount), held_statuses=HELD_STATUSES
+        )
+    with pytest.raises(InvalidValueError, match=message):
+        money.monthly_obligation_add(
+            actor=profile.user, kind="rent", amount=Decimal(amount), held_statuses=HELD_STATUSES
+        )
     assert not IncomeSource.objects.exists()
     assert not MonthlyObligation.objects.exists()
     assert actions() == []
@@ -352,9 +386,13 @@ def test_bad_amounts_are_refused_and_nothing_is_saved(profile, amount, message):
 
 def test_an_update_to_a_bad_amount_changes_nothing(profile):
     income = IncomeSourceFactory(profile=profile, amount=Decimal("100"))
-    with pytest.raises(services.InvalidValueError):
-        services.income_source_update(
-            actor=profile.user, income=income, kind="salary", amount=Decimal("-3")
+    with pytest.raises(InvalidValueError):
+        money.income_source_update(
+            actor=profile.user,
+            income=income,
+            kind="salary",
+            amount=Decimal("-3"),
+            held_statuses=HELD_STATUSES,
         )
     assert IncomeSource.objects.get().amount == Decimal("100")
 
@@ -367,8 +405,12 @@ def test_the_database_refuses_amounts_out_of_range(factory, amount):
 
 
 def test_the_largest_plausible_amount_is_accepted(profile):
-    services.income_source_add(actor=profile.user, kind="business", amount=Decimal("100000"))
-    services.income_source_add(actor=profile.user, kind="other", amount=Decimal("0.001"))
+    money.income_source_add(
+        actor=profile.user, kind="business", amount=Decimal("100000"), held_statuses=HELD_STATUSES
+    )
+    money.income_source_add(
+        actor=profile.user, kind="other", amount=Decimal("0.001"), held_statuses=HELD_STATUSES
+    )
     assert IncomeSource.objects.count() == 2
 
 
@@ -377,8 +419,10 @@ def test_the_largest_plausible_amount_is_accepted(profile):
 
 def test_no_history_is_kept_before_a_claim(profile):
     AidRequestFactory(applicant=profile.user, status=RequestStatus.OPEN)
-    services.income_source_add(actor=profile.user, kind="salary", amount=Decimal("10"))
-    services.household_member_add(actor=profile.user, **member())
+    money.income_source_add(
+        actor=profile.user, kind="salary", amount=Decimal("10"), held_statuses=HELD_STATUSES
+    )
+    household_steps.household_member_add(actor=profile.user, **member())
     assert not ProfileChange.objects.exists()
 
 
@@ -388,7 +432,9 @@ def test_no_history_is_kept_before_a_claim(profile):
 )
 def test_every_held_status_keeps_history(profile, status):
     AidRequestFactory(applicant=profile.user, status=status, claimed_by=OrganisationFactory())
-    services.income_source_add(actor=profile.user, kind="salary", amount=Decimal("10"))
+    money.income_source_add(
+        actor=profile.user, kind="salary", amount=Decimal("10"), held_statuses=HELD_STATUSES
+    )
     assert ProfileChange.objects.count() == 1
 
 
@@ -396,7 +442,7 @@ def test_after_a_claim_every_change_is_recorded_with_old_and_new_values(profile)
     user = profile.user
     hold(user)
     governorate = profile.governorate
-    services.applicant_profile_save(
+    details.applicant_profile_save(
         actor=user,
         **personal(
             name_ar=profile.name_ar,
@@ -407,12 +453,19 @@ def test_after_a_claim_every_change_is_recorded_with_old_and_new_values(profile)
             address=profile.address,
             mobile="+96566666666",
         ),
+        held_statuses=HELD_STATUSES,
     )
-    saved = services.household_member_add(actor=user, **member())
-    services.household_member_update(actor=user, member=saved.member, **member(is_student=False))
-    services.household_member_remove(actor=user, member=saved.member)
-    income = services.income_source_add(actor=user, kind="salary", amount=Decimal("500"))
-    services.income_source_update(actor=user, income=income, kind="salary", amount=Decimal("450"))
+    saved = household_steps.household_member_add(actor=user, **member())
+    household_steps.household_member_update(
+        actor=user, member=saved.member, **member(is_student=False)
+    )
+    household_steps.household_member_remove(actor=user, member=saved.member)
+    income = money.income_source_add(
+        actor=user, kind="salary", amount=Decimal("500"), held_statuses=HELD_STATUSES
+    )
+    money.income_source_update(
+        actor=user, income=income, kind="salary", amount=Decimal("450"), held_statuses=HELD_STATUSES
+    )
 
     changes = list(
         ProfileChange.objects.values_list("model", "kind", "field", "old_value", "new_value")
@@ -454,5 +507,7 @@ def test_after_a_claim_every_change_is_recorded_with_old_and_new_values(profile)
 def test_charity_staff_holding_the_case_are_not_applicants():
     # The history belongs to the applicant's profile; the staff role cannot even have one.
     staff = StaffUserFactory(role=Role.CASEWORKER)
-    with pytest.raises(services.ProfileMissingError):
-        services.income_source_add(actor=staff, kind="salary", amount=Decimal("1"))
+    with pytest.raises(ProfileMissingError):
+        money.income_source_add(
+            actor=staff, kind="salary", amount=Decimal("1"), held_statuses=HELD_STATUSES
+        )

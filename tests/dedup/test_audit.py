@@ -154,7 +154,7 @@ def test_requests_not_held_are_not_checked(capital, needy):
 def test_a_member_with_a_coverage_conflict_is_listed_as_known_not_failed(capital, needy):
     """The member the database refused to cover twice opened a conflict: dedup_audit lists it
     and the conflict, and does not fail (the later case's payments are held)."""
-    from applicants import services as applicants
+    from dedup import household_steps
 
     first = caseworker([needy], [capital])
     second = caseworker([needy], [capital])
@@ -163,7 +163,7 @@ def test_a_member_with_a_coverage_conflict_is_listed_as_known_not_failed(capital
     x = family(capital)
     x_request = open_request(x, needy, capital)
     services.aid_request_claim(aid_request_id=x_request.pk, actor=second)
-    applicants.household_member_add(
+    household_steps.household_member_add(
         actor=x,
         civil_id=Y,
         name="فرد",

@@ -16,11 +16,11 @@ from django.utils import timezone
 from accounts.models import Role
 from aid_requests.models import Payment, PaymentMethod
 from aid_requests.periods import add_months
-from applicants import services as applicants
 from applicants.models import HouseholdMember, Kinship
 from audit.models import AuditEntry
 from charities import services
 from charities.exceptions import PaymentHeldByConflict
+from dedup import household_steps
 from dedup import services as dedup
 from dedup.models import AidCommitment, CommitmentStatus, ConflictStatus, CoverageConflict
 from notifications.models import Notification
@@ -32,7 +32,7 @@ NEWCOMER = civil_id_for(5_000_888)
 
 
 def add_member(applicant, civil_id, name="فرد جديد"):
-    return applicants.household_member_add(
+    return household_steps.household_member_add(
         actor=applicant,
         civil_id=civil_id,
         name=name,
@@ -168,7 +168,7 @@ def test_removed_member_is_covered_until_the_end_of_the_current_period(capital, 
         ),
         tick=False,
     ):
-        applicants.household_member_remove(actor=applicant, member=member)
+        household_steps.household_member_remove(actor=applicant, member=member)
     slot = AidCommitment.objects.get(aid_request=aid_request, civil_id=NEWCOMER)
     assert slot.status == CommitmentStatus.ACTIVE
     assert slot.period_end == add_months(start, 2) - datetime.timedelta(days=1)
@@ -182,7 +182,7 @@ def test_removed_member_is_covered_until_the_end_of_the_current_period(capital, 
 def test_person_freed_by_a_removal_may_be_covered_from_the_next_period(capital, needy):
     applicant = family(capital, [NEWCOMER])
     claimed(capital, needy, applicant)
-    applicants.household_member_remove(
+    household_steps.household_member_remove(
         actor=applicant, member=HouseholdMember.objects.get(civil_id=NEWCOMER)
     )
     next_month = add_months(timezone.localdate(), 1)
@@ -196,7 +196,7 @@ def test_a_changed_civil_id_moves_the_coverage_to_the_new_number(capital, needy)
     aid_request, _ = claimed(capital, needy, applicant)
     member = HouseholdMember.objects.get(civil_id=NEWCOMER)
     corrected = civil_id_for(5_000_889)
-    applicants.household_member_update(
+    household_steps.household_member_update(
         actor=applicant,
         member=member,
         civil_id=corrected,

@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import pytest
 
-from applicants import services as applicants
 from applicants.models import HouseholdMember, Kinship
 from charities import services
 from charities.exceptions import DuplicateAid
+from dedup import household_steps
 from dedup.models import BINDING, AidCommitment, ConflictStatus, CoverageConflict
 from tests.concurrency import outcome, run_together
 from tests.dedup.conftest import caseworker, family, open_request
@@ -43,7 +43,7 @@ def test_member_joining_a_claimed_household_while_their_own_request_is_claimed(
     other_organisation = caseworker([needy], [capital])
 
     def join() -> str:
-        applicants.household_member_add(
+        household_steps.household_member_add(
             actor=household,
             civil_id=person,
             name="فرد",
@@ -88,7 +88,7 @@ def test_member_joining_while_the_household_request_itself_is_claimed(capital, n
     staff = caseworker([needy], [capital])
 
     def join() -> str:
-        applicants.household_member_add(
+        household_steps.household_member_add(
             actor=household,
             civil_id=person,
             name="فرد",
