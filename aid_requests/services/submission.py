@@ -37,8 +37,8 @@ from aid_requests.services.lifecycle import aid_request_move, in_both_languages,
 from aid_requests.states import Actor
 from applicants import selectors as applicant_selectors
 from applicants.exceptions import DocumentRejectedError
-from applicants.services import documents as applicant_documents
 from applicants.models import Document, HouseholdMember
+from applicants.services import documents as applicant_documents
 from applicants.validators import check_upload
 from audit.services import audit_record
 from notifications.services import notify
