@@ -31,9 +31,9 @@ from aid_requests.models import AidRequest, RequestStatus, TimelineEntry
 from aid_requests.states import Actor, is_allowed
 from audit.models import AuditEntry
 from charities import services as charity
-from tests.aid_requests.conftest import make_ready_applicant
-from tests.dedup.conftest import caseworker, family, open_request
 from tests.factories import AidRequestFactory, OrganisationFactory, StaffUserFactory
+from tests.factories.applicants import make_ready_applicant
+from tests.factories.cases import caseworker, family, open_request
 
 pytestmark = pytest.mark.django_db
 

@@ -14,13 +14,13 @@ from aid_requests import services
 from aid_requests.models import AidRequest, AidType, Appeal, RequestStatus
 from applicants.models import Document
 from audit.models import AuditEntry
-from tests.aid_requests.conftest import PDF_BYTES, make_ready_applicant
 from tests.factories import (
     AidRequestFactory,
     ApplicantUserFactory,
     CharityStaffFactory,
     StaffUserFactory,
 )
+from tests.factories.applicants import PDF_BYTES, make_ready_applicant
 
 pytestmark = pytest.mark.django_db
 S = RequestStatus

@@ -18,8 +18,8 @@ from applicants.models import ApplicantProfile
 from audit.models import AuditEntry
 from charities import selectors, services
 from charities.exceptions import NotAllowed
-from tests.dedup.conftest import caseworker, family, open_request
 from tests.factories import StaffUserFactory
+from tests.factories.cases import caseworker, family, open_request
 
 pytestmark = pytest.mark.django_db
 S = RequestStatus

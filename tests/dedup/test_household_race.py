@@ -12,8 +12,8 @@ from charities import services
 from charities.exceptions import DuplicateAid
 from dedup.models import BINDING, AidCommitment, ConflictStatus, CoverageConflict
 from tests.concurrency import outcome, run_together
-from tests.dedup.conftest import caseworker, family, open_request
 from tests.factories import civil_id_for
+from tests.factories.cases import caseworker, family, open_request
 
 pytestmark = pytest.mark.django_db(transaction=True)
 ROUNDS = 8

@@ -19,8 +19,8 @@ from django.test.utils import CaptureQueriesContext
 from aid_requests.models import AidRequest, RequestStatus
 from charities import services
 from dedup.models import AidCommitment
-from tests.dedup.conftest import caseworker, family, open_request
 from tests.factories import civil_id_for
+from tests.factories.cases import caseworker, family, open_request
 
 pytestmark = pytest.mark.postgres
 ROW_LOCK = re.compile(r'^SELECT .* FROM "?aid_requests_aidrequest"? .*FOR UPDATE', re.S)
