@@ -3,10 +3,11 @@
     submitted ─► screened ─► open ─► claimed ─► approved ─► paying ─► closed
                     │          ▲        │
                     ▼          └────────┘ released / claim expired
-                ineligible                  (withdrawn, rejected at any step)
+                ineligible                  (withdrawn until approved; rejected: see below)
 
 Appeals: ineligible or rejected ─► appealed ─► open (overturned) | back (upheld).
-``aid_requests.services`` is the only code that changes a request's status, always through
+Every status change goes through the one status-changing function of ``aid_requests.services``
+(the charity's moves in ``charities.services`` call it too), which checks it against
 ``TRANSITIONS``; anything else is an ``IllegalTransition``.
 
 "Rejected at any step" means: by the ministry while the request waits in the queue (open; a
@@ -15,7 +16,7 @@ approved or already paying (the charity stops the aid mid-way: the payments reco
 the case's aid slots are freed so that the coverage not yet paid may come from another
 organisation). Submitted and screened are never seen from
 outside the submission transaction, so nobody rejects them; closed and withdrawn are final.
-Each move is made by exactly one service, named next to it in ``TRANSITIONS``.
+The services that make each move are named next to it in ``TRANSITIONS``.
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ class Actor(enum.StrEnum):
     MINISTRY = "ministry"
 
 
-#: (from, to) → who may make that move, and (in the comment) the one service that makes it.
+#: (from, to) → who may make that move, and (in the comment) the services that make it.
 TRANSITIONS: dict[tuple[str, str], frozenset[Actor]] = {
     # aid_requests.services.aid_request_submit (screening runs in the submission transaction)
     (S.SUBMITTED, S.SCREENED): frozenset({Actor.SYSTEM}),
