@@ -172,7 +172,10 @@ def _wait_until_someone_waits_for_a_row_lock() -> None:
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline:
             with other.cursor() as cursor:
-                cursor.execute("SELECT count(*) FROM pg_locks WHERE NOT granted")
+                cursor.execute(  # this database only: the server may run other test databases
+                    "SELECT count(*) FROM pg_locks WHERE NOT granted AND pid IN"
+                    " (SELECT pid FROM pg_stat_activity WHERE datname = current_database())"
+                )
                 if cursor.fetchone()[0]:
                     return
             time.sleep(0.02)
