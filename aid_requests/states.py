@@ -33,7 +33,7 @@ class Actor(enum.StrEnum):
     MINISTRY = "ministry"
 
 
-#: (from, to) → who may make that move, and (in the comment) the one service that makes it.
+#: (from, to) → who may make that move, and (in the comment) the services that make it.
 TRANSITIONS: dict[tuple[str, str], frozenset[Actor]] = {
     # charities.request_steps.aid_request_submit (screening, aid_requests.services.submission,
     # runs in the submission transaction)

@@ -4,14 +4,17 @@ overlap, whichever organisation holds them (the same one twice included).
 An ``AidCommitment`` covers one civil ID for one aid type over [period_start, period_end]
 (both days included). A claim reserves one commitment per person it covers: the beneficiary for
 person-scope aid (the applicant or the household member the request names), the applicant and
-every household member for household aid. The database
-enforces the rule on reserved and active commitments:
+every household member for household aid; a member added to the household later gets one then
+(``dedup.services.household_coverage_extend``). The database enforces the rule on reserved and
+active commitments:
 
 * PostgreSQL: an exclusion constraint (btree_gist) — civil ID =, aid type =, daterange && —
   added by migration 0002 only on PostgreSQL;
-* SQLite: triggers that abort an overlapping insert or reactivation, from the same migration.
+* SQLite: triggers from the same migration that abort an insert, or an update (a commitment
+  made binding again, or lengthened), that would overlap a binding commitment.
 
-``dedup.services`` checks first only to give a clear message; the database is the guarantee.
+``dedup.services`` does not check before inserting: the database refuses the overlap, and only
+then is the conflicting commitment looked up, to name it in the refusal.
 """
 
 from __future__ import annotations

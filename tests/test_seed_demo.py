@@ -3,6 +3,7 @@
 from io import StringIO
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.core.management import call_command
 
 from accounts.models import Role, User
@@ -62,8 +63,14 @@ def test_seeded_civil_ids_are_all_valid():
     call_command("seed_demo", stdout=StringIO())
     ids = list(User.objects.filter(role=Role.APPLICANT).values_list("civil_id", flat=True))
     ids += list(HouseholdMember.objects.values_list("civil_id", flat=True))
+    assert len(ids) > 60  # 30 applicants and more than 30 household members
+    invalid = []
     for civil_id in ids:
-        parse_civil_id(civil_id, scheme="kw")
+        try:
+            parse_civil_id(civil_id, scheme="kw")
+        except ValidationError:
+            invalid.append(civil_id)
+    assert invalid == []
 
 
 def counts():

@@ -15,8 +15,8 @@ from aid_requests.exceptions import BeneficiaryNotAllowed, BeneficiaryRequired, 
 from aid_requests.models import AidRequest, AidScope, AidType, Beneficiaries, age_band
 from applicants.models import HouseholdMember
 from charities.request_steps import aid_request_submit
-from tests.aid_requests.conftest import make_ready_applicant
 from tests.factories import AidRequestFactory, StaffUserFactory
+from tests.factories.applicants import make_ready_applicant
 
 pytestmark = pytest.mark.django_db
 

@@ -31,7 +31,6 @@ from charities.request_steps import aid_request_submit
 from dedup.models import BINDING
 from dedup.request_steps import aid_request_withdraw, appeal_decide
 from notifications.models import Notification
-from tests.aid_requests.conftest import make_ready_applicant
 from tests.factories import (
     AidRequestFactory,
     AidTypeFactory,
@@ -40,6 +39,7 @@ from tests.factories import (
     OrganisationFactory,
     StaffUserFactory,
 )
+from tests.factories.applicants import make_ready_applicant
 
 pytestmark = pytest.mark.django_db
 S = RequestStatus
@@ -282,7 +282,7 @@ def test_while_an_appeal_is_pending_no_new_request_of_its_type_starts(ready, ren
 def rejected_by_a_charity(capital, needy):
     """A needy-family case claimed, approved, paid once and then rejected by its charity."""
     from charities import services as charity
-    from tests.dedup.conftest import caseworker, family, open_request
+    from tests.factories.cases import caseworker, family, open_request
 
     manager = caseworker([needy], [capital], role="manager")
     aid_request = open_request(family(capital), needy, capital, amount="900.000")

@@ -34,9 +34,9 @@ from audit.models import AuditEntry
 from charities import services as charity
 from charities.request_steps import aid_request_submit
 from dedup.request_steps import aid_request_withdraw, appeal_decide
-from tests.aid_requests.conftest import make_ready_applicant
-from tests.dedup.conftest import caseworker, family, open_request
 from tests.factories import AidRequestFactory, OrganisationFactory, StaffUserFactory
+from tests.factories.applicants import make_ready_applicant
+from tests.factories.cases import caseworker, family, open_request
 
 pytestmark = pytest.mark.django_db
 

@@ -14,8 +14,8 @@ from django.db import IntegrityError, transaction
 from django.test import Client
 
 from aid_requests.models import AidRequest, RequestStatus
-from tests.aid_requests.conftest import make_ready_applicant
 from tests.concurrency import outcome, run_together
+from tests.factories.applicants import make_ready_applicant
 
 NEW = "/requests/new/rent-allowance/"
 SENDERS = 4

@@ -16,13 +16,13 @@ from applicants.models import Document
 from audit.models import AuditEntry
 from charities.request_steps import aid_request_submit
 from dedup.request_steps import appeal_decide
-from tests.aid_requests.conftest import PDF_BYTES, make_ready_applicant
 from tests.factories import (
     AidRequestFactory,
     ApplicantUserFactory,
     CharityStaffFactory,
     StaffUserFactory,
 )
+from tests.factories.applicants import PDF_BYTES, make_ready_applicant
 
 pytestmark = pytest.mark.django_db
 S = RequestStatus

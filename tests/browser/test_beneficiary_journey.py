@@ -17,8 +17,6 @@ from django.utils import formats, timezone, translation
 from accounts.models import Role
 from aid_requests.models import (
     AidRequest,
-    AidScope,
-    AidType,
     Beneficiaries,
     RequestStatus,
     age_band,
@@ -27,7 +25,6 @@ from applicants.models import Kinship
 from charities import services as charities
 from dedup.models import ConflictStatus, CoverageConflict
 from identity.civil_id import make_kw_civil_id
-from tests.dedup.conftest import SHARED, caseworker, family, open_request
 from tests.dedup.test_household_changes import add_member
 from tests.factories import (
     PASSWORD,
@@ -38,6 +35,14 @@ from tests.factories import (
     StaffUserFactory,
 )
 from tests.factories.applicants import ReadyProfileFactory
+from tests.factories.cases import (
+    SHARED,
+    caseworker,
+    family,
+    needy_aid_type,
+    open_request,
+    student_aid_type,
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -104,15 +109,7 @@ def test_student_aid_for_a_child_claimed_covered_elsewhere_and_a_conflict_resolv
 ):
     settings.STAFF_REQUIRE_MFA = False  # the second factor has its own tests
     capital = GovernorateFactory(code="capital", name_ar="العاصمة", name_en="Capital")
-    student = AidType.objects.create(
-        code="student-aid",
-        name_ar="مساعدة طلبة",
-        name_en="Student aid",
-        scope=AidScope.PERSON,
-        beneficiaries=Beneficiaries.MEMBER,
-        coverage_months=5,
-        max_amount=Decimal("800"),
-    )
+    student = student_aid_type(code="student-aid", beneficiaries=Beneficiaries.MEMBER)
     # Two parents, each listing the same child in their household.
     mother = ReadyProfileFactory(governorate=capital, name_ar="منى الرشيدي").user
     father = ReadyProfileFactory(governorate=capital, name_ar="فهد الرشيدي").user
@@ -206,14 +203,7 @@ def test_student_aid_for_a_child_claimed_covered_elsewhere_and_a_conflict_resolv
 
     # 4. A coverage conflict, through the real services: a household claimed (and approved) for
     # needy-family aid takes in a person who already holds that aid with their own household.
-    needy = AidType.objects.create(
-        code="needy",
-        name_ar="الأسر المتعففة",
-        name_en="Needy families",
-        scope=AidScope.HOUSEHOLD,
-        coverage_months=6,
-        max_amount=Decimal("1500"),
-    )
+    needy = needy_aid_type()
 
     def claimed(applicant, *, approve):
         manager = caseworker([needy], [capital], role=Role.MANAGER)

@@ -7,31 +7,15 @@ from accounts.models import Role
 from aid_requests.models import RequestStatus
 from applicants.models import ApplicantProfile
 from dedup.models import BlockedAttempt
-from tests.dedup.conftest import SHARED, family, open_request
 from tests.factories import PASSWORD, CharityStaffFactory, GovernorateFactory, OrganisationFactory
+from tests.factories.cases import SHARED, family, needy_aid_type, open_request, rent_aid_type
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def test_claim_refusal_approve_pay_close(page, live_server, artifacts_dir):
-    from aid_requests.models import AidScope, AidType
-
-    needy = AidType.objects.create(
-        code="needy",
-        name_ar="الأسر المتعففة",
-        name_en="Needy families",
-        scope=AidScope.HOUSEHOLD,
-        coverage_months=6,
-        max_amount=1500,
-    )
-    rent = AidType.objects.create(
-        code="rent",
-        name_ar="بدل إيجار",
-        name_en="Rent allowance",
-        scope=AidScope.HOUSEHOLD,
-        coverage_months=6,
-        max_amount=1200,
-    )
+    needy = needy_aid_type()
+    rent = rent_aid_type()
     capital = GovernorateFactory(code="capital", name_en="Capital")
     husband = family(capital, [SHARED])
     ApplicantProfile.objects.filter(user=husband).update(name_ar="خالد العنزي")

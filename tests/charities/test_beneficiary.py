@@ -4,18 +4,17 @@ reserves the beneficiary's civil ID, the case page names the beneficiary."""
 from __future__ import annotations
 
 import datetime
-from decimal import Decimal
 
 import pytest
 import time_machine
 
-from aid_requests.models import AidRequest, AidScope, AidType, Beneficiaries
+from aid_requests.models import AidRequest, AidType, Beneficiaries
 from applicants.models import HouseholdMember, Kinship
 from charities import services
 from charities.exceptions import DuplicateAid
 from dedup.models import BINDING, AidCommitment
-from tests.dedup.conftest import caseworker, family, open_request
 from tests.factories import civil_id_for
+from tests.factories.cases import caseworker, family, open_request, student_aid_type
 
 pytestmark = pytest.mark.django_db
 
@@ -25,15 +24,7 @@ NOW = datetime.datetime(2026, 6, 1, 9, 0, tzinfo=datetime.UTC)
 
 @pytest.fixture
 def student_aid(db) -> AidType:
-    return AidType.objects.create(
-        code="student-aid",
-        name_ar="مساعدة طلبة",
-        name_en="Student aid",
-        scope=AidScope.PERSON,
-        beneficiaries=Beneficiaries.MEMBER,
-        coverage_months=5,
-        max_amount=Decimal("800"),
-    )
+    return student_aid_type(code="student-aid", beneficiaries=Beneficiaries.MEMBER)
 
 
 def for_child(parent, aid_type, governorate, *, born=datetime.date(2015, 3, 1)):

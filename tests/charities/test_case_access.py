@@ -19,8 +19,8 @@ from audit.models import AuditEntry
 from charities import selectors, services
 from charities.exceptions import NotAllowed
 from dedup.request_steps import aid_request_withdraw, appeal_decide
-from tests.dedup.conftest import caseworker, family, open_request
 from tests.factories import StaffUserFactory
+from tests.factories.cases import caseworker, family, open_request
 
 pytestmark = pytest.mark.django_db
 S = RequestStatus

@@ -14,8 +14,8 @@ from django.utils import translation
 from accounts.models import Role
 from aid_requests.models import RequestStatus
 from charities import services
-from tests.dedup.conftest import caseworker, family, open_request
 from tests.factories import CharityStaffFactory, StaffUserFactory
+from tests.factories.cases import caseworker, family, open_request
 
 pytestmark = pytest.mark.django_db
 S = RequestStatus

@@ -10,8 +10,8 @@ from aid_requests.models import RequestStatus
 from applicants.models import ApplicantProfile
 from audit.models import AuditEntry
 from charities import services
-from tests.dedup.conftest import caseworker, family, open_request
 from tests.factories import ApplicantUserFactory, StaffUserFactory
+from tests.factories.cases import caseworker, family, open_request
 
 pytestmark = pytest.mark.django_db
 
@@ -127,7 +127,7 @@ def test_staff_without_a_second_factor_cannot_see_personal_data(client, settings
 
 
 def test_a_refused_duplicate_shows_the_clear_message(client, capital, needy):
-    from tests.dedup.conftest import SHARED
+    from tests.factories.cases import SHARED
 
     first = open_request(family(capital, [SHARED]), needy, capital)
     holder = caseworker(

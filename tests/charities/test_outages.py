@@ -16,7 +16,7 @@ from aid_requests.models import RequestStatus
 from charities.models import StaffMembership
 from notifications.models import DeliveryStatus, Notification
 from tests.conftest import closed_port
-from tests.dedup.conftest import caseworker, family, open_request
+from tests.factories.cases import caseworker, family, open_request
 from tests.test_celery_worker import tasks_go_to, unique_queue
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -16,7 +16,7 @@ from aid_requests.models import Payment, PaymentMethod
 from charities import services
 from charities.exceptions import PaymentAlreadyRecorded
 from tests.concurrency import outcome, run_together
-from tests.dedup.conftest import caseworker, family, open_request
+from tests.factories.cases import caseworker, family, open_request
 
 SENDERS = 10
 

@@ -9,12 +9,12 @@ from decimal import Decimal
 import pytest
 import time_machine
 
-from aid_requests.models import AidScope, AidType, RequestStatus
+from aid_requests.models import RequestStatus
 from applicants.models import ApplicantProfile
 from charities import services
 from charities.selectors import QueueFilters, queue_for
-from tests.dedup.conftest import caseworker, family, open_request
 from tests.factories import GovernorateFactory, civil_id_for
+from tests.factories.cases import caseworker, family, open_request, rent_aid_type
 
 pytestmark = pytest.mark.django_db
 
@@ -42,14 +42,7 @@ class Queue:
         self.capital, self.needy, self.student = capital, needy, student
         self.hawalli = GovernorateFactory(code="hawalli")
         self.jahra = GovernorateFactory(code="jahra")
-        self.rent = AidType.objects.create(
-            code="rent",
-            name_ar="بدل إيجار",
-            name_en="Rent allowance",
-            scope=AidScope.HOUSEHOLD,
-            coverage_months=6,
-            max_amount=Decimal("1200"),
-        )
+        self.rent = rent_aid_type()
         self.staff = caseworker([needy, student], [capital, self.hawalli])
         self.organisation = self.staff.membership.organisation
         self.ids: dict[str, int] = {}

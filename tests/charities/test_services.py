@@ -27,8 +27,8 @@ from charities.exceptions import (
 from charities.models import OrganisationStatus
 from dedup.models import AidCommitment
 from notifications.models import Notification
-from tests.dedup.conftest import caseworker, family, open_request
 from tests.factories import CharityStaffFactory, StaffUserFactory
+from tests.factories.cases import caseworker, family, open_request
 from tests.factories.second_factor import totp_device
 
 pytestmark = pytest.mark.django_db

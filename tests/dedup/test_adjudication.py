@@ -12,9 +12,9 @@ from audit.models import AuditEntry
 from dedup import services
 from dedup.models import ConflictStatus, CoverageConflict
 from notifications.models import Notification
-from tests.dedup.conftest import SHARED, caseworker, family
 from tests.dedup.test_household_changes import add_member, claimed
 from tests.factories import StaffUserFactory
+from tests.factories.cases import SHARED, caseworker, family
 
 pytestmark = pytest.mark.django_db
 PAGE = "dedup:adjudication"

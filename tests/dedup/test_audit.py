@@ -18,8 +18,8 @@ from applicants.models import HouseholdMember, Kinship
 from charities import services
 from dedup.audit import coverage_gaps, open_coverage_conflicts
 from dedup.models import AidCommitment, CommitmentStatus
-from tests.dedup.conftest import caseworker, family, later, open_request
 from tests.factories import civil_id_for
+from tests.factories.cases import caseworker, family, later, open_request
 
 pytestmark = pytest.mark.django_db
 

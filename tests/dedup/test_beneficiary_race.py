@@ -6,19 +6,18 @@ Runs on the database under test, like test_concurrency: PostgreSQL (exclusion co
 advisory locks) and SQLite (IMMEDIATE transactions, trigger).
 """
 
-from decimal import Decimal
 from functools import partial
 
 import pytest
 
-from aid_requests.models import AidRequest, AidScope, AidType, Beneficiaries, RequestStatus
+from aid_requests.models import AidRequest, AidType, Beneficiaries, RequestStatus
 from applicants.models import HouseholdMember
 from charities import services
 from charities.exceptions import DuplicateAid, NoLongerOpen
 from dedup.models import BINDING, AidCommitment, BlockedAttempt
 from tests.concurrency import outcome, run_together
-from tests.dedup.conftest import SHARED, caseworker, family, open_request
 from tests.factories import civil_id_for
+from tests.factories.cases import SHARED, caseworker, family, open_request, student_aid_type
 
 pytestmark = pytest.mark.django_db(transaction=True)
 CLAIMERS = 20
@@ -26,15 +25,7 @@ CLAIMERS = 20
 
 @pytest.fixture
 def student_aid(db) -> AidType:
-    return AidType.objects.create(
-        code="student-aid",
-        name_ar="مساعدة طلبة",
-        name_en="Student aid",
-        scope=AidScope.PERSON,
-        beneficiaries=Beneficiaries.MEMBER,
-        coverage_months=5,
-        max_amount=Decimal("800"),
-    )
+    return student_aid_type(code="student-aid", beneficiaries=Beneficiaries.MEMBER)
 
 
 def request_for_child(parent, aid_type, governorate):

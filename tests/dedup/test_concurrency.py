@@ -17,8 +17,8 @@ from charities.exceptions import DuplicateAid, NoLongerOpen
 from dedup.models import BINDING, AidCommitment, BlockedAttempt, CommitmentStatus
 from dedup.request_steps import aid_request_withdraw
 from tests.concurrency import outcome, run_together
-from tests.dedup.conftest import SHARED, caseworker, family, open_request
 from tests.factories import civil_id_for
+from tests.factories.cases import SHARED, caseworker, family, open_request
 
 pytestmark = pytest.mark.django_db(transaction=True)
 CLAIMERS = 20

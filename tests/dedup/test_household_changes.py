@@ -24,8 +24,8 @@ from dedup import household_steps
 from dedup import services as dedup
 from dedup.models import AidCommitment, CommitmentStatus, ConflictStatus, CoverageConflict
 from notifications.models import Notification
-from tests.dedup.conftest import SHARED, caseworker, family, open_request
 from tests.factories import StaffUserFactory, civil_id_for
+from tests.factories.cases import SHARED, caseworker, family, open_request
 
 pytestmark = pytest.mark.django_db
 NEWCOMER = civil_id_for(5_000_888)

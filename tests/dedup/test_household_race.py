@@ -12,8 +12,8 @@ from charities.exceptions import DuplicateAid
 from dedup import household_steps
 from dedup.models import BINDING, AidCommitment, ConflictStatus, CoverageConflict
 from tests.concurrency import outcome, run_together
-from tests.dedup.conftest import caseworker, family, open_request
 from tests.factories import civil_id_for
+from tests.factories.cases import caseworker, family, open_request
 
 pytestmark = pytest.mark.django_db(transaction=True)
 ROUNDS = 8
@@ -172,7 +172,10 @@ def _wait_until_someone_waits_for_a_row_lock() -> None:
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline:
             with other.cursor() as cursor:
-                cursor.execute("SELECT count(*) FROM pg_locks WHERE NOT granted")
+                cursor.execute(  # this database only: the server may run other test databases
+                    "SELECT count(*) FROM pg_locks WHERE NOT granted AND pid IN"
+                    " (SELECT pid FROM pg_stat_activity WHERE datname = current_database())"
+                )
                 if cursor.fetchone()[0]:
                     return
             time.sleep(0.02)

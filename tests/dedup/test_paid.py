@@ -16,7 +16,7 @@ from charities import services
 from charities.exceptions import DuplicateAid
 from dedup.models import AidCommitment
 from tests.charities.test_services import on
-from tests.dedup.conftest import SHARED, caseworker, family, open_request
+from tests.factories.cases import SHARED, caseworker, family, open_request
 
 pytestmark = pytest.mark.django_db
 S = RequestStatus

@@ -13,7 +13,7 @@ from charities import services
 from charities.exceptions import DuplicateAid
 from dedup.models import BlockedAttempt, PreventedDuplicate
 from tests.concurrency import outcome, run_together
-from tests.dedup.conftest import SHARED, caseworker, family, open_request
+from tests.factories.cases import SHARED, caseworker, family, open_request
 
 pytestmark = pytest.mark.django_db(transaction=True)
 CLAIMERS = 12

@@ -18,8 +18,8 @@ from dedup.services import (
     commitments_reserve,
     is_exclusion_violation,
 )
-from tests.dedup.conftest import SHARED, caseworker, family, later, open_request
 from tests.factories import civil_id_for
+from tests.factories.cases import SHARED, caseworker, family, later, open_request
 
 pytestmark = pytest.mark.django_db
 S = RequestStatus

@@ -7,18 +7,28 @@ import zlib
 from decimal import Decimal
 
 import factory
+from django.core.files.base import ContentFile
 from django.utils import timezone
 
 from applicants.models import (
+    ApplicantProfile,
     Document,
     DocumentKind,
+    Gender,
+    HouseholdMember,
     IncomeKind,
     IncomeSource,
+    Kinship,
     MonthlyObligation,
     ObligationKind,
 )
 from applicants.validators import PDF
-from tests.factories import ApplicantProfileFactory
+from tests.factories import (
+    ApplicantProfileFactory,
+    ApplicantUserFactory,
+    GovernorateFactory,
+    civil_id_for,
+)
 
 #: A complete one-page PDF, as small as a reader accepts.
 PDF_BYTES = (
@@ -106,3 +116,68 @@ class ReadyProfileFactory(CompleteProfileFactory):
     obligations_confirmed_at = factory.LazyFunction(timezone.now)
     documents_confirmed_at = factory.LazyFunction(timezone.now)
     consented_at = factory.LazyFunction(timezone.now)
+
+
+def make_ready_applicant(
+    *,
+    income="600",
+    obligations="200",
+    members=3,
+    disabled=1,
+    students=2,
+    documents=(DocumentKind.CIVIL_ID_COPY, DocumentKind.RENT_CONTRACT),
+    verified=True,
+    seed=0,
+):
+    """An applicant ready to apply in the capital, and their uploaded documents.
+
+    Verified identity (unless ``verified=False``), every profile step done and consented;
+    ``members`` household members (a spouse, then sons: the first ``disabled`` with a
+    disability, the next ``students`` students; ``seed`` keeps their civil IDs apart between
+    applicants), one salary and one rent unless zero, and a stored PDF per document kind. Set
+    ``settings.MEDIA_ROOT`` to a temporary folder in the test.
+    """
+    now = timezone.now()
+    user = ApplicantUserFactory(verified=verified)
+    profile = ApplicantProfile.objects.create(
+        user=user,
+        name_ar="أسرة الاختبار",
+        name_en="Test Family",
+        gender=Gender.MALE,
+        nationality="الكويت",
+        governorate=GovernorateFactory(code="capital"),
+        area="الشامية",
+        address="قطعة 1، شارع 2، منزل 3",
+        household_confirmed_at=now,
+        incomes_confirmed_at=now,
+        obligations_confirmed_at=now,
+        documents_confirmed_at=now,
+        consented_at=now,
+    )
+    for n in range(members):
+        HouseholdMember.objects.create(
+            profile=profile,
+            civil_id=civil_id_for(90000 + seed * 10 + n),
+            name=f"فرد {n}",
+            kinship=Kinship.SPOUSE if n == 0 else Kinship.SON,
+            has_disability=n < disabled,
+            is_student=0 < n <= students,
+        )
+    if Decimal(income):
+        IncomeSource.objects.create(profile=profile, kind=IncomeKind.SALARY, amount=income)
+    if Decimal(obligations):
+        MonthlyObligation.objects.create(
+            profile=profile, kind=ObligationKind.RENT, amount=obligations
+        )
+    docs = []
+    for kind in documents:
+        document = Document(
+            profile=profile,
+            kind=kind,
+            original_name=f"{kind}.pdf",
+            content_type=PDF,
+            size=len(PDF_BYTES),
+        )
+        document.file.save(f"{kind}.pdf", ContentFile(PDF_BYTES), save=True)
+        docs.append(document)
+    return user, docs

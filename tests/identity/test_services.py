@@ -44,16 +44,15 @@ def test_require_verified_refuses_an_unverified_applicant():
         services.require_verified(ApplicantUserFactory())
 
 
-def test_require_verified_accepts_a_verified_applicant():
-    services.require_verified(ApplicantUserFactory(verified=True))
-
-
 def test_require_verified_accepts_once_the_identity_app_approved(applicant):
+    with pytest.raises(services.IdentityNotVerified):
+        services.require_verified(applicant)
     attempt = start(applicant)
     answer_on_phone(attempt)
     poll(attempt)
     applicant.refresh_from_db()
-    services.require_verified(applicant)
+    assert applicant.is_identity_verified
+    services.require_verified(applicant)  # raises IdentityNotVerified no more
 
 
 # --- start ------------------------------------------------------------------------------------

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from notifications import selectors
 from tests.factories import ApplicantUserFactory
-from tests.notifications.factories import NotificationFactory
+from tests.factories.notifications import NotificationFactory
 
 pytestmark = pytest.mark.django_db
 

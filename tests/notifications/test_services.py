@@ -18,7 +18,7 @@ from notifications.services import (
     notify,
 )
 from tests.factories import AidRequestFactory, AidTypeFactory, ApplicantUserFactory
-from tests.notifications.factories import NotificationFactory
+from tests.factories.notifications import NotificationFactory
 
 pytestmark = pytest.mark.django_db
 

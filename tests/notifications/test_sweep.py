@@ -22,7 +22,7 @@ from notifications.tasks import resend_pending_notifications
 from tests.concurrency import run_together
 from tests.conftest import closed_port
 from tests.factories import AidRequestFactory
-from tests.notifications.factories import NotificationFactory
+from tests.factories.notifications import NotificationFactory
 from tests.test_celery_worker import tasks_go_to, unique_queue
 
 MINUTE = datetime.timedelta(minutes=1)

@@ -15,7 +15,7 @@ from notifications.models import DeliveryStatus, Notification, NotificationKind
 from notifications.services import notify
 from notifications.tasks import MAX_RETRIES, deliver_notification
 from tests.factories import AidRequestFactory, ApplicantUserFactory, StaffUserFactory
-from tests.notifications.factories import NotificationFactory
+from tests.factories.notifications import NotificationFactory
 from tests.notifications.test_sms_gateway import unused_port
 
 pytestmark = pytest.mark.django_db

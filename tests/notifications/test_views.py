@@ -8,7 +8,7 @@ from accounts.models import Role
 from notifications.models import Notification
 from notifications.views import PAGE_SIZE
 from tests.factories import ApplicantUserFactory, CharityStaffFactory, StaffUserFactory
-from tests.notifications.factories import NotificationFactory
+from tests.factories.notifications import NotificationFactory
 
 pytestmark = pytest.mark.django_db
 

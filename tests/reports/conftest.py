@@ -31,11 +31,10 @@ import time_machine
 from django.utils import timezone
 
 from accounts.models import Role
-from aid_requests.models import AidRequest, AidScope, AidType, PaymentMethod, RequestStatus
+from aid_requests.models import AidRequest, AidType, PaymentMethod, RequestStatus
 from charities import services as charity
 from charities.exceptions import DuplicateAid
 from reports import services
-from tests.dedup.conftest import SHARED, family, open_request
 from tests.factories import (
     AidRequestFactory,
     CharityStaffFactory,
@@ -43,6 +42,14 @@ from tests.factories import (
     OrganisationFactory,
     StaffUserFactory,
     civil_id_for,
+)
+from tests.factories.cases import (
+    SHARED,
+    family,
+    needy_aid_type,
+    open_request,
+    rent_aid_type,
+    student_aid_type,
 )
 
 KUWAIT = ZoneInfo("Asia/Kuwait")
@@ -76,22 +83,8 @@ def official(db):
 @pytest.fixture
 def world(db, settings) -> World:
     settings.CLAIM_DEADLINE_DAYS = 14
-    needy = AidType.objects.create(
-        code="needy",
-        name_ar="الأسر المتعففة",
-        name_en="Needy families",
-        scope=AidScope.HOUSEHOLD,
-        coverage_months=6,
-        max_amount=Decimal("1500"),
-    )
-    student = AidType.objects.create(
-        code="student",
-        name_ar="مساعدة طلبة",
-        name_en="Student aid",
-        scope=AidScope.PERSON,
-        coverage_months=0,
-        max_amount=Decimal("800"),
-    )
+    needy = needy_aid_type()
+    student = student_aid_type(coverage_months=0)
     capital = GovernorateFactory(code="capital", name_en="Capital", name_ar="العاصمة")
     hawalli = GovernorateFactory(code="hawalli", name_en="Hawalli", name_ar="حولي")
     alnoor = OrganisationFactory(
@@ -200,30 +193,9 @@ def build_random_world(
     from charities.exceptions import AidRequestError
 
     rng = random.Random(seed)
-    needy = AidType.objects.create(
-        code=f"needy-{seed}",
-        name_ar="الأسر المتعففة",
-        name_en="Needy families",
-        scope=AidScope.HOUSEHOLD,
-        coverage_months=6,
-        max_amount=Decimal("1500"),
-    )
-    rent = AidType.objects.create(
-        code=f"rent-{seed}",
-        name_ar="بدل إيجار",
-        name_en="Rent allowance",
-        scope=AidScope.HOUSEHOLD,
-        coverage_months=3,
-        max_amount=Decimal("900"),
-    )
-    student = AidType.objects.create(
-        code=f"student-{seed}",
-        name_ar="مساعدة طلبة",
-        name_en="Student aid",
-        scope=AidScope.PERSON,
-        coverage_months=0,
-        max_amount=Decimal("800"),
-    )
+    needy = needy_aid_type(code=f"needy-{seed}")
+    rent = rent_aid_type(code=f"rent-{seed}", coverage_months=3, max_amount=Decimal("900"))
+    student = student_aid_type(code=f"student-{seed}", coverage_months=0)
     aid_types = [needy, rent, student]
     governorates = [
         GovernorateFactory(code=f"g{seed}-{n}", name_en=f"Gov {n}", name_ar=f"محافظة {n}")

@@ -33,7 +33,7 @@ from reports.models import (
     RollupState,
 )
 from reports.selectors import Period
-from tests.dedup.conftest import family, open_request
+from tests.factories.cases import family, open_request, rent_aid_type
 from tests.reports.conftest import at, build_random_world
 
 pytestmark = pytest.mark.django_db
@@ -225,16 +225,8 @@ def test_known_answers_of_the_year(world):
 def test_a_household_with_two_aid_types_counts_once(world):
     """F's family also gets rent allowance: still one household, and one more beneficiary
     type does not make SHARED a second person."""
-    from aid_requests.models import AidScope, AidType
 
-    rent = AidType.objects.create(
-        code="rent",
-        name_ar="بدل إيجار",
-        name_en="Rent",
-        scope=AidScope.HOUSEHOLD,
-        coverage_months=3,
-        max_amount=Decimal("900"),
-    )
+    rent = rent_aid_type(name_en="Rent", coverage_months=3, max_amount=Decimal("900"))
     world.alnoor.aid_types.add(rent)
     worker = world.alnoor.memberships.get(user__role="caseworker").user
     with time_machine.travel(at(6, 1), tick=False):

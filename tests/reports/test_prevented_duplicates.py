@@ -53,13 +53,13 @@ from charities.exceptions import DuplicateAid, NoLongerOpen
 from dedup.models import BlockedAttempt, PreventedDuplicate
 from reports import selectors, services
 from reports.selectors import Period
-from tests.dedup.conftest import SHARED, family, open_request
 from tests.factories import (
     CharityStaffFactory,
     GovernorateFactory,
     OrganisationFactory,
     civil_id_for,
 )
+from tests.factories.cases import SHARED, family, needy_aid_type, open_request
 from tests.reports.conftest import at
 
 pytestmark = pytest.mark.django_db
@@ -90,14 +90,7 @@ def refusals(db) -> Refusals:
         coverage_months=0,
         max_amount=Decimal("1000"),
     )
-    needy = AidType.objects.create(
-        code="needy",
-        name_ar="الأسر المتعففة",
-        name_en="Needy families",
-        scope=AidScope.HOUSEHOLD,
-        coverage_months=6,
-        max_amount=Decimal("1500"),
-    )
+    needy = needy_aid_type()
     capital = GovernorateFactory(code="capital", name_en="Capital", name_ar="العاصمة")
     alnoor = OrganisationFactory(
         name_en="Al-Noor", aid_types=[emergency, needy], governorates=[capital]
@@ -322,14 +315,7 @@ def test_a_request_whose_people_are_all_covered_is_refused_once_then_leaves_the_
     holder's coverage ends; the next tries find it no longer open — one try kept, still one
     duplicate. Six months of needy-family aid from Mar 1 (Mar 1 – Aug 31) on both sides: all
     6 months overlap → 600.000 ÷ 6 × 6 = 600.000 saved."""
-    needy = AidType.objects.create(
-        code="needy",
-        name_ar="الأسر المتعففة",
-        name_en="Needy families",
-        scope=AidScope.HOUSEHOLD,
-        coverage_months=6,
-        max_amount=Decimal("1500"),
-    )
+    needy = needy_aid_type()
     capital = GovernorateFactory(code="capital")
     org = OrganisationFactory(aid_types=[needy], governorates=[capital])
     a = CharityStaffFactory(role=Role.CASEWORKER, membership__organisation=org)
