@@ -16,6 +16,7 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 
+from accounts.civil_id import make_kw_civil_id
 from accounts.models import Role, User
 from aid_requests.models import (
     HELD_STATUSES,
@@ -47,7 +48,6 @@ from applicants.models import (
 from applicants.validators import PDF
 from charities.models import Organisation, OrganisationKind, OrganisationStatus, StaffMembership
 from dedup.models import AidCommitment, CommitmentStatus
-from identity.civil_id import make_kw_civil_id
 
 DEMO_PASSWORD = "musaada-demo"  # noqa: S105 — printed by seed_demo; never used in production
 

@@ -21,6 +21,7 @@ from django.db import IntegrityError, connection, models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from accounts.civil_id import parse_civil_id
 from accounts.models import Role, User
 from accounts.permissions import Capability, can
 from accounts.phones import mobile_rule
@@ -42,7 +43,6 @@ from applicants.validators import check_upload, validate_monthly_amount
 from audit.services import audit_record
 from config.commit import after_commit
 from dedup import services as dedup
-from identity.civil_id import parse_civil_id
 
 
 class ProfileError(Exception):

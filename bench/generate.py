@@ -595,8 +595,8 @@ class Generator:
         return cached
 
     def _applicants(self) -> None:
+        from accounts.civil_id import make_kw_civil_id
         from aid_requests.periods import coverage_end
-        from identity.civil_id import make_kw_civil_id
 
         rng = self.rng
         rand, randint, choice, choices = rng.random, rng.randint, rng.choice, rng.choices

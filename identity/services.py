@@ -22,9 +22,9 @@ from django.utils.crypto import salted_hmac
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
+from accounts.civil_id import normalise_digits
 from accounts.models import User
 from audit.services import audit_record
-from identity.civil_id import normalise_digits
 from identity.models import AttemptStatus, Provider, Reason, VerificationAttempt
 from identity.providers import get_provider
 from identity.providers.base import (

@@ -6,6 +6,7 @@ from decimal import Decimal
 import pytest
 from django.db import IntegrityError
 
+from accounts.civil_id import parse_civil_id
 from accounts.models import Role
 from aid_requests.models import RequestStatus
 from applicants import services
@@ -21,7 +22,6 @@ from applicants.models import (
 )
 from applicants.selectors import Step
 from audit.models import AuditEntry
-from identity.civil_id import parse_civil_id
 from tests.factories import (
     AidRequestFactory,
     ApplicantProfileFactory,
