@@ -273,6 +273,14 @@ def organisation_status_counts(user: User) -> dict[str, int]:
     return counts
 
 
+def organisation_names() -> dict[int, str]:
+    """Every organisation's name in the current language, by id, alphabetically (the audit
+    trail's organisation filter and column: audit entries keep only the id)."""
+    organisations = Organisation.objects.only("pk", "name_ar", "name_en")
+    names = {organisation.pk: str(organisation) for organisation in organisations}
+    return dict(sorted(names.items(), key=lambda item: item[1]))
+
+
 def get_organisation_for_licensing(user: User, pk: int) -> Organisation:
     """One organisation for a user who may license organisations; 404 for anything else."""
     organisation = (
