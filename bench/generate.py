@@ -278,9 +278,9 @@ class Generator:
         self._finish()
 
     def _reference_data(self) -> None:
-        from accounts.demo import AID_TYPES, GOVERNORATES
         from aid_requests.models import AidType
         from applicants.models import Governorate
+        from demo.catalogue import AID_TYPES, GOVERNORATES
 
         self.governorates = [
             Governorate.objects.update_or_create(

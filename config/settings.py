@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "reports",
     "audit",
     "notifications",
+    "demo",
 ]
 
 MIDDLEWARE = [

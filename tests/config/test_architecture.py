@@ -19,6 +19,7 @@ APPS = (
     "charities",
     "config",
     "dedup",
+    "demo",
     "identity",
     "notifications",
     "reports",
@@ -27,7 +28,6 @@ MAX_LINES = 500
 
 # DEBT (issue 13): modules still over the limit; each leaves this list when it is split.
 OVERSIZED: set[str] = {
-    "accounts/demo.py",
     "aid_requests/models.py",
     "aid_requests/services.py",
     "applicants/services.py",
