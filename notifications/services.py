@@ -25,8 +25,9 @@ from django.utils.translation import gettext, override
 from config.commit import after_commit
 from config.rows import insert_row
 from notifications import messages as catalogue
+from notifications.exceptions import DeliveryIncomplete, SmsDeliveryError
 from notifications.models import DeliveryStatus, Notification, NotificationKind
-from notifications.sms import SmsDeliveryError, send_sms
+from notifications.sms import send_sms
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -52,10 +53,6 @@ class AboutRequest(Protocol):
     def pk(self) -> Any: ...
     @property
     def aid_type(self) -> _Named: ...
-
-
-class DeliveryIncomplete(Exception):
-    """A channel failed this time and will be tried again (the task retries on this)."""
 
 
 def _stored_value(value: Any, *, limit: int) -> Any:
