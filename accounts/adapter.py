@@ -13,11 +13,11 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from accounts.civil_id import normalise_digits, parse_civil_id
 from accounts.models import Role, User
 from accounts.phones import normalise_mobile
 from accounts.step_up import account_for_login, sign_in_failure_add, step_up_required
 from audit.services import client_ip
-from identity.civil_id import normalise_digits, parse_civil_id
 from notifications.sms import send_sms
 
 #: Password-reset "e-mail" values that really mean "text the applicant with this civil ID".

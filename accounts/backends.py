@@ -5,7 +5,7 @@ from __future__ import annotations
 from allauth.account.auth_backends import AuthenticationBackend
 from django.contrib.auth.base_user import AbstractBaseUser
 
-from identity.civil_id import normalise_login
+from accounts.civil_id import normalise_login
 
 
 class RoleAwareAuthenticationBackend(AuthenticationBackend):

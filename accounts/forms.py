@@ -14,15 +14,15 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from accounts.adapter import SMS_RESET_PREFIX
-from accounts.models import Role, User
-from accounts.phones import mobile_rule
-from accounts.step_up import first_signup_warning_today
-from identity.civil_id import (
+from accounts.civil_id import (
     civil_id_help_text,
     login_help_text,
     normalise_login,
     parse_civil_id,
 )
+from accounts.models import Role, User
+from accounts.phones import mobile_rule
+from accounts.step_up import first_signup_warning_today
 from notifications.sms import send_sms
 
 

@@ -10,11 +10,11 @@ from __future__ import annotations
 import enum
 from collections.abc import Callable
 from functools import wraps
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
 from django.http import HttpRequest, HttpResponse
 
 from accounts.models import CHARITY_ROLES, Role
@@ -98,10 +98,25 @@ def can(user: User | AnonymousUser, capability: Capability) -> bool:
     return capability in capabilities(user)
 
 
-def acting_organisation(user: User) -> Any | None:
+class ActingOrganisation(Protocol):
+    """What the apps below charities read of the organisation a staff member acts for: its id
+    and whether it is licensed. It is a ``charities.Organisation``, reached through the reverse
+    one-to-one ``user.membership`` (a ``charities.StaffMembership``) — the ground floor imports
+    no domain app; charities reads it with its own type (``charities.selectors``)."""
+
+    @property
+    def pk(self) -> int: ...
+    @property
+    def is_active(self) -> bool: ...
+
+
+def acting_organisation(user: User) -> ActingOrganisation | None:
     """The active organisation ``user`` works for, or None."""
-    membership = getattr(user, "membership", None)
-    if membership is None or not membership.is_active:
+    try:
+        membership = user.membership
+    except ObjectDoesNotExist:  # not charity staff
+        return None
+    if not membership.is_active:
         return None
     organisation = membership.organisation
     return organisation if organisation.is_active else None

@@ -14,7 +14,7 @@ from django.core.exceptions import ValidationError
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-from identity.civil_id import normalise_digits
+from accounts.civil_id import normalise_digits
 
 #: Unicode isolates (LRI … PDI): a number keeps its left-to-right order inside Arabic text,
 #: where "+965 5123 4567" would otherwise read "4567 5123 965+".

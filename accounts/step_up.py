@@ -20,8 +20,8 @@ import logging
 from django.conf import settings
 from django.core.cache import cache
 
+from accounts.civil_id import normalise_login
 from accounts.models import Role, User
-from identity.civil_id import normalise_login
 
 logger = logging.getLogger(__name__)
 

@@ -118,7 +118,7 @@ def get_document_for_user(user: User, pk: int, *, second_factor_passed: bool = F
         user, second_factor_passed=second_factor_passed
     ):
         allowed = Document.objects.filter(
-            aid_requests__claimed_by=organisation, aid_requests__status__in=HELD_STATUSES
+            aid_requests__claimed_by=organisation.pk, aid_requests__status__in=HELD_STATUSES
         ).distinct()
     else:
         allowed = Document.objects.none()

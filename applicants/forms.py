@@ -9,11 +9,11 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from accounts.civil_id import parse_civil_id
+from accounts.fields import CivilIdField
 from accounts.phones import mobile_rule, normalise_mobile
 from applicants.models import DocumentKind, Gender, Governorate, IncomeKind, Kinship, ObligationKind
 from applicants.validators import validate_monthly_amount
-from identity.civil_id import parse_civil_id
-from identity.forms import CivilIdField
 
 #: Arabic-Indic and Persian digits, the Arabic decimal separator; thousands separators dropped.
 _AMOUNT_CHARS = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹٫", "01234567890123456789.", ",٬ \u00a0\u066c")

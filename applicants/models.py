@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from accounts.civil_id import validate_civil_id
 from applicants.validators import (
     JPEG,
     MAX_DOCUMENT_BYTES,
@@ -24,7 +25,6 @@ from applicants.validators import (
     PDF,
     PNG,
 )
-from identity.civil_id import validate_civil_id
 
 
 class Governorate(models.Model):

@@ -19,6 +19,7 @@ from django.http import Http404
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
+from accounts.civil_id import parse_civil_id
 from accounts.models import Role, User
 from accounts.permissions import Capability, can
 from accounts.phones import normalise_mobile
@@ -32,7 +33,6 @@ from applicants.models import (
     ReviewStatus,
 )
 from audit.models import AuditEntry
-from identity.civil_id import parse_civil_id
 
 
 def profile_of(user: User) -> ApplicantProfile | None:

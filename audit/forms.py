@@ -7,14 +7,14 @@ from typing import Any, cast
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from accounts.civil_id import normalise_digits
+from accounts.fields import CivilIdField
 from audit.selectors import (
     ACTOR_MATCH_LIMIT,
     TrailFilters,
     actor_ids_matching,
     applicant_id_for_civil_id,
 )
-from identity.civil_id import normalise_digits
-from identity.forms import CivilIdField
 
 
 class TrailFilterForm(forms.Form):
@@ -27,7 +27,7 @@ class TrailFilterForm(forms.Form):
     organisation = forms.TypedChoiceField(
         label=_("Organisation"), required=False, coerce=int, empty_value=None
     )
-    # The civil-ID field of identity: a typo gets the check-digit message, not "no applicant".
+    # The civil-ID field of accounts: a typo gets the check-digit message, not "no applicant".
     applicant = CivilIdField(label=_("Applicant's civil ID"), required=False)
     action = forms.ChoiceField(label=_("Action"), required=False)
     date_from = forms.DateField(

@@ -8,13 +8,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-
-class AuditTrailIsAppendOnly(Exception):
-    """Raised on any attempt to change or remove an audit entry through the application."""
-
-    def __init__(self, operation: str) -> None:
-        super().__init__(f"The audit trail is append-only: {operation} is refused.")
-        self.operation = operation
+from audit.exceptions import AuditTrailIsAppendOnly
 
 
 class AuditEntryQuerySet(models.QuerySet["AuditEntry"]):

@@ -18,7 +18,6 @@ from django.utils import timezone
 from accounts.models import Role, User
 from accounts.permissions import Capability, can
 from audit.models import AuditEntry
-from charities.models import Organisation
 
 TRAIL_PAGE_SIZE = 50
 
@@ -124,13 +123,6 @@ def trail_actions() -> list[str]:
     with connection.cursor() as cursor:
         cursor.execute(_DISTINCT_ACTIONS_SQL)
         return [row[0] for row in cursor.fetchall()]
-
-
-def organisation_names() -> dict[int, str]:
-    """Every organisation's name in the current language, by id (filter select and table)."""
-    organisations = Organisation.objects.only("pk", "name_ar", "name_en")
-    names = {organisation.pk: str(organisation) for organisation in organisations}
-    return dict(sorted(names.items(), key=lambda item: item[1]))
 
 
 def actor_ids_matching(text: str, *, limit: int = ACTOR_MATCH_LIMIT) -> list[int]:

@@ -18,7 +18,8 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from accounts.models import STAFF_ROLES
-from audit.models import AuditEntry, AuditTrailIsAppendOnly
+from audit.exceptions import AuditTrailIsAppendOnly
+from audit.models import AuditEntry
 from config.rows import insert_row
 
 if TYPE_CHECKING:

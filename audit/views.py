@@ -13,6 +13,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from accounts.permissions import Capability, require_capability, require_personal_data
 from audit import selectors
 from audit.forms import TrailFilterForm
+from charities.selectors import organisation_names
 
 #: Where the trail's filters are kept: the session, under an opaque random key that is all the
 #: URL carries (a civil ID or an e-mail typed as a filter never reaches an address bar, a
@@ -45,7 +46,7 @@ def trail(request: HttpRequest) -> HttpResponse:
     reloaded as ``?f=<key>`` (so paging, reloading and the back button work without the filter
     values in any URL). Filter values in the query string (the former GET form) are refused.
     """
-    organisations = selectors.organisation_names()
+    organisations = organisation_names()
     actions = selectors.trail_actions()
     names = list(TrailFilterForm.base_fields)
     notice = ""
@@ -109,7 +110,7 @@ def entry(request: HttpRequest, pk: int) -> HttpResponse:
     found = selectors.entry_for(request.user, pk)  # type: ignore[arg-type]
     if found is None:
         raise Http404
-    organisations = selectors.organisation_names()
+    organisations = organisation_names()
     context = {
         "entry": found,
         "lines": selectors.visible_data(found.data),

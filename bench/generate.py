@@ -278,9 +278,9 @@ class Generator:
         self._finish()
 
     def _reference_data(self) -> None:
-        from accounts.demo import AID_TYPES, GOVERNORATES
         from aid_requests.models import AidType
         from applicants.models import Governorate
+        from demo.catalogue import AID_TYPES, GOVERNORATES
 
         self.governorates = [
             Governorate.objects.update_or_create(
@@ -595,8 +595,8 @@ class Generator:
         return cached
 
     def _applicants(self) -> None:
+        from accounts.civil_id import make_kw_civil_id
         from aid_requests.periods import coverage_end
-        from identity.civil_id import make_kw_civil_id
 
         rng = self.rng
         rand, randint, choice, choices = rng.random, rng.randint, rng.choice, rng.choices

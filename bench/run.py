@@ -788,8 +788,8 @@ def _signup_function(index: int) -> Callable[[], bool]:
     from django.contrib.sessions.backends.db import SessionStore
     from django.test import RequestFactory
 
+    from accounts.civil_id import make_kw_civil_id
     from accounts.forms import SignupForm
-    from identity.civil_id import make_kw_civil_id
 
     rng = random.Random(time.time_ns() + index)
     # Serial blocks 500-624 are never used by the generator: each of 8 processes has 15 of

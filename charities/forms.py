@@ -9,12 +9,12 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from accounts.civil_id import normalise_digits
 from accounts.models import Role
 from aid_requests.models import AidRequest, AidType, PaymentMethod
 from applicants.models import Governorate
 from charities.models import Organisation, OrganisationKind
 from charities.selectors import QueueFilters
-from identity.civil_id import normalise_digits
 
 
 class QueueFilterForm(forms.Form):

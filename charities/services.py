@@ -28,7 +28,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import override
 
 from accounts.models import CHARITY_ROLES, Role, User
-from accounts.permissions import Capability, acting_organisation, can, may_see_personal_data
+from accounts.permissions import Capability, can, may_see_personal_data
 from aid_requests.models import (
     HELD_STATUSES,
     AidRequest,
@@ -74,6 +74,7 @@ from charities.models import (
     OrganisationStatusChange,
     StaffMembership,
 )
+from charities.selectors import organisation_for_staff
 from config.commit import after_commit
 from dedup import services as dedup
 from notifications.services import notify
@@ -99,7 +100,7 @@ def require_staff(
         raise NotAllowed
     if not may_see_personal_data(user, second_factor_passed=second_factor_passed):
         raise SecondFactorRequired
-    organisation = acting_organisation(user)
+    organisation = organisation_for_staff(user)
     if organisation is None:  # pragma: no cover - can() already refused
         raise NotAllowed
     return organisation
@@ -1211,7 +1212,7 @@ def _manager_organisation(actor: User) -> Organisation:
     """The active organisation whose staff ``actor`` may manage."""
     if not can(actor, Capability.MANAGE_STAFF):
         raise NotAllowed
-    organisation = acting_organisation(actor)
+    organisation = organisation_for_staff(actor)
     if organisation is None:  # pragma: no cover - can() already refused
         raise NotAllowed
     return organisation

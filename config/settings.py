@@ -14,6 +14,8 @@ import environ
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
+from config import defaults
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
@@ -71,6 +73,7 @@ INSTALLED_APPS = [
     "reports",
     "audit",
     "notifications",
+    "demo",
 ]
 
 MIDDLEWARE = [
@@ -191,10 +194,7 @@ CELERY_BROKER_CONNECTION_TIMEOUT = REDIS_CONNECT_TIMEOUT
 CELERY_BROKER_TRANSPORT_OPTIONS = {
     "socket_connect_timeout": REDIS_CONNECT_TIMEOUT,
     "socket_timeout": REDIS_SOCKET_TIMEOUT,
-    "max_retries": 1,
-    "interval_start": 0,
-    "interval_step": 0.2,
-    "interval_max": 0.2,
+    **CELERY_TASK_PUBLISH_RETRY_POLICY,
 }
 CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = REDIS_CONNECT_TIMEOUT
 CELERY_REDIS_SOCKET_TIMEOUT = REDIS_SOCKET_TIMEOUT
@@ -349,54 +349,13 @@ IDENTITY_SIMULATOR_KEY_FILE = Path(
 )
 
 # Hawiyati (Kuwait Mobile ID, PACI). The wire format is not public: every path, field name,
-# status string and claim lives in HAWIYATI_MAPPING, so the real specification only changes
-# this table (or the JSON in HAWIYATI_MAPPING_JSON, merged over it one level deep).
+# status string and claim lives in HAWIYATI_MAPPING (its default in config/defaults.py), so the
+# real specification only changes that table, or the JSON in HAWIYATI_MAPPING_JSON, merged
+# over it one level deep.
 HAWIYATI_BASE_URL = env.str("HAWIYATI_BASE_URL", default="")
 HAWIYATI_CLIENT_ID = env.str("HAWIYATI_CLIENT_ID", default="")
 HAWIYATI_CLIENT_SECRET = env.str("HAWIYATI_CLIENT_SECRET", default="")
-HAWIYATI_MAPPING: dict = {
-    "paths": {
-        "availability": "/api/v1/availability",
-        "push": "/api/v1/authentication",
-        "result": "/api/v1/authentication/{request_id}",
-        "jwks": "/.well-known/jwks.json",
-    },
-    # "basic" = HTTP Basic client_id:client_secret; "bearer" = Authorization: Bearer <secret>.
-    "auth": "basic",
-    "request_fields": {
-        "civil_id": "civilId",
-        "reference": "clientReference",
-        "challenge": "challenge",
-        "display_text": "displayText",
-    },
-    "response_fields": {
-        "available": "available",
-        "request_id": "requestId",
-        "match_code": "verificationCode",
-        "status": "status",
-        "signed_result": "signedResult",
-    },
-    # Provider status string -> our outcome (pending, approved, rejected, expired, not_enrolled).
-    "statuses": {
-        "WAITING": "pending",
-        "RUNNING": "pending",
-        "APPROVED": "approved",
-        "OK": "approved",
-        "REJECTED": "rejected",
-        "USER_REFUSED": "rejected",
-        "EXPIRED": "expired",
-        "TIMEOUT": "expired",
-        "NOT_ENROLLED": "not_enrolled",
-    },
-    # Claims of the signed result (RS256 JWS over our challenge).
-    "claims": {"civil_id": "civilId", "challenge": "challenge"},
-    "algorithms": ["RS256"],
-    # Expected "aud" of the signed result; empty = our client id.
-    "audience": "",
-    # Expected "iss" of the signed result (PACI's issuer name from the service agreement).
-    # Required: with it empty the adapter refuses to run rather than accept any issuer.
-    "issuer": "",
-}
+HAWIYATI_MAPPING: dict = dict(defaults.HAWIYATI_MAPPING)
 _hawiyati_override = env.json("HAWIYATI_MAPPING_JSON", default={})
 for _key, _value in _hawiyati_override.items():
     if isinstance(_value, dict) and isinstance(HAWIYATI_MAPPING.get(_key), dict):
@@ -520,21 +479,8 @@ if PRODUCTION:
     LANGUAGE_COOKIE_SECURE = True
     SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 
-# Content Security Policy: everything comes from this origin; no inline script or style.
-CONTENT_SECURITY_POLICY = {
-    "DIRECTIVES": {
-        "default-src": ["'self'"],
-        "script-src": ["'self'"],
-        "style-src": ["'self'"],
-        "img-src": ["'self'", "data:"],
-        "font-src": ["'self'"],
-        "connect-src": ["'self'"],
-        "form-action": ["'self'"],
-        "frame-ancestors": ["'none'"],
-        "base-uri": ["'self'"],
-        "object-src": ["'none'"],
-    }
-}
+# Content Security Policy: everything comes from this origin (config/defaults.py).
+CONTENT_SECURITY_POLICY = defaults.CONTENT_SECURITY_POLICY
 
 # --- logging ------------------------------------------------------------------------------
 LOGGING = {

@@ -19,12 +19,18 @@ from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
-from django.utils.functional import Promise
-from django.utils.translation import gettext_lazy as _
 
+from accounts.civil_id import normalise_digits
 from accounts.models import User
 from audit.services import audit_record
-from identity.civil_id import normalise_digits
+from identity.exceptions import (
+    AttemptAlreadyActive,
+    CallbackRejected,
+    VerificationNotAllowed,
+    VerificationRateLimited,
+    VerificationRequired,
+    VerificationUnavailable,
+)
 from identity.models import AttemptStatus, Provider, Reason, VerificationAttempt
 from identity.providers import get_provider
 from identity.providers.base import (
@@ -44,59 +50,11 @@ if TYPE_CHECKING:
 logger = logging.getLogger("identity")
 
 
-# --- our own errors, turned into a clear message by the views ------------------------------
-class IdentityError(Exception):
-    """A domain error of the identity step; ``message`` is shown to the person."""
-
-    reason = ""
-    message: str | Promise = _("Identity verification could not be started.")
-
-    def __init__(self, message: str | Promise | None = None) -> None:
-        if message is not None:
-            self.message = message
-        super().__init__(str(self.message))
-
-
-class IdentityNotVerified(IdentityError):
-    """Raised by ``require_verified`` for an applicant who has not proved their civil ID."""
-
-    message = _("Verify your identity with the identity app before you submit a request.")
-
-
-class AttemptAlreadyActive(IdentityError):
-    reason = Reason.ALREADY_ACTIVE
-    message = _(
-        "A verification is already waiting for your answer. Answer it in the identity app, "
-        "or wait until it ends, then try again."
-    )
-
-
-class VerificationRateLimited(IdentityError):
-    message = _("Too many verification requests in a short time. Wait ten minutes, then try again.")
-
-
-class VerificationNotAllowed(IdentityError):
-    message = _("Only applicants with a civil ID can verify their identity here.")
-
-
-class VerificationUnavailable(IdentityError):
-    """The configured provider cannot be used at all (missing or refused configuration)."""
-
-    reason = Reason.MISCONFIGURED
-    message = _("Identity verification is not available right now. Please try again later.")
-
-
-class CallbackRejected(IdentityError):
-    """A provider callback whose signature or correlation failed: nothing was changed."""
-
-    message = _("The callback could not be verified.")
-
-
 # --- the rule the request-submission service relies on -----------------------------------
 def require_verified(user: User) -> None:
-    """Raise IdentityNotVerified unless the identity app has confirmed ``user``'s civil ID."""
+    """Raise VerificationRequired unless the identity app has confirmed ``user``'s civil ID."""
     if not user.is_identity_verified:
-        raise IdentityNotVerified
+        raise VerificationRequired
 
 
 # --- abuse limits ---------------------------------------------------------------------------

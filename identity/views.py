@@ -21,6 +21,7 @@ from django.views.decorators.http import require_GET, require_POST
 from accounts.permissions import Capability, require_capability
 from audit.services import client_ip
 from identity import selectors, services
+from identity.exceptions import CallbackRejected, IdentityError
 from identity.forms import SimulatorAnswerForm, SimulatorLookupForm
 from identity.models import Provider, VerificationAttempt
 from identity.providers.base import ProviderUnavailable
@@ -73,7 +74,7 @@ def start(request: HttpRequest) -> HttpResponse:
             client_ip=client_ip(request),
             redirect_uri=_redirect_uri(request),
         )
-    except services.IdentityError as exc:
+    except IdentityError as exc:
         messages.error(request, str(exc.message))
         return redirect("identity:verify")
     redirect_url = attempt.evidence.get("start", {}).get("redirect_url")
@@ -136,7 +137,7 @@ def nafath_callback(request: HttpRequest) -> HttpResponse:
         return JsonResponse({"status": "refused"}, status=400)
     try:
         services.verification_callback(provider_name=Provider.NAFATH, payload=payload)
-    except services.CallbackRejected:
+    except CallbackRejected:
         return JsonResponse({"status": "refused"}, status=400)
     except ProviderUnavailable:
         return JsonResponse({"status": "retry"}, status=503)

@@ -12,7 +12,7 @@ import datetime
 import logging
 from collections.abc import Mapping
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from django.conf import settings
 from django.core.mail import send_mail
@@ -25,12 +25,12 @@ from django.utils.translation import gettext, override
 from config.commit import after_commit
 from config.rows import insert_row
 from notifications import messages as catalogue
+from notifications.exceptions import DeliveryIncomplete, SmsDeliveryError
 from notifications.models import DeliveryStatus, Notification, NotificationKind
-from notifications.sms import SmsDeliveryError, send_sms
+from notifications.sms import send_sms
 
 if TYPE_CHECKING:
     from accounts.models import User
-    from aid_requests.models import AidRequest
 
 logger = logging.getLogger(__name__)
 
@@ -38,8 +38,21 @@ logger = logging.getLogger(__name__)
 CHANNELS = (("sms", "sms_status"), ("email", "email_status"))
 
 
-class DeliveryIncomplete(Exception):
-    """A channel failed this time and will be tried again (the task retries on this)."""
+class _Named(Protocol):
+    @property
+    def name_ar(self) -> str: ...
+    @property
+    def name_en(self) -> str: ...
+
+
+class AboutRequest(Protocol):
+    """What ``notify`` reads of the aid request a notification is about (an ``AidRequest``; the
+    ground floor does not import the domain apps above it)."""
+
+    @property
+    def pk(self) -> Any: ...
+    @property
+    def aid_type(self) -> _Named: ...
 
 
 def _stored_value(value: Any, *, limit: int) -> Any:
@@ -80,7 +93,7 @@ def notify(
     *,
     recipient: User,
     kind: NotificationKind | str,
-    aid_request: AidRequest | None = None,
+    aid_request: AboutRequest | None = None,
     context: Mapping[str, Any] | None = None,
     deliver: bool = True,
 ) -> Notification:
@@ -110,7 +123,7 @@ def notify(
     notification = Notification(
         recipient=recipient,
         kind=kind,
-        aid_request=aid_request,
+        aid_request_id=aid_request.pk if aid_request is not None else None,
         context={
             key: _stored_value(value, limit=catalogue.max_length(key))
             for key, value in values.items()

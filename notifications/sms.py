@@ -18,6 +18,8 @@ from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.module_loading import import_string
 
+from notifications.exceptions import SmsDeliveryError
+
 logger = logging.getLogger(__name__)
 
 
@@ -40,13 +42,6 @@ class ConsoleBackend:
 class LocmemBackend:
     def send(self, message: TextMessage) -> None:
         outbox.append(message)
-
-
-class SmsDeliveryError(Exception):
-    """The message was not accepted; sending it again later may work.
-
-    The text says what went wrong without the number or the message (it is stored and logged).
-    """
 
 
 class HttpGatewayBackend:

@@ -6,8 +6,8 @@ from typing import Any
 
 from celery import shared_task
 
+from notifications.exceptions import DeliveryIncomplete
 from notifications.services import (
-    DeliveryIncomplete,
     notification_deliver,
     notifications_claim_pending,
     notifications_give_up,

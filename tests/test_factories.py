@@ -1,6 +1,6 @@
 """The factories' civil IDs never repeat, whatever order the suite runs in."""
 
-from identity.civil_id import parse_civil_id
+from accounts.civil_id import parse_civil_id
 from tests.factories import civil_id_for
 
 

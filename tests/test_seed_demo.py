@@ -6,6 +6,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.core.management import call_command
 
+from accounts.civil_id import parse_civil_id
 from accounts.models import Role, User
 from aid_requests.models import AidRequest, RequestStatus
 from applicants.models import (
@@ -18,7 +19,6 @@ from applicants.models import (
 )
 from applicants.selectors import Step, completed_steps
 from charities.models import Organisation
-from identity.civil_id import parse_civil_id
 
 pytestmark = pytest.mark.django_db
 

@@ -6,7 +6,7 @@ from django.conf import settings
 from django.db import migrations, models
 
 
-# The seed catalogue's person aid (accounts/demo.py): student aid is for a household member
+# The seed catalogue's person aid (demo/catalogue.py): student aid is for a household member
 # (a child), medical treatment for the patient, the applicant or a member. Existing requests
 # keep beneficiary_civil_id NULL: their beneficiary is the applicant, as before.
 SEED_BENEFICIARIES = {"student-aid": "member", "medical-treatment": "applicant_or_member"}

@@ -34,7 +34,7 @@ def case_message_send(*, aid_request_id: int, sender: User, body: str) -> CaseMe
             raise IllegalTransition
         message = CaseMessage.objects.create(
             aid_request=aid_request,
-            organisation=organisation,
+            organisation_id=organisation.pk,
             sender=sender,
             body=body[:2000],
             sent_at=timezone.now(),

@@ -20,6 +20,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from accounts.civil_id import parse_civil_id
 from accounts.models import Role, User
 from applicants.exceptions import MemberError
 from applicants.models import ApplicantProfile, HouseholdMember, PossibleDuplicate, ReviewStatus
@@ -32,7 +33,6 @@ from applicants.services.history import (
     snapshot,
 )
 from audit.services import audit_record
-from identity.civil_id import parse_civil_id
 
 _MEMBER_FIELDS = ("civil_id", "name", "kinship", "birth_date", "has_disability", "is_student")
 

@@ -7,11 +7,11 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
+from accounts.civil_id import parse_civil_id
 from accounts.models import Role
 from aid_requests.models import RequestStatus
 from applicants.models import ApplicantProfile, HouseholdMember, IncomeSource, MonthlyObligation
 from audit.models import AuditEntry
-from identity.civil_id import parse_civil_id
 from tests.factories import (
     AidRequestFactory,
     ApplicantProfileFactory,

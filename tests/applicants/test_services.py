@@ -6,6 +6,7 @@ from decimal import Decimal
 import pytest
 from django.db import IntegrityError
 
+from accounts.civil_id import parse_civil_id
 from accounts.models import Role
 from aid_requests.models import HELD_STATUSES, RequestStatus
 from applicants.exceptions import (
@@ -29,7 +30,6 @@ from applicants.selectors import Step
 from applicants.services import details, money
 from audit.models import AuditEntry
 from dedup import household_steps
-from identity.civil_id import parse_civil_id
 from tests.factories import (
     AidRequestFactory,
     ApplicantProfileFactory,

@@ -6,7 +6,8 @@ import pytest
 from django.db import DatabaseError, connection, transaction
 from django.db.models import ProtectedError
 
-from audit.models import AuditEntry, AuditTrailIsAppendOnly
+from audit.exceptions import AuditTrailIsAppendOnly
+from audit.models import AuditEntry
 from tests.factories import StaffUserFactory
 
 pytestmark = pytest.mark.django_db

@@ -14,6 +14,7 @@ from decimal import Decimal
 import pytest
 from django.utils import formats, timezone, translation
 
+from accounts.civil_id import make_kw_civil_id
 from accounts.models import Role
 from aid_requests.models import (
     AidRequest,
@@ -24,7 +25,6 @@ from aid_requests.models import (
 from applicants.models import Kinship
 from charities import services as charities
 from dedup.models import ConflictStatus, CoverageConflict
-from identity.civil_id import make_kw_civil_id
 from tests.dedup.test_household_changes import add_member
 from tests.factories import (
     PASSWORD,

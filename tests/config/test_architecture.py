@@ -19,6 +19,7 @@ APPS = (
     "charities",
     "config",
     "dedup",
+    "demo",
     "identity",
     "notifications",
     "reports",
@@ -27,10 +28,8 @@ MAX_LINES = 500
 
 # DEBT (issue 13): modules still over the limit; each leaves this list when it is split.
 OVERSIZED: set[str] = {
-    "accounts/demo.py",
     "charities/services.py",
     "charities/views.py",
-    "config/settings.py",
     "dedup/services.py",
     "reports/selectors.py",
     "reports/services.py",

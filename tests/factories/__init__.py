@@ -8,12 +8,12 @@ from decimal import Decimal
 import factory
 from django.utils import timezone
 
+from accounts.civil_id import make_kw_civil_id
 from accounts.models import Role, User
 from aid_requests.models import AidRequest, AidScope, AidType, RequestStatus
 from aid_requests.periods import coverage_end
 from applicants.models import ApplicantProfile, Governorate, HouseholdMember, Kinship
 from charities.models import Organisation, OrganisationKind, OrganisationStatus, StaffMembership
-from identity.civil_id import make_kw_civil_id
 
 PASSWORD = "correct horse battery staple"
 

@@ -9,7 +9,7 @@ import time_machine
 from django.utils import timezone
 
 from audit.models import AuditEntry
-from identity import services
+from identity import exceptions, services
 from identity.models import AttemptStatus, Reason
 from tests.factories import ApplicantUserFactory
 from tests.identity.stubs import throwaway_key
@@ -178,7 +178,7 @@ def test_token_for_another_person_is_an_id_mismatch(hawiyati, applicant):
 
 def test_second_start_while_pending_is_already_active_and_pushes_nothing(hawiyati, applicant):
     start(applicant)
-    with pytest.raises(services.AttemptAlreadyActive) as raised:
+    with pytest.raises(exceptions.AttemptAlreadyActive) as raised:
         start(applicant)
     assert raised.value.reason == Reason.ALREADY_ACTIVE
     assert hawiyati.count("POST", "/api/v1/authentication") == 1

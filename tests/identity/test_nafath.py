@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from audit.models import AuditEntry
-from identity import services
+from identity import exceptions, services
 from identity.models import AttemptStatus, Reason, VerificationAttempt
 from tests.factories import ApplicantUserFactory
 from tests.identity.stubs import throwaway_key
@@ -299,7 +299,7 @@ def test_token_for_another_person_is_an_id_mismatch(nafath, applicant, client):
 
 def test_second_start_while_pending_is_already_active(nafath, applicant):
     start(applicant)
-    with pytest.raises(services.AttemptAlreadyActive):
+    with pytest.raises(exceptions.AttemptAlreadyActive):
         start(applicant)
     assert nafath.count("POST", "/api/v1/mfa/request") == 1
 

@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from accounts.models import Role
 from audit.models import AuditEntry
-from identity import services
+from identity import exceptions, services
 from identity.models import AttemptStatus, Reason, VerificationAttempt
 from identity.tasks import expire_stale_attempts
 from tests.factories import ApplicantUserFactory, StaffUserFactory
@@ -40,7 +40,7 @@ def answer_on_phone(attempt, *, approve=True):
 
 # --- require_verified (called by the request-submission service) --------------------------
 def test_require_verified_refuses_an_unverified_applicant():
-    with pytest.raises(services.IdentityNotVerified):
+    with pytest.raises(exceptions.VerificationRequired):
         services.require_verified(ApplicantUserFactory())
 
 
@@ -72,7 +72,7 @@ def test_start_records_a_pending_attempt_and_an_audit_entry(applicant):
 
 
 def test_staff_cannot_start():
-    with pytest.raises(services.VerificationNotAllowed):
+    with pytest.raises(exceptions.VerificationNotAllowed):
         start(StaffUserFactory(role=Role.MINISTRY_OFFICIAL))
 
 
@@ -157,7 +157,7 @@ def test_approval_binds_only_the_accounts_own_civil_id(applicant):
 def test_at_most_three_pushes_per_civil_id_in_ten_minutes(applicant):
     for _ in range(3):
         services.verification_cancel(user=applicant, attempt=start(applicant))
-    with pytest.raises(services.VerificationRateLimited):
+    with pytest.raises(exceptions.VerificationRateLimited):
         start(applicant, ip="198.51.100.1")
     with time_machine.travel(timezone.now() + datetime.timedelta(minutes=10, seconds=1)):
         assert start(applicant).status == AttemptStatus.PENDING
@@ -167,7 +167,7 @@ def test_per_address_limit_across_accounts(settings):
     settings.IDENTITY_START_LIMIT_PER_IP = 2
     start(ApplicantUserFactory(), ip="203.0.113.7")
     start(ApplicantUserFactory(), ip="203.0.113.7")
-    with pytest.raises(services.VerificationRateLimited):
+    with pytest.raises(exceptions.VerificationRateLimited):
         start(ApplicantUserFactory(), ip="203.0.113.7")
     assert start(ApplicantUserFactory(), ip="203.0.113.8").is_pending
 
@@ -175,7 +175,7 @@ def test_per_address_limit_across_accounts(settings):
 def test_already_active_does_not_use_up_the_push_limit(applicant):
     start(applicant)
     for _ in range(5):
-        with pytest.raises(services.AttemptAlreadyActive):
+        with pytest.raises(exceptions.AttemptAlreadyActive):
             start(applicant)
 
 
@@ -257,7 +257,7 @@ def test_simulator_key_is_generated_once_and_private(settings, tmp_path, applica
 
 def test_simulator_is_refused_in_production(settings, applicant):
     settings.PRODUCTION = True
-    with pytest.raises(services.VerificationUnavailable):
+    with pytest.raises(exceptions.VerificationUnavailable):
         start(applicant)
     assert not VerificationAttempt.objects.exists()
 

@@ -7,7 +7,8 @@ import socket
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
-from notifications.sms import HttpGatewayBackend, SmsDeliveryError, TextMessage, send_sms
+from notifications.exceptions import SmsDeliveryError
+from notifications.sms import HttpGatewayBackend, TextMessage, send_sms
 from tests.notifications.conftest import GATEWAY_KEY
 
 

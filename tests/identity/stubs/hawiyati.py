@@ -17,7 +17,7 @@ from typing import Any
 
 from tests.identity.stubs import Reply, Request, RsaKey, StubServer, throwaway_key
 
-#: The wire format of the default HAWIYATI_MAPPING (config/settings.py), as the stub speaks it.
+#: The wire format of the default HAWIYATI_MAPPING (config/defaults.py), as the stub speaks it.
 DEFAULT_WIRE: dict[str, Any] = {
     "paths": {
         "availability": "/api/v1/availability",

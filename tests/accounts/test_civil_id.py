@@ -3,7 +3,7 @@ import datetime
 import pytest
 from django.core.exceptions import ValidationError
 
-from identity.civil_id import make_kw_civil_id, normalise_digits, parse_civil_id
+from accounts.civil_id import make_kw_civil_id, normalise_digits, parse_civil_id
 
 TODAY = datetime.date(2026, 11, 23)
 

@@ -1,6 +1,7 @@
 from django.core.management.base import BaseCommand
 
-from accounts.demo import DEMO_PASSWORD, seed
+from demo.catalogue import DEMO_PASSWORD
+from demo.seed import seed
 
 
 class Command(BaseCommand):

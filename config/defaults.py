@@ -1,0 +1,71 @@
+"""Static tables of the settings: long, fixed values that no environment variable changes.
+
+``config/settings.py`` is the one settings module and reads every environment variable; it
+takes these tables from here so that it stays readable. Nothing here reads the environment.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+#: The default wire format of Hawiyati (Kuwait Mobile ID, PACI), whose specification is not
+#: public: settings.HAWIYATI_MAPPING starts from it (HAWIYATI_MAPPING_JSON is merged over it).
+HAWIYATI_MAPPING: dict[str, Any] = {
+    "paths": {
+        "availability": "/api/v1/availability",
+        "push": "/api/v1/authentication",
+        "result": "/api/v1/authentication/{request_id}",
+        "jwks": "/.well-known/jwks.json",
+    },
+    # "basic" = HTTP Basic client_id:client_secret; "bearer" = Authorization: Bearer <secret>.
+    "auth": "basic",
+    "request_fields": {
+        "civil_id": "civilId",
+        "reference": "clientReference",
+        "challenge": "challenge",
+        "display_text": "displayText",
+    },
+    "response_fields": {
+        "available": "available",
+        "request_id": "requestId",
+        "match_code": "verificationCode",
+        "status": "status",
+        "signed_result": "signedResult",
+    },
+    # Provider status string -> our outcome (pending, approved, rejected, expired, not_enrolled).
+    "statuses": {
+        "WAITING": "pending",
+        "RUNNING": "pending",
+        "APPROVED": "approved",
+        "OK": "approved",
+        "REJECTED": "rejected",
+        "USER_REFUSED": "rejected",
+        "EXPIRED": "expired",
+        "TIMEOUT": "expired",
+        "NOT_ENROLLED": "not_enrolled",
+    },
+    # Claims of the signed result (RS256 JWS over our challenge).
+    "claims": {"civil_id": "civilId", "challenge": "challenge"},
+    "algorithms": ["RS256"],
+    # Expected "aud" of the signed result; empty = our client id.
+    "audience": "",
+    # Expected "iss" of the signed result (PACI's issuer name from the service agreement).
+    # Required: with it empty the adapter refuses to run rather than accept any issuer.
+    "issuer": "",
+}
+
+#: Content Security Policy: everything comes from this origin; no inline script or style.
+CONTENT_SECURITY_POLICY: dict[str, Any] = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+        "base-uri": ["'self'"],
+        "object-src": ["'none'"],
+    }
+}
