@@ -28,7 +28,7 @@ from aid_requests.models import (
     RequestStatus,
     TimelineEntry,
 )
-from aid_requests.periods import add_months, coverage_end
+from aid_requests.periods import coverage_end
 from aid_requests.scoring import screen
 from aid_requests.services import household_snapshot
 from applicants.models import (
@@ -46,6 +46,7 @@ from applicants.models import (
 )
 from applicants.validators import PDF
 from charities.models import Organisation, OrganisationKind, OrganisationStatus, StaffMembership
+from config.dates import add_months
 from dedup.models import AidCommitment, CommitmentStatus
 from identity.civil_id import make_kw_civil_id
 

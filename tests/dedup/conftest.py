@@ -87,7 +87,7 @@ def caseworker(aid_types, governorates, role=Role.CASEWORKER, **org):
 
 
 def later(months: int) -> datetime.date:
-    from aid_requests.periods import add_months
+    from config.dates import add_months
 
     return add_months(timezone.localdate(), months)
 

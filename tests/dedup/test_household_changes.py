@@ -15,12 +15,12 @@ from django.utils import timezone
 
 from accounts.models import Role
 from aid_requests.models import Payment, PaymentMethod
-from aid_requests.periods import add_months
 from applicants import services as applicants
 from applicants.models import HouseholdMember, Kinship
 from audit.models import AuditEntry
 from charities import services
 from charities.exceptions import PaymentHeldByConflict
+from config.dates import add_months
 from dedup import services as dedup
 from dedup.models import AidCommitment, CommitmentStatus, ConflictStatus, CoverageConflict
 from notifications.models import Notification
