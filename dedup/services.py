@@ -24,7 +24,7 @@ from accounts.permissions import Capability, can
 from aid_requests.models import AidRequest, AidScope, RequestStatus
 from applicants.models import ApplicantProfile, PossibleDuplicate, ReviewStatus
 from audit.services import audit_record
-from config.dates import period_end
+from config import dates
 from config.rows import insert_rows
 from dedup.models import (
     BINDING,
@@ -510,7 +510,7 @@ def household_coverage_end(*, applicant_id: int, civil_id: str, actor: User) -> 
             aid_request=aid_request, civil_id=civil_id, is_applicant=False, status__in=BINDING
         ):
             # The last day of the case's current month of coverage (the day before it starts).
-            end = period_end(aid_request.coverage_start, today)
+            end = dates.period_end(aid_request.coverage_start, today)
             if end < slot.period_start:
                 slot.status, slot.released_at = CommitmentStatus.RELEASED, timezone.now()
                 slot.save(update_fields=["status", "released_at"])
