@@ -1,16 +1,11 @@
-"""Coverage periods: the window an aid type covers from a start date."""
+"""Coverage periods: the window an aid type covers from a start date (the month arithmetic
+itself is ``config.dates``)."""
 
 from __future__ import annotations
 
-import calendar
 import datetime
 
-
-def add_months(day: datetime.date, months: int) -> datetime.date:
-    """``day`` moved by ``months`` calendar months, clamped to the month's last day."""
-    month_index = day.month - 1 + months
-    year, month = day.year + month_index // 12, month_index % 12 + 1
-    return datetime.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+from config.dates import add_months
 
 
 def coverage_end(start: datetime.date, coverage_months: int) -> datetime.date:

@@ -414,7 +414,7 @@ class Child:
 
     def _refresh_rollups(self) -> None:
         try:
-            from reports.services import rollups_refresh
+            from reports.services.rollups import rollups_refresh
         except ImportError:
             return
         from reports.models import RollupState

@@ -37,7 +37,7 @@ from aid_requests.models import (
     Payment,
     RequestStatus,
 )
-from aid_requests.periods import add_months, coverage_end
+from aid_requests.periods import coverage_end
 from aid_requests.services.lifecycle import aid_request_move
 from aid_requests.states import Actor
 from applicants.models import ApplicantProfile, Governorate, HouseholdMember
@@ -76,6 +76,7 @@ from charities.models import (
 )
 from charities.selectors import organisation_for_staff
 from config.commit import after_commit
+from config.dates import add_months
 from dedup import services as dedup
 from notifications.services import notify
 

@@ -27,7 +27,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
-from aid_requests.periods import add_months
+from config.dates import add_months
 
 
 class CommitmentStatus(models.TextChoices):

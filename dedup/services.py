@@ -22,9 +22,9 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import Role, User
 from accounts.permissions import Capability, can
 from aid_requests.models import AidRequest, AidScope, RequestStatus
-from aid_requests.periods import add_months
 from applicants.models import ApplicantProfile, PossibleDuplicate, ReviewStatus
 from audit.services import audit_record
+from config import dates
 from config.rows import insert_rows
 from dedup.models import (
     BINDING,
@@ -509,7 +509,8 @@ def household_coverage_end(*, applicant_id: int, civil_id: str, actor: User) -> 
         for slot in AidCommitment.objects.select_for_update().filter(
             aid_request=aid_request, civil_id=civil_id, is_applicant=False, status__in=BINDING
         ):
-            end = current_period_end(aid_request, today)
+            # The last day of the case's current month of coverage (the day before it starts).
+            end = dates.period_end(aid_request.coverage_start, today)
             if end < slot.period_start:
                 slot.status, slot.released_at = CommitmentStatus.RELEASED, timezone.now()
                 slot.save(update_fields=["status", "released_at"])
@@ -527,15 +528,6 @@ def household_coverage_end(*, applicant_id: int, civil_id: str, actor: User) -> 
                 data={"civil_id": "…" + civil_id[-4:], "until": end.isoformat()},
             )
     return ended
-
-
-def current_period_end(aid_request: AidRequest, day: datetime.date) -> datetime.date:
-    """The last day of the monthly period of ``aid_request``'s coverage that ``day`` is in
-    (the day before the coverage when it has not started)."""
-    months = 0
-    while add_months(aid_request.coverage_start, months) <= day:
-        months += 1
-    return add_months(aid_request.coverage_start, months) - datetime.timedelta(days=1)
 
 
 # --- the ministry decides -------------------------------------------------------------------

@@ -20,11 +20,12 @@ from aid_requests.models import (
     RequestStatus,
     TimelineEntry,
 )
-from aid_requests.periods import add_months, coverage_end
+from aid_requests.periods import coverage_end
 from aid_requests.scoring import screen
 from aid_requests.services.submission import household_snapshot
 from applicants.models import ApplicantProfile, Kinship
 from charities.models import Organisation
+from config.dates import add_months
 from dedup.models import AidCommitment, CommitmentStatus
 
 

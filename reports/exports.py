@@ -28,9 +28,12 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
-from reports import selectors
+from reports.events import MONEY_FIGURES, Basis
 from reports.models import ExportFormat, ExportKind
-from reports.selectors import Basis, Period, RequestFilters
+from reports.selectors.drilldown import Names, blocked_in, drill_rows, payments_in, rows_behind
+from reports.selectors.filters import Period, RequestFilters, name_of
+from reports.selectors.overview import ministry_overview
+from reports.selectors.statistics import BREAKDOWNS, statistics
 
 #: Progress is reported every this many rows (setting ``REPORTS_EXPORT_PROGRESS_EVERY``).
 PROGRESS_EVERY = 1000
@@ -89,12 +92,6 @@ def request_filters_from(parameters: dict[str, Any]) -> RequestFilters:
     )
 
 
-def _named(obj: Any) -> str:
-    if obj is None:
-        return ""
-    return str(obj.name_en if get_language() == "en" else obj.name_ar)
-
-
 FIGURE_HEADERS = {
     "submitted": lambda: _("Requests submitted"),
     "claims": lambda: _("Claims"),
@@ -114,7 +111,7 @@ def _breakdown(kind: str, period: Period) -> Table:
         ExportKind.GOVERNORATES: _("Governorate"),
         ExportKind.MONTHS: _("Month"),
     }[ExportKind(kind)]
-    breakdown = selectors.BREAKDOWNS[kind](period)
+    breakdown = BREAKDOWNS[kind](period)
     names = breakdown.figures
     rows = [
         [row.key if kind == ExportKind.MONTHS else row.label, *(row.figures[n] for n in names)]
@@ -125,14 +122,14 @@ def _breakdown(kind: str, period: Period) -> Table:
         headers=[first, *(FIGURE_HEADERS[n]() for n in names)],
         rows=rows,
         total=len(rows),
-        money_columns=frozenset(i + 1 for i, n in enumerate(names) if n in selectors.MONEY_FIGURES),
+        money_columns=frozenset(i + 1 for i, n in enumerate(names) if n in MONEY_FIGURES),
         month_columns=frozenset({0}) if kind == ExportKind.MONTHS else frozenset(),
     )
 
 
 def _headline(period: Period) -> Table:
     """The statistics page's headline figures and its two "Requests" tables, one per row."""
-    h = selectors.statistics(period).headline
+    h = statistics(period).headline
     rows: list[list[Any]] = [
         [_("Beneficiaries (distinct civil IDs)"), h.beneficiaries],
         [_("Households helped"), h.households],
@@ -160,7 +157,7 @@ def _headline(period: Period) -> Table:
 
 
 def _overview(kind: str) -> Table:
-    overview = selectors.ministry_overview()
+    overview = ministry_overview()
     rows: list[list[Any]]
     if kind == ExportKind.OVERVIEW_STATUS:
         headers = [_("Status"), _("Requests")]
@@ -177,11 +174,11 @@ def _overview(kind: str) -> Table:
 def _requests(parameters: dict[str, Any]) -> Table:
     """The rows of the list behind a figure (one per event), as the list shows them."""
     filters = request_filters_from(parameters)
-    query = selectors.rows_behind(filters)
+    query = rows_behind(filters)
 
     def rows() -> Iterator[list[Any]]:
-        names = selectors.Names.load()
-        events = selectors.drill_rows(filters, query.iterator(chunk_size=2000), names)
+        names = Names.load()
+        events = drill_rows(filters, query.iterator(chunk_size=2000), names)
         for r in events:
             yield [
                 r.when,
@@ -212,7 +209,7 @@ def _requests(parameters: dict[str, Any]) -> Table:
 
 def _payments(parameters: dict[str, Any]) -> Table:
     query = (
-        selectors.payments_in(period_from(parameters), _int(parameters.get("organisation")))
+        payments_in(period_from(parameters), _int(parameters.get("organisation")))
         .select_related("aid_request__aid_type", "aid_request__governorate", "organisation")
         .order_by("paid_on", "pk")
     )
@@ -222,9 +219,9 @@ def _payments(parameters: dict[str, Any]) -> Table:
             yield [
                 p.paid_on,
                 p.aid_request.reference,
-                _named(p.aid_request.aid_type),
-                _named(p.aid_request.governorate),
-                _named(p.organisation),
+                name_of(p.aid_request.aid_type),
+                name_of(p.aid_request.governorate),
+                name_of(p.organisation),
                 p.period,
                 p.amount,
                 str(p.get_method_display()),
@@ -251,7 +248,7 @@ def _payments(parameters: dict[str, Any]) -> Table:
 def _blocked(parameters: dict[str, Any]) -> Table:
     """The duplicates prevented, once each (not every refused try): the statistics' figure."""
     query = (
-        selectors.blocked_in(period_from(parameters), _int(parameters.get("organisation")))
+        blocked_in(period_from(parameters), _int(parameters.get("organisation")))
         .select_related("aid_type", "organisation", "aid_request__governorate")
         .order_by("first_refused_at", "pk")
     )
@@ -261,9 +258,9 @@ def _blocked(parameters: dict[str, Any]) -> Table:
             yield [
                 b.first_refused_at,
                 b.aid_request.reference,
-                _named(b.aid_type),
-                _named(b.aid_request.governorate),
-                _named(b.organisation),
+                name_of(b.aid_type),
+                name_of(b.aid_request.governorate),
+                name_of(b.organisation),
                 b.overlap_months,
                 b.amount_saved,
             ]
@@ -293,7 +290,7 @@ OVERVIEW_KINDS = (
 
 
 def table_for(kind: str, parameters: dict[str, Any]) -> Table:
-    if kind in selectors.BREAKDOWNS:
+    if kind in BREAKDOWNS:
         return _breakdown(kind, period_from(parameters))
     if kind == ExportKind.REQUESTS:
         return _requests(parameters)

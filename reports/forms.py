@@ -16,8 +16,10 @@ from django.utils.translation import gettext_lazy as _
 from aid_requests.models import AidType
 from applicants.models import Governorate
 from charities.models import Organisation
+from config.dates import month_end, month_number, month_start
+from reports.events import Basis
 from reports.models import ExportFormat, ExportKind
-from reports.selectors import STATES, Basis, Period, RequestFilters, month_end
+from reports.selectors.filters import STATES, Period, RequestFilters
 
 #: Longer ranges are refused (they would only make the page slower, not more useful).
 MAX_RANGE_MONTHS = 12 * 10
@@ -51,7 +53,7 @@ class MonthField(forms.DateField):
 
     def to_python(self, value: Any) -> datetime.date | None:
         day = super().to_python(value)
-        return day.replace(day=1) if day else None
+        return month_start(day) if day else None
 
     def validate(self, value: Any) -> None:
         super().validate(value)
@@ -78,7 +80,7 @@ class PeriodForm(forms.Form):
         default = Period.this_year()
         start = cleaned.get("start") or default.start
         end = cleaned.get("end") or default.end.replace(day=1)
-        months = (end.year - start.year) * 12 + end.month - start.month
+        months = month_number(end) - month_number(start)
         if end < start:
             self.add_error("end", _("The end of the range is before its start."))
         elif months >= MAX_RANGE_MONTHS:

@@ -1,14 +1,14 @@
 """Reports: the ministry's rollup tables, export jobs, and the worker heartbeat.
 
 The statistics page never reads the raw tables (millions of requests and payments) for its
-figures: it reads the monthly rollups below, which ``reports.services.rollups_refresh`` keeps
-current (Celery beat, every five minutes; ``manage.py refresh_rollups --full`` rebuilds them).
+figures: it reads the monthly rollups below, which ``reports.services.rollups.rollups_refresh``
+keeps current (Celery beat, every five minutes; ``manage.py refresh_rollups --full`` rebuilds
+them).
 The page's ranges are whole months. ``RollupState`` says when the last refresh ran.
 """
 
 from __future__ import annotations
 
-import datetime
 from decimal import Decimal
 
 from django.conf import settings
@@ -240,15 +240,6 @@ class MonthlyDurations(models.Model):
 class CoverageKind(models.TextChoices):
     PERSON = "person", _("Person (civil ID)")
     HOUSEHOLD = "household", _("Household (applicant)")
-
-
-def month_number(day: datetime.date) -> int:
-    """Months since the year 0: consecutive months are consecutive numbers."""
-    return day.year * 12 + day.month - 1
-
-
-def month_of_number(number: int) -> datetime.date:
-    return datetime.date(number // 12, number % 12 + 1, 1)
 
 
 class CoverageFigures(models.Model):

@@ -24,7 +24,7 @@ from django.db import close_old_connections, connection
 from django.utils import timezone
 
 from reports.schedule import schedule_interval
-from reports.services import periodic_job_finished
+from reports.services.heartbeat import periodic_job_finished
 
 logger = logging.getLogger(__name__)
 

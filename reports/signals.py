@@ -17,7 +17,7 @@ from celery import states
 from celery.signals import task_postrun, task_prerun
 from django.conf import settings
 
-from reports.services import periodic_job_finished, periodic_job_started
+from reports.services.heartbeat import periodic_job_finished, periodic_job_started
 
 logger = logging.getLogger(__name__)
 

@@ -6,7 +6,9 @@ import socket
 
 from celery import shared_task
 
-from reports.services import export_job_run, heartbeat_record, rollups_refresh
+from reports.services.exports import export_job_run
+from reports.services.heartbeat import heartbeat_record
+from reports.services.rollups import rollups_refresh
 
 
 # The one task whose result is kept (CELERY_TASK_IGNORE_RESULT is on): beat sends it, never a

@@ -29,10 +29,23 @@ from django.views.decorators.http import require_GET, require_POST
 from accounts.permissions import Capability, require_capability
 from audit.services import client_ip
 from charities.models import Organisation
-from reports import exports, selectors, services
+from reports import exports
+from reports.events import MONEY_FIGURES
 from reports.forms import ExportForm, PeriodForm, RequestFilterForm
 from reports.models import ExportFormat
-from reports.selectors import Breakdown, ministry_overview
+from reports.selectors.drilldown import CLAIM_WARNING_DAYS, requests_page
+from reports.selectors.exports import export_job_for_user, export_jobs_of
+from reports.selectors.filters import Period, rollup_state
+from reports.selectors.organisations import organisation_report
+from reports.selectors.overview import ministry_overview
+from reports.selectors.statistics import Breakdown
+from reports.selectors.statistics import statistics as statistics_of
+from reports.services.exports import (
+    EXPORTS_FOLDER,
+    export_download_record,
+    export_inline_limit,
+    export_job_create,
+)
 from reports.tasks import refresh_rollups
 
 logger = logging.getLogger(__name__)
@@ -52,7 +65,7 @@ def _rollups_current() -> None:
     """Without Celery beat, bring stale rollups up to date before the page reads them."""
     if not refreshes_inline():
         return
-    state = selectors.rollup_state()
+    state = rollup_state()
     if state and state.finished_at and state.finished_at > timezone.now() - INLINE_REFRESH_AFTER:
         return
     try:
@@ -83,11 +96,9 @@ def _chart(
         "datasets": [
             {
                 "label": label,
-                "money": name in selectors.MONEY_FIGURES,
+                "money": name in MONEY_FIGURES,
                 "data": [
-                    float(row.figures[name])
-                    if name in selectors.MONEY_FIGURES
-                    else row.figures[name]
+                    float(row.figures[name]) if name in MONEY_FIGURES else row.figures[name]
                     for row in rows
                 ],
             }
@@ -100,7 +111,7 @@ def _with_default_range(request: HttpRequest) -> QueryDict:
     """The query with this calendar year filled in where the range is missing, so the month
     fields always show the range the figures are for."""
     data = request.GET.copy()
-    default = selectors.Period.this_year()
+    default = Period.this_year()
     for name, month in (("start", default.start), ("end", default.end)):
         value = data.get(name, "")
         if not value:
@@ -116,7 +127,7 @@ def statistics(request: HttpRequest) -> HttpResponse:
     _rollups_current()
     form = PeriodForm(_with_default_range(request))
     period = form.period()
-    stats = selectors.statistics(period)
+    stats = statistics_of(period)
     paid, submitted, claims = _("Amount paid (KWD)"), _("Requests submitted"), _("Claims")
     charts = {
         "aid_types": _chart(stats.by_aid_type, figures=[("payments_amount", paid)], kind="bar"),
@@ -160,7 +171,7 @@ def requests_list(request: HttpRequest) -> HttpResponse:
         after = int(request.GET.get("after") or 0) or None
     except ValueError:
         after = None
-    page = selectors.requests_page(filters, after=after)
+    page = requests_page(filters, after=after)
     bases = dict(form.fields["basis"].choices)  # type: ignore[attr-defined]
     context = {
         "form": form,
@@ -179,13 +190,13 @@ def organisation(request: HttpRequest, pk: int) -> HttpResponse:
     _rollups_current()
     form = PeriodForm(_with_default_range(request))
     period = form.period()
-    report = selectors.organisation_report(organisation, period)
+    report = organisation_report(organisation, period)
     context = {
         "form": form,
         "report": report,
         "period": period,
         "deadline_days": settings.CLAIM_DEADLINE_DAYS,
-        "warning_days": selectors.CLAIM_WARNING_DAYS,
+        "warning_days": CLAIM_WARNING_DAYS,
         "inline_refresh": refreshes_inline(),
         "org_params": {**period.as_params(), "organisation": organisation.pk},
         "overdue_params": {
@@ -214,15 +225,15 @@ def export(request: HttpRequest) -> HttpResponse:
     kind, file_format = form.cleaned_data["kind"], form.cleaned_data["file_format"]
     parameters = form.parameters()
     table = exports.table_for(kind, parameters)
-    if table.total > services.export_inline_limit():
-        job = services.export_job_create(
+    if table.total > export_inline_limit():
+        job = export_job_create(
             actor=request.user,  # type: ignore[arg-type]
             kind=kind,
             file_format=file_format,
             parameters={**parameters, "language": get_language()},
         )
         return redirect("reports:export_status", pk=job.pk)
-    services.export_download_record(
+    export_download_record(
         actor=request.user,  # type: ignore[arg-type]
         kind=kind,
         file_format=file_format,
@@ -247,7 +258,7 @@ def export(request: HttpRequest) -> HttpResponse:
 @require_GET
 @require_capability(Capability.VIEW_STATISTICS)
 def export_status(request: HttpRequest, pk: int) -> HttpResponse:
-    job = selectors.export_job_for_user(request.user, pk)  # type: ignore[arg-type]
+    job = export_job_for_user(request.user, pk)  # type: ignore[arg-type]
     if job is None:
         raise Http404
     template = (
@@ -262,21 +273,21 @@ def export_status(request: HttpRequest, pk: int) -> HttpResponse:
 @require_capability(Capability.VIEW_STATISTICS)
 def my_exports(request: HttpRequest) -> HttpResponse:
     """The exports this person asked for (nobody else's), newest first."""
-    jobs = selectors.export_jobs_of(request.user)  # type: ignore[arg-type]
+    jobs = export_jobs_of(request.user)  # type: ignore[arg-type]
     return render(request, "reports/my_exports.html", {"jobs": jobs})
 
 
 @require_GET
 @require_capability(Capability.VIEW_STATISTICS)
 def export_download(request: HttpRequest, pk: int) -> FileResponse:
-    job = selectors.export_job_for_user(request.user, pk)  # type: ignore[arg-type]
+    job = export_job_for_user(request.user, pk)  # type: ignore[arg-type]
     if job is None or not job.file_path:
         raise Http404
-    folder = (Path(settings.MEDIA_ROOT) / services.EXPORTS_FOLDER).resolve()
+    folder = (Path(settings.MEDIA_ROOT) / EXPORTS_FOLDER).resolve()
     path = (Path(settings.MEDIA_ROOT) / job.file_path).resolve()
     if folder not in path.parents or not path.is_file():
         raise Http404
-    services.export_download_record(
+    export_download_record(
         actor=request.user,  # type: ignore[arg-type]
         kind=job.kind,
         file_format=job.file_format,

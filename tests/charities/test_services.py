@@ -9,7 +9,6 @@ from django.utils import timezone, translation
 
 from accounts.models import Role
 from aid_requests.models import AidScope, AidType, Payment, PaymentMethod, RequestStatus
-from aid_requests.periods import add_months
 from audit.models import AuditEntry
 from charities import services
 from charities.exceptions import (
@@ -25,6 +24,7 @@ from charities.exceptions import (
     SecondFactorRequired,
 )
 from charities.models import OrganisationStatus
+from config.dates import add_months
 from dedup.models import AidCommitment
 from notifications.models import Notification
 from tests.factories import CharityStaffFactory, StaffUserFactory

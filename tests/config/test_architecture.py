@@ -31,8 +31,6 @@ OVERSIZED: set[str] = {
     "charities/services.py",
     "charities/views.py",
     "dedup/services.py",
-    "reports/selectors.py",
-    "reports/services.py",
 }
 
 

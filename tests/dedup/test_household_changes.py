@@ -15,11 +15,11 @@ from django.utils import timezone
 
 from accounts.models import Role
 from aid_requests.models import Payment, PaymentMethod
-from aid_requests.periods import add_months
 from applicants.models import HouseholdMember, Kinship
 from audit.models import AuditEntry
 from charities import services
 from charities.exceptions import PaymentHeldByConflict
+from config.dates import add_months
 from dedup import household_steps
 from dedup import services as dedup
 from dedup.models import AidCommitment, CommitmentStatus, ConflictStatus, CoverageConflict

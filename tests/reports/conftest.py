@@ -34,7 +34,7 @@ from accounts.models import Role
 from aid_requests.models import AidRequest, AidType, PaymentMethod, RequestStatus
 from charities import services as charity
 from charities.exceptions import DuplicateAid
-from reports import services
+from reports.services.rollups import rollups_refresh
 from tests.factories import (
     AidRequestFactory,
     CharityStaffFactory,
@@ -189,8 +189,8 @@ def build_random_world(
     full one) every so many simulated days, a minute after that day's activity — so the next
     run's window overlaps events the previous run already counted.
     """
-    from aid_requests.periods import add_months
     from charities.exceptions import AidRequestError
+    from config.dates import add_months
 
     rng = random.Random(seed)
     needy = needy_aid_type(code=f"needy-{seed}")
@@ -306,7 +306,7 @@ def build_random_world(
                 charity.release_expired_claims()
         if refresh_every_days and day >= next_refresh:
             with time_machine.travel(moment + datetime.timedelta(minutes=1), tick=False):
-                services.rollups_refresh()
+                rollups_refresh()
             world.refreshes += 1
             next_refresh = day + datetime.timedelta(days=refresh_every_days)
     for request in requests:

@@ -15,8 +15,11 @@ from openpyxl import load_workbook
 from accounts.models import Role
 from aid_requests.models import RequestStatus
 from audit.models import AuditEntry
-from reports import selectors, services
 from reports.models import ExportJob, ExportStatus
+from reports.selectors.filters import Period
+from reports.selectors.statistics import statistics
+from reports.services.exports import export_job_create, export_job_run
+from reports.services.rollups import rollups_refresh
 from tests.factories import (
     AidRequestFactory,
     ApplicantUserFactory,
@@ -46,7 +49,7 @@ def read_xlsx(content: bytes):
 
 
 def test_aid_type_table_as_csv(client, world, official):
-    services.rollups_refresh(full=True)
+    rollups_refresh(full=True)
     client.force_login(official)
     client.cookies["django_language"] = "en"
     response = client.post(URL, {**YEAR, "kind": "aid_types", "file_format": "csv"})
@@ -87,7 +90,7 @@ def test_aid_type_table_as_csv(client, world, official):
 
 
 def test_month_table_as_xlsx_has_real_months_and_numbers(client, world, official):
-    services.rollups_refresh(full=True)
+    rollups_refresh(full=True)
     client.force_login(official)
     client.cookies["django_language"] = "en"
     response = client.post(URL, {**YEAR, "kind": "months", "file_format": "xlsx"})
@@ -113,7 +116,7 @@ def test_month_table_as_xlsx_has_real_months_and_numbers(client, world, official
 def test_organisation_table_has_no_submissions_and_is_right_to_left_in_arabic(
     client, world, official
 ):
-    services.rollups_refresh(full=True)
+    rollups_refresh(full=True)
     client.force_login(official)
     response = client.post(URL, {**YEAR, "kind": "organisations", "file_format": "xlsx"})
     sheet = read_xlsx(response.content)
@@ -168,13 +171,13 @@ def test_payments_and_blocked_lists_export(client, world, official):
 
 
 def test_headline_figures_export(client, world, official):
-    services.rollups_refresh(full=True)
+    rollups_refresh(full=True)
     client.force_login(official)
     client.cookies["django_language"] = "en"
     rows = read_csv(client.post(URL, {**YEAR, "kind": "headline", "file_format": "csv"}))
     figures = dict(rows[1:])
-    h = selectors.statistics(
-        selectors.Period(start=datetime.date(2025, 1, 1), end=datetime.date(2025, 12, 31))
+    h = statistics(
+        Period(start=datetime.date(2025, 1, 1), end=datetime.date(2025, 12, 31))
     ).headline
     assert figures["Requests submitted"] == str(h.submitted) == "5"
     assert figures["of which open now"] == "1"
@@ -194,7 +197,7 @@ def test_overview_tables_export(client, official, kind, first_header, expected):
     AidRequestFactory.create_batch(2)
     AidRequestFactory(status=RequestStatus.INELIGIBLE)
     OrganisationFactory.create_batch(2)
-    services.rollups_refresh(full=True)
+    rollups_refresh(full=True)
     client.force_login(official)
     client.cookies["django_language"] = "en"
     response = client.post(URL, {"kind": kind, "file_format": "xlsx"})
@@ -209,7 +212,7 @@ def test_overview_tables_export(client, official, kind, first_header, expected):
 
 def test_overview_by_aid_type_export(client, official):
     requests = AidRequestFactory.create_batch(3)
-    services.rollups_refresh(full=True)
+    rollups_refresh(full=True)
     client.force_login(official)
     client.cookies["django_language"] = "en"
     rows = read_csv(client.post(URL, {"kind": "overview_aid_types", "file_format": "csv"}))
@@ -225,7 +228,7 @@ def test_overview_by_aid_type_export(client, official):
 def test_text_that_looks_like_a_formula_is_escaped_in_csv(client, world, official, start):
     world.alnoor.name_en = f"{start}cmd|' /C calc'!A0"
     world.alnoor.save(update_fields=["name_en"])
-    services.rollups_refresh(full=True)
+    rollups_refresh(full=True)
     client.force_login(official)
     client.cookies["django_language"] = "en"
     rows = read_csv(client.post(URL, {**YEAR, "kind": "organisations", "file_format": "csv"}))
@@ -238,7 +241,7 @@ def test_text_that_looks_like_a_formula_is_escaped_in_csv(client, world, officia
 def test_a_formula_name_is_plain_text_in_xlsx(client, world, official):
     world.alnoor.name_en = EVIL
     world.alnoor.save(update_fields=["name_en"])
-    services.rollups_refresh(full=True)
+    rollups_refresh(full=True)
     client.force_login(official)
     client.cookies["django_language"] = "en"
     response = client.post(URL, {**YEAR, "kind": "organisations", "file_format": "xlsx"})
@@ -306,9 +309,9 @@ def test_a_job_reports_its_progress_as_it_writes(
     """Progress is recorded every REPORTS_EXPORT_PROGRESS_EVERY rows (1,000 by default)."""
     settings.REPORTS_EXPORT_PROGRESS_EVERY = 4
     AidRequestFactory.create_batch(10)
-    caplog.set_level(logging.INFO, logger="reports.services")
+    caplog.set_level(logging.INFO, logger="reports.services.exports")
     with django_capture_on_commit_callbacks(execute=True):
-        job = services.export_job_create(
+        job = export_job_create(
             actor=official,
             kind="requests",
             file_format="csv",
@@ -359,18 +362,18 @@ def test_a_failing_job_is_marked_failed_not_raised(official, django_capture_on_c
         file_format="csv",
         created_at=datetime.datetime.now(datetime.UTC),
     )
-    services.export_job_run(job_id=job.pk)
+    export_job_run(job_id=job.pk)
     job.refresh_from_db()
     assert job.status == ExportStatus.FAILED
     assert "retired_table" in job.error
     # A second delivery of the task does nothing to a finished job.
-    assert services.export_job_run(job_id=job.pk).status == ExportStatus.FAILED
+    assert export_job_run(job_id=job.pk).status == ExportStatus.FAILED
 
 
 def test_job_task_runs_inline_without_redis(official, settings, django_capture_on_commit_callbacks):
     assert settings.CELERY_TASK_ALWAYS_EAGER is True
     with django_capture_on_commit_callbacks(execute=True):
-        job = services.export_job_create(
+        job = export_job_create(
             actor=official, kind="aid_types", file_format="csv", parameters=YEAR
         )
     job.refresh_from_db()

@@ -19,11 +19,10 @@ import time_machine
 from django.utils import timezone
 
 from aid_requests.models import AidRequest, Payment, PaymentMethod, RequestStatus, TimelineEntry
-from aid_requests.periods import add_months
 from charities import services as charity
 from charities.exceptions import DuplicateAid
+from config.dates import add_months
 from dedup.models import BINDING, AidCommitment, BlockedAttempt
-from reports import selectors, services
 from reports.models import (
     CoverageFigures,
     MonthlyDurations,
@@ -32,7 +31,9 @@ from reports.models import (
     MonthlyStatusFigures,
     RollupState,
 )
-from reports.selectors import Period
+from reports.selectors.filters import Period
+from reports.selectors.statistics import by_organisation, histogram_median, statistics
+from reports.services.rollups import rollups_refresh
 from tests.factories.cases import family, open_request, rent_aid_type
 from tests.reports.conftest import at, build_random_world
 
@@ -161,7 +162,7 @@ def expected_saving(request: AidRequest, held: AidCommitment) -> Decimal:
 
 
 def assert_page_matches_rows(period: Period) -> None:
-    page = selectors.statistics(period)
+    page = statistics(period)
     raw = raw_figures(period)
     total, h = raw["total"], page.headline
     assert h.beneficiaries == total["beneficiaries"]
@@ -193,8 +194,8 @@ def assert_page_matches_rows(period: Period) -> None:
 
 
 def test_known_answers_of_the_year(world):
-    services.rollups_refresh(full=True)
-    h = selectors.statistics(YEAR).headline
+    rollups_refresh(full=True)
+    h = statistics(YEAR).headline
     # F's applicant and member (SHARED), S's and R's applicants. P's one-off aid covers only
     # its day in December 2024, so P's applicant is no beneficiary of 2025.
     assert h.beneficiaries == 4
@@ -232,14 +233,14 @@ def test_a_household_with_two_aid_types_counts_once(world):
     with time_machine.travel(at(6, 1), tick=False):
         request = open_request(world.requests["F"].applicant, rent, world.capital, amount="300")
         charity.aid_request_claim(aid_request_id=request.pk, actor=worker)
-    services.rollups_refresh(full=True)
-    h = selectors.statistics(YEAR).headline
+    rollups_refresh(full=True)
+    h = statistics(YEAR).headline
     assert (h.beneficiaries, h.households) == (4, 3)
     assert_page_matches_rows(YEAR)
 
 
 def test_every_figure_equals_the_raw_rows(world):
-    services.rollups_refresh(full=True)
+    rollups_refresh(full=True)
     assert_page_matches_rows(YEAR)
     assert_page_matches_rows(
         Period(start=datetime.date(2025, 2, 1), end=datetime.date(2025, 3, 31))
@@ -251,7 +252,7 @@ def test_every_figure_equals_the_raw_rows(world):
 
 @pytest.mark.parametrize("which", ["needy", "student"])
 def test_aid_type_filter_equals_the_raw_rows(world, which):
-    services.rollups_refresh(full=True)
+    rollups_refresh(full=True)
     aid_type = getattr(world, which)
     assert_page_matches_rows(Period(start=YEAR.start, end=YEAR.end, aid_type_id=aid_type.pk))
 
@@ -274,7 +275,7 @@ def _rollup_rows() -> dict[str, list]:
 
 
 def test_incremental_refresh_catches_up_with_new_activity(world):
-    services.rollups_refresh(full=True)
+    rollups_refresh(full=True)
     later = timezone.now() + datetime.timedelta(hours=1)
     with time_machine.travel(later, tick=False):
         manager = world.alnoor.memberships.get(user__role="manager").user
@@ -287,22 +288,22 @@ def test_incremental_refresh_catches_up_with_new_activity(world):
             method=PaymentMethod.CHEQUE,
         )
     with time_machine.travel(later + datetime.timedelta(minutes=5), tick=False):
-        result = services.rollups_refresh()
+        result = rollups_refresh()
     assert result.full is False
     # One new event, P's status cell and its claim month's durations, P's person and
     # household — not the year.
     assert 0 < result.days <= 6
-    assert selectors.statistics(YEAR).headline.amount_paid == Decimal("800.000")
+    assert statistics(YEAR).headline.amount_paid == Decimal("800.000")
     assert_page_matches_rows(YEAR)
     incremental = _rollup_rows()
-    services.rollups_refresh(full=True)
+    rollups_refresh(full=True)
     assert _rollup_rows() == incremental
 
 
 def test_a_second_run_inside_the_overlap_does_not_count_twice(world):
     """Events written just before a run are seen again by the next run (its window reaches
     back REFRESH_OVERLAP): each is counted once."""
-    services.rollups_refresh(full=True)
+    rollups_refresh(full=True)
     later = timezone.now() + datetime.timedelta(hours=1)
     with time_machine.travel(later, tick=False):
         manager = world.alnoor.memberships.get(user__role="manager").user
@@ -315,8 +316,8 @@ def test_a_second_run_inside_the_overlap_does_not_count_twice(world):
         )
     for minutes in (1, 3, 6):
         with time_machine.travel(later + datetime.timedelta(minutes=minutes), tick=False):
-            services.rollups_refresh()
-    assert selectors.statistics(YEAR).headline.payments == 4
+            rollups_refresh()
+    assert statistics(YEAR).headline.payments == 4
     assert_page_matches_rows(YEAR)
 
 
@@ -347,8 +348,8 @@ def test_beat_runs_the_refresh_task(settings):
 
 def test_first_payment_measure_and_release_attribution(world):
     """S's deadline release counts for Al-Noor, whose claim was released."""
-    services.rollups_refresh(full=True)
-    rows = {r.key: r.figures for r in selectors.by_organisation(YEAR).rows}
+    rollups_refresh(full=True)
+    rows = {r.key: r.figures for r in by_organisation(YEAR).rows}
     assert rows[world.alnoor.pk]["released_by_deadline"] == 1
     assert rows[world.alkhair.pk]["blocked_count"] == 1
     assert rows[world.alkhair.pk]["claims"] == 1
@@ -357,11 +358,11 @@ def test_first_payment_measure_and_release_attribution(world):
 
 
 def test_histogram_median():
-    assert selectors.histogram_median([]) is None
-    assert selectors.histogram_median([(3, 1)]) == Decimal("3.0")
-    assert selectors.histogram_median([(1, 1), (4, 1)]) == Decimal("2.5")
-    assert selectors.histogram_median([(1, 2), (5, 1)]) == Decimal("1.0")
-    assert selectors.histogram_median([(0, 1), (2, 2), (9, 1)]) == Decimal("2.0")
+    assert histogram_median([]) is None
+    assert histogram_median([(3, 1)]) == Decimal("3.0")
+    assert histogram_median([(1, 1), (4, 1)]) == Decimal("2.5")
+    assert histogram_median([(1, 2), (5, 1)]) == Decimal("1.0")
+    assert histogram_median([(0, 1), (2, 2), (9, 1)]) == Decimal("2.0")
 
 
 def test_a_month_is_a_kuwait_month(world):
@@ -371,7 +372,7 @@ def test_a_month_is_a_kuwait_month(world):
     claim holds them April–September: June, July, August and September overlap → 400.000.
     """
 
-    services.rollups_refresh(full=True)
+    rollups_refresh(full=True)
     with time_machine.travel(at(6, 1, hour=1), tick=False):
         applicant = world.requests["R"].applicant.civil_id
         request = open_request(
@@ -380,9 +381,9 @@ def test_a_month_is_a_kuwait_month(world):
         worker = world.alnoor.memberships.get(user__role="caseworker").user
         with pytest.raises(DuplicateAid):
             charity.aid_request_claim(aid_request_id=request.pk, actor=worker)
-    services.rollups_refresh(full=True)
+    rollups_refresh(full=True)
     june = Period(start=datetime.date(2025, 6, 1), end=datetime.date(2025, 6, 30))
-    h = selectors.statistics(june).headline
+    h = statistics(june).headline
     assert (h.blocked_count, h.blocked_amount) == (1, Decimal("400.000"))
     assert_page_matches_rows(june)
 
@@ -415,7 +416,7 @@ def _ranges(rng: random.Random, world) -> list[Period]:
 @pytest.mark.parametrize("seed", [7, 2025])
 def test_a_random_year_equals_the_raw_rows(seed):
     world = build_random_world(seed)
-    services.rollups_refresh(full=True)
+    rollups_refresh(full=True)
     # The simulation produced every kind of event the figures count.
     assert AidRequest.objects.count() >= 120
     assert BlockedAttempt.objects.exists()
@@ -435,11 +436,11 @@ def test_a_random_year_refreshed_as_it_happens_equals_a_full_rebuild():
     end up exactly as a full rebuild makes them, and equal to the raw rows."""
     world = build_random_world(11, refresh_every_days=9)
     assert world.refreshes > 30
-    services.rollups_refresh()
+    rollups_refresh()
     incremental = _rollup_rows()
     for period in _ranges(random.Random(11), world):
         assert_page_matches_rows(period)
-    services.rollups_refresh(full=True)
+    rollups_refresh(full=True)
     assert _rollup_rows() == incremental
 
 
@@ -453,7 +454,7 @@ def test_two_refreshes_at_once_wait_for_each_other_and_agree():
     from django.db import connection, connections
 
     build_random_world(5, families=40)
-    services.rollups_refresh(full=True)
+    rollups_refresh(full=True)
     expected = _rollup_rows()
     # New activity that both runs will see.
     AidRequest.objects.filter(status=RequestStatus.OPEN).update(updated_at=timezone.now())
@@ -461,7 +462,7 @@ def test_two_refreshes_at_once_wait_for_each_other_and_agree():
 
     def run() -> None:
         try:
-            services.rollups_refresh()
+            rollups_refresh()
         except BaseException as error:  # noqa: BLE001 - reported below
             errors.append(error)
         finally:

@@ -17,9 +17,9 @@ from django.utils import timezone
 
 from accounts.models import Role
 from config.celery import app
-from reports import services
 from reports.models import JobOutcome, PeriodicJobRun
 from reports.periodic import PeriodicRunner
+from reports.services.heartbeat import periodic_job_finished, periodic_job_started
 from tests.factories import StaffUserFactory
 
 pytestmark = pytest.mark.django_db
@@ -147,10 +147,10 @@ def test_overview_lists_every_periodic_job_and_flags_the_overdue_ones(client, se
     }
     with time_machine.travel(T0, tick=False) as clock:
         for task in ("reports.tasks.worker_heartbeat", "reports.tasks.refresh_rollups"):
-            services.periodic_job_started(task=task)
-            services.periodic_job_finished(task=task)
-        services.periodic_job_started(task="tests.reports.failing_job")
-        services.periodic_job_finished(task="tests.reports.failing_job", error="boom")
+            periodic_job_started(task=task)
+            periodic_job_finished(task=task)
+        periodic_job_started(task="tests.reports.failing_job")
+        periodic_job_finished(task="tests.reports.failing_job", error="boom")
         # 3 minutes later: the heartbeat (every minute) is overdue, the rollups (every five)
         # are not, the deadline release never ran.
         clock.shift(datetime.timedelta(minutes=3))
@@ -190,8 +190,8 @@ def test_overview_lists_every_periodic_job_and_flags_the_overdue_ones(client, se
 
 def test_overview_is_translated_into_arabic(client, settings):
     client.force_login(StaffUserFactory(role=Role.MINISTRY_OFFICIAL))
-    services.periodic_job_started(task="reports.tasks.worker_heartbeat")
-    services.periodic_job_finished(task="reports.tasks.worker_heartbeat")
+    periodic_job_started(task="reports.tasks.worker_heartbeat")
+    periodic_job_finished(task="reports.tasks.worker_heartbeat")
     with time_machine.travel(timezone.now() + datetime.timedelta(hours=1)):
         html = client.get("/ministry/").content.decode()
     row = _row(html, "worker-heartbeat")

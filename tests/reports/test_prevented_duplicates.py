@@ -51,8 +51,9 @@ from aid_requests.models import AidRequest, AidScope, AidType, RequestStatus
 from charities import services as charity
 from charities.exceptions import DuplicateAid, NoLongerOpen
 from dedup.models import BlockedAttempt, PreventedDuplicate
-from reports import selectors, services
-from reports.selectors import Period
+from reports.selectors.filters import Period
+from reports.selectors.statistics import statistics
+from reports.services.rollups import rollups_refresh
 from tests.factories import (
     CharityStaffFactory,
     GovernorateFactory,
@@ -185,7 +186,7 @@ def test_every_try_is_kept_but_each_duplicate_counts_once(refusals):
 
 
 def test_the_statistics_page_counts_each_duplicate_once(client, refusals, official):
-    services.rollups_refresh(full=True)
+    rollups_refresh(full=True)
     _signed_in(client, official)
     html = client.get(reverse("reports:statistics"), YEAR).content.decode()
     assert re.search(r'data-testid="blocked-count">3<', html)
@@ -194,14 +195,12 @@ def test_the_statistics_page_counts_each_duplicate_once(client, refusals, offici
     march = client.get(reverse("reports:statistics"), {"start": "2025-03", "end": "2025-03"})
     h = march.context["stats"].headline
     assert (h.blocked_count, h.blocked_amount) == (2, Decimal("850.000"))
-    april = selectors.statistics(Period(datetime.date(2025, 4, 1), datetime.date(2025, 4, 30)))
+    april = statistics(Period(datetime.date(2025, 4, 1), datetime.date(2025, 4, 30)))
     assert (april.headline.blocked_count, april.headline.blocked_amount) == (
         1,
         Decimal("300.000"),
     )
-    by_org = {
-        row.key: row.figures for row in selectors.statistics(YEAR_PERIOD).by_organisation.rows
-    }
+    by_org = {row.key: row.figures for row in statistics(YEAR_PERIOD).by_organisation.rows}
     assert (
         by_org[refusals.alnoor.pk]["blocked_count"],
         by_org[refusals.alnoor.pk]["blocked_amount"],
@@ -229,7 +228,7 @@ def test_the_list_behind_the_figure_has_one_row_per_duplicate(client, refusals, 
 
 
 def test_the_exports_agree_with_the_page(client, refusals, official):
-    services.rollups_refresh(full=True)
+    rollups_refresh(full=True)
     _signed_in(client, official)
     url = reverse("reports:export")
     headline = dict(_csv(client.post(url, {**YEAR, "kind": "headline", "file_format": "csv"})))
@@ -261,7 +260,7 @@ def test_the_exports_agree_with_the_page(client, refusals, official):
 def test_the_organisation_page_counts_the_duplicates_it_was_first_refused(
     client, refusals, official
 ):
-    services.rollups_refresh(full=True)
+    rollups_refresh(full=True)
     _signed_in(client, official)
     url = reverse("reports:organisation", args=[refusals.alkhair.pk])
     response = client.get(url, YEAR)

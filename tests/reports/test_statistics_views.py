@@ -16,9 +16,11 @@ from accounts.models import Role
 from aid_requests.models import PaymentMethod, RequestStatus
 from audit.models import AuditEntry
 from charities import services as charity
-from reports import selectors, services
 from reports.models import RollupState
-from reports.selectors import Period
+from reports.selectors.drilldown import requests_page
+from reports.selectors.filters import Period, RequestFilters
+from reports.selectors.statistics import FIGURES, ORG_FIGURES, statistics
+from reports.services.rollups import rollups_refresh
 from tests.factories import AidRequestFactory, StaffUserFactory
 from tests.reports.conftest import at
 
@@ -30,7 +32,7 @@ YEAR_PERIOD = Period(start=datetime.date(2025, 1, 1), end=datetime.date(2025, 12
 @pytest.mark.parametrize("role", [Role.MINISTRY_OFFICIAL, Role.MINISTRY_ADMIN])
 def test_ministry_staff_see_the_statistics(client, world, role, settings):
     settings.CELERY_TASK_ALWAYS_EAGER = False  # as in production: beat refreshes
-    services.rollups_refresh(full=True)
+    rollups_refresh(full=True)
     client.force_login(StaffUserFactory(role=role))
     client.cookies["django_language"] = "en"
     response = client.get(reverse("reports:statistics") + "?" + YEAR)
@@ -117,7 +119,7 @@ def test_without_beat_the_page_brings_the_figures_up_to_date(client, world, offi
 
 
 def test_english_page_formats_amounts_with_three_decimals(client, world):
-    services.rollups_refresh(full=True)
+    rollups_refresh(full=True)
     client.force_login(StaffUserFactory(role=Role.MINISTRY_OFFICIAL))
     client.cookies["django_language"] = "en"
     html = client.get(reverse("reports:statistics") + "?" + YEAR).content.decode()
@@ -130,12 +132,12 @@ def test_statistics_query_count_does_not_grow_with_the_data(
 ):
     client.force_login(official)
     AidRequestFactory.create_batch(2)
-    services.rollups_refresh(full=True)
+    rollups_refresh(full=True)
     url = reverse("reports:statistics")
     with django_assert_max_num_queries(20) as few:
         client.get(url)
     AidRequestFactory.create_batch(25)
-    services.rollups_refresh(full=True)
+    rollups_refresh(full=True)
     with django_assert_max_num_queries(len(few.captured_queries)):
         client.get(url)
 
@@ -174,12 +176,12 @@ def _value(text: str) -> Decimal:
 
 @pytest.mark.parametrize("table", ["aid_types", "governorates", "months", "organisations"])
 def test_each_figure_of_a_breakdown_opens_a_list_of_as_many_rows(client, world, official, table):
-    services.rollups_refresh(full=True)
+    rollups_refresh(full=True)
     client.force_login(official)
     html = client.get(reverse("reports:statistics") + "?" + YEAR).content.decode()
     links = _links(html, table)
     figures = {figure for figure, _query, _value in links}
-    expected = set(selectors.ORG_FIGURES if table == "organisations" else selectors.FIGURES)
+    expected = set(ORG_FIGURES if table == "organisations" else FIGURES)
     assert figures == expected
     checked = 0
     for figure, query, shown in links:
@@ -193,7 +195,7 @@ def test_each_figure_of_a_breakdown_opens_a_list_of_as_many_rows(client, world, 
 
 
 def test_a_month_drill_is_that_month_only(client, world, official):
-    services.rollups_refresh(full=True)
+    rollups_refresh(full=True)
     client.force_login(official)
     html = client.get(reverse("reports:statistics") + "?" + YEAR).content.decode()
     march = [q for f, q, _v in _links(html, "months") if f == "payments_count" and "2025-03" in q]
@@ -204,10 +206,10 @@ def test_a_month_drill_is_that_month_only(client, world, official):
 
 
 def test_headline_figures_link_to_their_lists(client, world, official):
-    services.rollups_refresh(full=True)
+    rollups_refresh(full=True)
     client.force_login(official)
     html = client.get(reverse("reports:statistics") + "?" + YEAR).content.decode()
-    h = selectors.statistics(YEAR_PERIOD).headline
+    h = statistics(YEAR_PERIOD).headline
     for testid, value in (
         ("submitted", h.submitted),
         ("open-now", h.open_now),
@@ -233,7 +235,7 @@ def test_headline_figures_link_to_their_lists(client, world, official):
 
 
 def test_drill_down_lists_the_events_behind_a_figure(client, world, official):
-    services.rollups_refresh(full=True)
+    rollups_refresh(full=True)
     client.force_login(official)
     rows = drilled(client, YEAR + "&basis=blocked")
     assert [r.request_id for r in rows] == [world.requests["W"].pk]
@@ -256,10 +258,10 @@ def test_drill_down_lists_the_events_behind_a_figure(client, world, official):
 
 def test_drill_down_pages_by_keyset(client, official):
     requests = AidRequestFactory.create_batch(5)
-    filters = selectors.RequestFilters(period=YEAR_PERIOD, basis="current")
+    filters = RequestFilters(period=YEAR_PERIOD, basis="current")
     seen, after, pages = [], None, 0
     while True:
-        page = selectors.requests_page(filters, after=after, limit=2)
+        page = requests_page(filters, after=after, limit=2)
         seen += [r.request_id for r in page.rows]
         pages += 1
         after = page.next_cursor
@@ -288,7 +290,7 @@ def test_opening_a_request_from_the_list_is_logged(client, world, official):
 
 
 def test_organisation_page_shows_activity_and_cases_held(client, world, official):
-    services.rollups_refresh(full=True)
+    rollups_refresh(full=True)
     client.force_login(official)
     response = client.get(reverse("reports:organisation", args=[world.alkhair.pk]) + "?" + YEAR)
     report = response.context["report"]
@@ -335,13 +337,13 @@ def test_due_or_overdue_counts_claims_near_the_deadline_and_late_payments(
 
 def test_a_monthly_case_is_overdue_only_once_its_month_is_over(world, settings):
     """F was approved for six monthly payments from its coverage start; two are recorded."""
-    from reports.selectors import annotate_overdue, overdue_condition
+    from reports.selectors.drilldown import annotate_overdue, overdue_condition
 
     request = world.requests["F"]
     request.status = RequestStatus.PAYING
     request.save(update_fields=["status"])
     start = request.coverage_start
-    from aid_requests.periods import add_months
+    from config.dates import add_months
 
     def overdue_on(day: datetime.date) -> bool:
         qs = annotate_overdue(type(request).objects.filter(pk=request.pk), today=day)

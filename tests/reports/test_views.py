@@ -12,8 +12,8 @@ from django.urls import reverse
 from accounts.models import Role
 from aid_requests.models import AidType, Appeal, RequestStatus
 from audit.services import audit_record
-from reports import services
 from reports.models import ExportJob
+from reports.services.rollups import rollups_refresh
 from tests.factories import (
     AidRequestFactory,
     ApplicantUserFactory,
@@ -46,12 +46,12 @@ def test_the_overview_reads_the_rollups_not_the_requests(client, settings):
     """With beat (no inline refresh) the overview shows what the last refresh counted."""
     settings.CELERY_TASK_ALWAYS_EAGER = False
     AidRequestFactory.create_batch(2)
-    services.rollups_refresh(full=True)
+    rollups_refresh(full=True)
     AidRequestFactory.create_batch(3)
     client.force_login(StaffUserFactory(role=Role.MINISTRY_OFFICIAL))
     overview = client.get(URL).context["overview"]
     assert (overview.requests_total, overview.applicants) == (2, 2)
-    services.rollups_refresh()
+    rollups_refresh()
     overview = client.get(URL).context["overview"]
     assert (overview.requests_total, overview.applicants) == (5, 5)
 
@@ -70,11 +70,11 @@ def test_wrong_method_is_405(client):
 def test_overview_query_count_does_not_grow_with_the_data(client, django_assert_max_num_queries):
     client.force_login(StaffUserFactory(role=Role.MINISTRY_OFFICIAL))
     AidRequestFactory.create_batch(2)
-    services.rollups_refresh(full=True)
+    rollups_refresh(full=True)
     with django_assert_max_num_queries(12) as few:
         client.get(URL)
     AidRequestFactory.create_batch(20)
-    services.rollups_refresh(full=True)
+    rollups_refresh(full=True)
     with django_assert_max_num_queries(len(few.captured_queries)):
         client.get(URL)
 

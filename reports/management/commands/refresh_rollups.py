@@ -6,7 +6,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
-from reports.services import rollups_refresh
+from reports.services.rollups import rollups_refresh
 
 
 class Command(BaseCommand):
