@@ -11,7 +11,8 @@ enforces the rule on reserved and active commitments:
   added by migration 0002 only on PostgreSQL;
 * SQLite: triggers that abort an overlapping insert or reactivation, from the same migration.
 
-``dedup.services`` checks first only to give a clear message; the database is the guarantee.
+``dedup.services.ledger`` does not check first: it inserts, the database refuses an overlap, and
+only then is the conflicting commitment looked up, to name it in the refusal.
 """
 
 from __future__ import annotations
@@ -68,13 +69,13 @@ class AidCommitment(models.Model):
         default=CommitmentStatus.RESERVED,
     )
     # True for the request's own person: its applicant, or the household member a person-aid
-    # request is for (charities.services.people_covered) — one per claim, as the figures count.
+    # request is for (dedup.people.people_covered) — one per claim, as the figures count.
     is_applicant = models.BooleanField(
         _("the applicant"), default=True, help_text=_("False for a household member.")
     )
     created_at = models.DateTimeField(_("reserved at"), auto_now_add=True)
     released_at = models.DateTimeField(_("released at"), null=True, blank=True)
-    # When the period was last cut to what was paid or approved (dedup.services.
+    # When the period was last cut to what was paid or approved (dedup.services.ledger.
     # commitments_shorten): the statistics' incremental refresh rebuilds the coverage then.
     shortened_at = models.DateTimeField(_("shortened at"), null=True, blank=True)
 
