@@ -41,7 +41,7 @@ test: $(VENV)/.dev-installed lint
 lint: $(VENV)/.dev-installed
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy accounts/permissions.py */services.py */selectors.py
+	$(BIN)/mypy accounts/permissions.py */services.py */services/*.py */selectors.py
 # The layers of docs/architecture.md (.importlinter)
 	PYTHONPATH=. $(BIN)/lint-imports --no-cache
 

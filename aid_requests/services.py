@@ -397,9 +397,8 @@ def _screen(aid_request: AidRequest, snapshot: HouseholdSnapshot, kinds: set[str
             context={"score": result.score},
         )
         # Everyone it covers already holds this aid type elsewhere: out of the queue at once.
-        # Imported here: charities (people_covered decides whom a request covers) sits above
-        # aid_requests, whose services it uses.
-        from charities.services import aid_request_check_coverage
+        # Imported here: charities sits above aid_requests, whose services it uses.
+        from charities.services.covered import aid_request_check_coverage
 
         aid_request_check_coverage(aid_request)
     else:
@@ -548,7 +547,7 @@ def aid_request_reject_in_queue(*, aid_request_id: int, actor: User, reason: str
     """A ministry administrator rejects a request waiting in the queue, saying why.
 
     For requests that should never have been open (e.g. evidence found forged). Once a charity
-    holds the case, the charity rejects it (``charities.services.aid_request_reject``). The
+    holds the case, the charity rejects it (``charities.services.cases.aid_request_reject``). The
     applicant is told the reason and may appeal.
     """
     if not can(actor, Capability.REJECT_REQUESTS):
@@ -631,10 +630,6 @@ def aid_type_save(*, actor: User, aid_type: AidType | None, data: dict[str, Any]
     return aid_type
 
 
-#: A case's holder may write to the applicant while the case is in these states.
-MESSAGE_STATUSES = (S.CLAIMED, S.APPROVED, S.PAYING, S.CLOSED)
-
-
 def case_message_send(*, aid_request_id: int, sender: User, body: str) -> CaseMessage:
     """Staff of the organisation holding the case write to the applicant (who is notified)."""
     organisation = acting_organisation(sender)
@@ -643,9 +638,7 @@ def case_message_send(*, aid_request_id: int, sender: User, body: str) -> CaseMe
         raise IllegalTransition
     with transaction.atomic(durable=True):
         aid_request = _locked(aid_request_id)
-        if aid_request.claimed_by_id != organisation.pk or aid_request.status not in (
-            MESSAGE_STATUSES
-        ):
+        if not aid_request.is_held_by(organisation.pk):
             raise IllegalTransition
         message = CaseMessage.objects.create(
             aid_request=aid_request,

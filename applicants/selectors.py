@@ -22,7 +22,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import Role, User
 from accounts.permissions import Capability, acting_organisation, can, may_see_personal_data
 from accounts.phones import normalise_mobile
-from aid_requests.models import HELD_STATUSES, LIVE_STATUSES, AidRequest
+from aid_requests.models import HELD_STATUSES, LIVE_STATUSES, AidRequest, held_by
 from applicants.models import (
     ApplicantProfile,
     Document,
@@ -144,9 +144,7 @@ def get_document_for_user(user: User, pk: int, *, second_factor_passed: bool = F
     elif (organisation := acting_organisation(user)) is not None and may_see_personal_data(
         user, second_factor_passed=second_factor_passed
     ):
-        allowed = Document.objects.filter(
-            aid_requests__claimed_by=organisation, aid_requests__status__in=HELD_STATUSES
-        ).distinct()
+        allowed = Document.objects.filter(held_by(organisation.pk, via="aid_requests__")).distinct()
     else:
         allowed = Document.objects.none()
     document = allowed.select_related("profile").filter(pk=pk).first()

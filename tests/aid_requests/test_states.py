@@ -30,7 +30,14 @@ from aid_requests.exceptions import IllegalTransition
 from aid_requests.models import AidRequest, RequestStatus, TimelineEntry
 from aid_requests.states import Actor, is_allowed
 from audit.models import AuditEntry
-from charities import services as charity
+from charities.services.cases import aid_request_reject, aid_request_release, release_expired_claims
+from charities.services.claim import aid_request_claim
+from charities.services.payments import (
+    aid_request_approve,
+    aid_request_close,
+    paid_through,
+    payment_record,
+)
 from tests.aid_requests.conftest import make_ready_applicant
 from tests.dedup.conftest import caseworker, family, open_request
 from tests.factories import AidRequestFactory, OrganisationFactory, StaffUserFactory
@@ -134,13 +141,13 @@ def _open(world) -> AidRequest:
 
 def _claimed(world) -> AidRequest:
     aid_request = _open(world)
-    charity.aid_request_claim(aid_request_id=aid_request.pk, actor=world["manager"])
+    aid_request_claim(aid_request_id=aid_request.pk, actor=world["manager"])
     return aid_request
 
 
 def _approved(world) -> AidRequest:
     aid_request = _claimed(world)
-    charity.aid_request_approve(
+    aid_request_approve(
         aid_request_id=aid_request.pk,
         actor=world["manager"],
         amount=Decimal("100.000"),
@@ -150,7 +157,7 @@ def _approved(world) -> AidRequest:
 
 
 def _pay(world, aid_request) -> None:
-    charity.payment_record(
+    payment_record(
         aid_request_id=aid_request.pk,
         actor=world["manager"],
         amount=Decimal("100.000"),
@@ -198,16 +205,14 @@ def _withdraw_from(status: str) -> Callable[[dict], Made]:
 
 def _release(world) -> Made:
     aid_request = _claimed(world)
-    charity.aid_request_release(
-        aid_request_id=aid_request.pk, actor=world["manager"], reason="خارج قدرتنا"
-    )
+    aid_request_release(aid_request_id=aid_request.pk, actor=world["manager"], reason="خارج قدرتنا")
     return Made(aid_request.pk, world["manager"], "خارج قدرتنا")
 
 
 def _expire(world) -> Made:
     aid_request = _claimed(world)
     later = timezone.now() + datetime.timedelta(days=60)
-    charity.release_expired_claims(now=later)
+    release_expired_claims(now=later)
     entry = TimelineEntry.objects.get(aid_request=aid_request, to_status="open", actor=None)
     assert "deadline" in entry.note  # the system says why
     return Made(aid_request.pk, None, entry.note)
@@ -215,7 +220,7 @@ def _expire(world) -> Made:
 
 def _claim(world) -> Made:
     aid_request = _open(world)
-    charity.aid_request_claim(aid_request_id=aid_request.pk, actor=world["manager"])
+    aid_request_claim(aid_request_id=aid_request.pk, actor=world["manager"])
     return Made(aid_request.pk, world["manager"])
 
 
@@ -229,9 +234,9 @@ def _first_payment(world) -> Made:
 
 def _close(world) -> Made:
     aid_request = _paying(world)
-    charity.aid_request_close(aid_request_id=aid_request.pk, actor=world["manager"])
+    aid_request_close(aid_request_id=aid_request.pk, actor=world["manager"])
     # closed after 1 payment: the note says the aid now ends with the period paid
-    end = charity.paid_through(aid_request, 1).isoformat()
+    end = paid_through(aid_request, 1).isoformat()
     return Made(
         aid_request.pk, world["manager"], f"أُغلق بعد صرف 1 من 6 أشهر: تنتهي المساعدة في {end}."
     )
@@ -248,7 +253,7 @@ def _reject_in_queue(world) -> Made:
 def _charity_rejects(prepare: Callable[[dict], AidRequest]) -> Callable[[dict], Made]:
     def make(world) -> Made:
         aid_request = prepare(world)
-        charity.aid_request_reject(
+        aid_request_reject(
             aid_request_id=aid_request.pk, actor=world["manager"], reason="الدخل أعلى من المصرح"
         )
         return Made(aid_request.pk, world["manager"], "الدخل أعلى من المصرح")
