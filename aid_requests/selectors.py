@@ -8,12 +8,12 @@ from django.http import Http404
 from accounts.models import User
 from accounts.permissions import Capability, acting_organisation, can, may_see_personal_data
 from aid_requests.models import (
-    HELD_STATUSES,
     LIVE_STATUSES,
     AidRequest,
     AidType,
     Appeal,
     AppealDecision,
+    held_by,
 )
 from applicants.models import Document
 
@@ -117,9 +117,7 @@ def get_document_for_user(user: User, pk: int, *, second_factor_passed: bool = F
     elif (organisation := acting_organisation(user)) is not None and may_see_personal_data(
         user, second_factor_passed=second_factor_passed
     ):
-        allowed = Document.objects.filter(
-            aid_requests__claimed_by=organisation.pk, aid_requests__status__in=HELD_STATUSES
-        ).distinct()
+        allowed = Document.objects.filter(held_by(organisation.pk, via="aid_requests__")).distinct()
     else:
         allowed = Document.objects.none()
     document = allowed.select_related("profile").filter(pk=pk).first()

@@ -54,7 +54,7 @@ TRANSITIONS: dict[tuple[str, str], frozenset[Actor]] = {
     (S.CLAIMED, S.WITHDRAWN): frozenset({Actor.APPLICANT}),
     # rejected: in the queue by the ministry
     # (aid_requests.services.lifecycle.aid_request_reject_in_queue), afterwards by the charity
-    # holding the case (charities.services.aid_request_reject)
+    # holding the case (charities.services.cases.aid_request_reject)
     (S.OPEN, S.REJECTED): frozenset({Actor.MINISTRY}),
     (S.CLAIMED, S.REJECTED): frozenset({Actor.CHARITY}),
     (S.APPROVED, S.REJECTED): frozenset({Actor.CHARITY}),

@@ -171,7 +171,7 @@ class Child:
         return ids
 
     def claims(self) -> None:
-        from charities import services
+        from charities.services.claim import aid_request_claim
 
         # Claimers are processes with their own connection, as gunicorn workers would be:
         # threads of one process would measure Python's GIL, not the claim. Musaada and the
@@ -183,7 +183,7 @@ class Child:
         one = self._open_requests(1, aid_type_code="needy-families", household_size=3)[0]
         probe = self.user(self.caseworker_id(9))
         claim_queries = self.count_queries(
-            lambda: services.aid_request_claim(aid_request_id=one, actor=probe)
+            lambda: aid_request_claim(aid_request_id=one, actor=probe)
         )
         raw_statements = RawClaimer.statements_for(people=3)
 
@@ -290,15 +290,15 @@ class Child:
         return ids
 
     def _duplicate_query_count(self, actor: Any) -> int:
-        from charities import services
         from charities.exceptions import DuplicateAid
+        from charities.services.claim import aid_request_claim
 
         first, second = self._conflicting_pairs(1)
-        services.aid_request_claim(aid_request_id=first, actor=actor)
+        aid_request_claim(aid_request_id=first, actor=actor)
 
         def refused() -> None:
             try:
-                services.aid_request_claim(aid_request_id=second, actor=actor)
+                aid_request_claim(aid_request_id=second, actor=actor)
             except DuplicateAid:
                 return
             raise AssertionError("the second claim of a contested person was not refused")
@@ -510,7 +510,7 @@ class Child:
 class RawClaimer:
     """The claim transaction in plain SQL through psycopg: the ceiling Musaada is held to.
 
-    The same work as ``charities.services.aid_request_claim``, statement for statement where
+    The same work as ``charities.services.claim.aid_request_claim``, statement for statement where
     it matters: lock the request row (with the licence check and the household), advisory
     locks in sorted order, the commitments (refused by the exclusion constraint, no check
     first), the request row, the timeline entry, the audit entry chained to the one before it
@@ -570,7 +570,7 @@ class RawClaimer:
                     return "taken" if status != "open" else "not licensed"
                 members = [row[-1] for row in rows if row[-1] is not None]
                 if scope == "household":
-                    # As in charities.services: the locking statement's snapshot may predate a
+                    # As in charities.services.claim: the locking statement's snapshot may predate a
                     # member added while it waited for the row; read the household again.
                     cur.execute(
                         "SELECT m.civil_id FROM applicants_householdmember m "
@@ -766,11 +766,11 @@ def _worker_main(
 
 
 def _musaada_claim(actor: Any, pk: int) -> str:
-    from charities import services
     from charities.exceptions import DuplicateAid, NoLongerOpen
+    from charities.services.claim import aid_request_claim
 
     try:
-        services.aid_request_claim(aid_request_id=pk, actor=actor)
+        aid_request_claim(aid_request_id=pk, actor=actor)
     except DuplicateAid:
         return "duplicate"
     except NoLongerOpen:

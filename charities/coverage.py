@@ -3,7 +3,7 @@
 Such a request cannot be claimed (the one-aid-type rule refuses every claim), so it leaves
 every queue: it stays open, with ``covered_until`` set to the last day they are all covered,
 and the applicant is told — never by whom. When that day has passed it returns to the queue by
-itself (``charities.services.return_covered_requests``, Celery beat), its coverage moved to
+itself (``charities.services.covered.return_covered_requests``, Celery beat), its coverage moved to
 start the day it returns: the old window overlaps the other commitment by construction.
 
 The writes here run inside the caller's transaction, with the request row locked by it.

@@ -1,4 +1,5 @@
-"""Domain errors of charity work on cases; each carries the message the view shows."""
+"""Domain errors of charities: case work, licensing and staff; each carries the message the view
+shows. All subclass ``CharityError`` (a ``config.errors.DomainError``)."""
 
 from __future__ import annotations
 
@@ -7,30 +8,34 @@ import datetime
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
-from aid_requests.exceptions import AidRequestError
+from config.errors import DomainError
 
 
-class NotAllowed(AidRequestError):
+class CharityError(DomainError):
+    """Base class: the charity service refused; nothing was changed, ``message`` says why."""
+
+
+class NotAllowed(CharityError):
     message = _("Your account may not do this.")
 
 
-class SecondFactorRequired(AidRequestError):
+class SecondFactorRequired(CharityError):
     message = _(
         "Sign in with your second factor (or set one up) before you claim cases or see "
         "personal data."
     )
 
 
-class NotLicensed(AidRequestError):
+class NotLicensed(CharityError):
     message = _("Your organisation's licence does not cover this aid type or governorate.")
 
 
-class NoLongerOpen(AidRequestError):
+class NoLongerOpen(CharityError):
     # Neutral on purpose: the request may have been claimed, withdrawn, rejected or closed.
     message = _("This request is no longer in the queue (it was claimed, withdrawn or closed).")
 
 
-class DuplicateAid(AidRequestError):
+class DuplicateAid(CharityError):
     """The rule refused the claim; tells which aid is held and until when — never by whom."""
 
     def __init__(self, aid_type_name: str, held_until: datetime.date | None) -> None:
@@ -47,22 +52,22 @@ class DuplicateAid(AidRequestError):
         super().__init__(message)
 
 
-class AmountNotAllowed(AidRequestError):
+class CaseAmountNotAllowed(CharityError):
     message = _("The amount must be more than zero and within the aid type's maximum.")
 
 
-class PaymentNotAllowed(AidRequestError):
+class PaymentNotAllowed(CharityError):
     message = _("No more payments can be recorded on this case.")
 
 
-class PaymentHeldByConflict(AidRequestError):
+class PaymentHeldByConflict(CharityError):
     message = _(
         "A person this case covers is also covered by another case. No payment can be recorded "
         "until the ministry resolves the coverage conflict."
     )
 
 
-class PaymentAlreadyRecorded(AidRequestError):
+class PaymentAlreadyRecorded(CharityError):
     """The payment the form was for is recorded already: the form was sent twice (a
     double click, a reload) or by two people; nothing is recorded again."""
 
@@ -74,7 +79,7 @@ class PaymentAlreadyRecorded(AidRequestError):
         )
 
 
-class PaymentTooEarly(AidRequestError):
+class PaymentTooEarly(CharityError):
     """A payment dated before its period may be paid (at most a few days in advance)."""
 
     def __init__(self, period: int, period_start: datetime.date, earliest: datetime.date) -> None:
@@ -93,18 +98,18 @@ class PaymentTooEarly(AidRequestError):
         )
 
 
-class PaymentInFuture(AidRequestError):
+class PaymentInFuture(CharityError):
     message = _("A payment cannot be dated in the future.")
 
 
-class CloseNotAllowed(AidRequestError):
+class CloseNotAllowed(CharityError):
     message = _("A case can be closed only after at least one payment is recorded.")
 
 
 # --- licensing and staff ------------------------------------------------------------------
 
 
-class OrganisationError(AidRequestError):
+class OrganisationError(CharityError):
     """Licensing or staff management refused: nothing was changed, ``message`` says why."""
 
 
@@ -119,11 +124,11 @@ class IllegalStatusMove(OrganisationError):
         )
 
 
-class ReasonRequired(OrganisationError):
+class OrganisationReasonRequired(OrganisationError):
     message = _("Give a reason: it is kept in the organisation's history.")
 
 
-class CaseReasonRequired(ReasonRequired):
+class CaseReasonRequired(CharityError):
     """A release or rejection of a case without a reason (the reason goes on the timeline)."""
 
     message = _("Give a reason: it is kept on the case's timeline.")

@@ -20,7 +20,7 @@ from aid_requests.services.submission import (
     aid_request_submission_check,
 )
 from applicants.models import Document, HouseholdMember
-from charities.services import aid_request_check_coverage
+from charities.services.covered import aid_request_check_coverage
 
 
 def aid_request_submit(

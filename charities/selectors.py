@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 from accounts.permissions import Capability, acting_organisation, can
-from aid_requests.models import HELD_STATUSES, AidRequest, AidScope, RequestStatus, age_band
+from aid_requests.models import AidRequest, AidScope, RequestStatus, age_band, held_by
 from applicants.models import Kinship
 from charities.models import (
     Organisation,
@@ -54,21 +54,19 @@ def staff_of(organisation: Organisation) -> QuerySet[StaffMembership]:
 
 # --- which cases an organisation may open --------------------------------------------------
 #
-# ``claimed_by`` says who held a case last, not who holds it now: it survives a rejection and
-# (until the appeal service clears it) an overturned appeal. Access therefore needs both: the
-# organisation named in ``claimed_by`` AND a status in which that organisation holds the case.
+# Who holds a case is ``aid_requests.models.held_by`` (the organisation named in ``claimed_by``
+# AND a held status: ``claimed_by`` alone survives a rejection and an overturned appeal).
 
-#: The organisation holds the case and works on it (full file, actions).
-CASE_STATUSES_HELD = HELD_STATUSES
 #: The organisation rejected the case: it keeps read-only access while the case stays rejected
 #: (the reason is on its timeline), and loses it as soon as the applicant appeals.
 CASE_STATUSES_READ_ONLY = (RequestStatus.REJECTED,)
-CASE_STATUSES = (*CASE_STATUSES_HELD, *CASE_STATUSES_READ_ONLY)
 
 
 def held_requests(organisation: Organisation) -> QuerySet[AidRequest]:
     """Every case this organisation may open now (held, or rejected by it and still rejected)."""
-    return AidRequest.objects.filter(claimed_by=organisation, status__in=CASE_STATUSES)
+    return AidRequest.objects.filter(
+        held_by(organisation.pk) | Q(claimed_by=organisation, status__in=CASE_STATUSES_READ_ONLY)
+    )
 
 
 # --- the shared queue ---------------------------------------------------------------------
@@ -204,7 +202,7 @@ def cases_of(organisation: Organisation) -> QuerySet[AidRequest]:
 def get_case_for_staff(
     user: User, pk: int, *, write: bool = False
 ) -> tuple[AidRequest, Organisation]:
-    """A case of the organisation ``user`` acts for (see ``CASE_STATUSES``).
+    """A case of the organisation ``user`` acts for (see ``held_requests``).
 
     404 for any request this organisation does not hold now — another organisation's, one it
     released, one reopened after an appeal. ``write=True`` (the case's actions): 403 for a case
@@ -221,13 +219,16 @@ def get_case_for_staff(
     )
     if aid_request is None:
         raise Http404
-    if write and aid_request.status not in CASE_STATUSES_HELD:
+    if write and not aid_request.is_held_by(organisation.pk):
         raise PermissionDenied
     return aid_request, organisation
 
 
 def case_is_read_only(aid_request: AidRequest) -> bool:
-    return aid_request.status not in CASE_STATUSES_HELD
+    """True for a case its organisation may only read (one it rejected)."""
+    return aid_request.claimed_by_id is None or not aid_request.is_held_by(
+        aid_request.claimed_by_id
+    )
 
 
 def get_open_request_for_staff(user: User, pk: int) -> tuple[AidRequest, Organisation]:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from charities.services import release_expired_claims, return_covered_requests
+from charities.services.cases import release_expired_claims
+from charities.services.covered import return_covered_requests
 
 
 @shared_task(name="charities.tasks.release_expired_claims")

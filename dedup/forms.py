@@ -6,7 +6,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from dedup.models import ConflictResolution
-from dedup.services import DUPLICATE_DECISIONS
+from dedup.services.adjudication import DUPLICATE_DECISIONS
 
 
 class ConflictResolveForm(forms.Form):

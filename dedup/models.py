@@ -13,8 +13,8 @@ active commitments:
 * SQLite: triggers from the same migration that abort an insert, or an update (a commitment
   made binding again, or lengthened), that would overlap a binding commitment.
 
-``dedup.services`` does not check before inserting: the database refuses the overlap, and only
-then is the conflicting commitment looked up, to name it in the refusal.
+``dedup.services.ledger`` does not check first: it inserts, the database refuses an overlap, and
+only then is the conflicting commitment looked up, to name it in the refusal.
 """
 
 from __future__ import annotations
@@ -71,13 +71,13 @@ class AidCommitment(models.Model):
         default=CommitmentStatus.RESERVED,
     )
     # True for the request's own person: its applicant, or the household member a person-aid
-    # request is for (charities.services.people_covered) — one per claim, as the figures count.
+    # request is for (dedup.people.people_covered) — one per claim, as the figures count.
     is_applicant = models.BooleanField(
         _("the applicant"), default=True, help_text=_("False for a household member.")
     )
     created_at = models.DateTimeField(_("reserved at"), auto_now_add=True)
     released_at = models.DateTimeField(_("released at"), null=True, blank=True)
-    # When the period was last cut to what was paid or approved (dedup.services.
+    # When the period was last cut to what was paid or approved (dedup.services.ledger.
     # commitments_shorten): the statistics' incremental refresh rebuilds the coverage then.
     shortened_at = models.DateTimeField(_("shortened at"), null=True, blank=True)
 

@@ -11,8 +11,10 @@ from django.views.decorators.http import require_GET, require_POST
 from accounts.models import User
 from accounts.permissions import Capability, can, require_capability, require_personal_data
 from audit.services import client_ip
-from dedup import selectors, services
+from dedup import selectors
+from dedup.exceptions import AdjudicationError
 from dedup.forms import ConflictResolveForm, DuplicateDecideForm
+from dedup.services.adjudication import coverage_conflict_resolve, possible_duplicate_decide
 
 
 def _user(request: HttpRequest) -> User:
@@ -45,8 +47,8 @@ def _decided(request: HttpRequest, form, decide) -> HttpResponse:  # type: ignor
         return redirect("dedup:adjudication")
     try:
         decide(form.cleaned_data)
-    except services.AdjudicationError as error:
-        messages.error(request, str(error))
+    except AdjudicationError as error:
+        messages.error(request, error.message)
     else:
         messages.success(request, _("Decided. Everyone concerned has been told."))
     return redirect("dedup:adjudication")
@@ -61,7 +63,7 @@ def conflict_resolve(request: HttpRequest, pk: int) -> HttpResponse:
     return _decided(
         request,
         ConflictResolveForm(request.POST),
-        lambda data: services.coverage_conflict_resolve(
+        lambda data: coverage_conflict_resolve(
             conflict_id=conflict.pk,
             actor=user,
             resolution=data["resolution"],
@@ -80,7 +82,7 @@ def duplicate_decide(request: HttpRequest, pk: int) -> HttpResponse:
     return _decided(
         request,
         DuplicateDecideForm(request.POST),
-        lambda data: services.possible_duplicate_decide(
+        lambda data: possible_duplicate_decide(
             duplicate_id=duplicate.pk,
             actor=user,
             decision=data["decision"],

@@ -16,6 +16,7 @@ from aid_requests.models.requests import (
     RequestStatus,
     TimelineEntry,
     age_band,
+    held_by,
     request_reference,
 )
 
@@ -35,5 +36,6 @@ __all__ = [
     "RequestStatus",
     "TimelineEntry",
     "age_band",
+    "held_by",
     "request_reference",
 ]

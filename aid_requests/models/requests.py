@@ -50,6 +50,17 @@ HELD_STATUSES = (
 )
 
 
+def held_by(organisation_id: int, *, via: str = "") -> Q:
+    """Who holds a case — the one definition, used wherever a case's holder is asked.
+
+    The organisation named in ``claimed_by`` AND a held status: ``claimed_by`` alone says who
+    held the case last (it survives a rejection and an overturned appeal). ``via`` is the path
+    from another model (``"aid_requests__"`` from a document). ``AidRequest.is_held_by`` is the
+    same rule for one request in hand.
+    """
+    return Q(**{f"{via}claimed_by": organisation_id, f"{via}status__in": HELD_STATUSES})
+
+
 def request_reference(pk: int) -> str:
     """The number an applicant quotes on the phone, e.g. ``MSA-0000042``."""
     return f"MSA-{pk:07d}"
@@ -249,6 +260,10 @@ class AidRequest(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.pk} {self.aid_type} ({self.get_status_display()})"
+
+    def is_held_by(self, organisation_id: int) -> bool:
+        """True while the organisation holds this case (``held_by``, for one request)."""
+        return self.claimed_by_id == organisation_id and self.status in HELD_STATUSES
 
     @property
     def reference(self) -> str:

@@ -16,9 +16,6 @@ from notifications.services import notify
 
 S = RequestStatus
 
-#: A case's holder may write to the applicant while the case is in these states.
-MESSAGE_STATUSES = (S.CLAIMED, S.APPROVED, S.PAYING, S.CLOSED)
-
 
 def case_message_send(*, aid_request_id: int, sender: User, body: str) -> CaseMessage:
     """Staff of the organisation holding the case write to the applicant (who is notified)."""
@@ -28,9 +25,7 @@ def case_message_send(*, aid_request_id: int, sender: User, body: str) -> CaseMe
         raise IllegalTransition
     with transaction.atomic(durable=True):
         aid_request = aid_request_lock(aid_request_id)
-        if aid_request.claimed_by_id != organisation.pk or aid_request.status not in (
-            MESSAGE_STATUSES
-        ):
+        if not aid_request.is_held_by(organisation.pk):
             raise IllegalTransition
         message = CaseMessage.objects.create(
             aid_request=aid_request,

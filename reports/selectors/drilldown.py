@@ -54,7 +54,7 @@ def overdue_condition(today: datetime.date | None = None) -> Q:
     * a claim not yet approved, made ``CLAIM_DEADLINE_DAYS - CLAIM_WARNING_DAYS`` days ago or
       more (due soon, or overdue and about to be released);
     * an approved or paying case whose next payment's month of coverage is over without that
-      payment (period N pays month N of the coverage: ``charities.services.period_start``).
+      payment (period N pays month N of the coverage: ``charities.services.payments.period_start``).
     """
     today = today or timezone.localdate()
     cutoff = claim_warning_cutoff(day_start(today + datetime.timedelta(days=1)))

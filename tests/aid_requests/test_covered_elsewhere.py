@@ -14,9 +14,11 @@ from accounts.models import Role
 from aid_requests.models import RequestStatus, TimelineEntry
 from audit.models import AuditEntry
 from charities import selectors
-from charities import services as charity_services
 from charities.exceptions import DuplicateAid, NoLongerOpen
 from charities.request_steps import aid_request_submit
+from charities.services.claim import aid_request_claim
+from charities.services.covered import return_covered_requests
+from charities.services.payments import aid_request_approve
 from charities.tasks import return_covered_requests_task
 from dedup.models import BINDING, AidCommitment
 from dedup.request_steps import aid_request_withdraw
@@ -41,7 +43,7 @@ def held_elsewhere(media, rent_allowance, capital):
         )
         holder = caseworker([rent_allowance], [capital], role=Role.MANAGER)
         held = open_request(family(capital, [applicant.civil_id]), rent_allowance, capital)
-        charity_services.aid_request_claim(aid_request_id=held.pk, actor=holder)
+        aid_request_claim(aid_request_id=held.pk, actor=holder)
         held.refresh_from_db()
     with on(START + datetime.timedelta(days=3)):
         own = aid_request_submit(
@@ -86,9 +88,7 @@ def test_request_whose_only_person_holds_the_aid_elsewhere_is_in_no_queue(
     assert entry.data == {"until": held.coverage_end.isoformat()}
     # nobody can claim it while it is out of the queue
     with on(START + datetime.timedelta(days=4)), pytest.raises(NoLongerOpen):
-        charity_services.aid_request_claim(
-            aid_request_id=own.pk, actor=caseworker([rent_allowance], [capital])
-        )
+        aid_request_claim(aid_request_id=own.pk, actor=caseworker([rent_allowance], [capital]))
 
 
 def test_it_returns_to_the_queue_by_itself_when_the_coverage_elsewhere_ends(
@@ -97,7 +97,7 @@ def test_it_returns_to_the_queue_by_itself_when_the_coverage_elsewhere_ends(
     own, held, _holder = held_elsewhere
     other = caseworker([rent_allowance], [capital])
     with on(held.coverage_end):  # still covered on its last day
-        assert charity_services.return_covered_requests() == []
+        assert return_covered_requests() == []
     next_day = held.coverage_end + datetime.timedelta(days=1)
     with on(next_day):
         assert return_covered_requests_task() == 1  # the beat task, run in this process
@@ -112,7 +112,7 @@ def test_it_returns_to_the_queue_by_itself_when_the_coverage_elsewhere_ends(
         recipient=own.applicant, kind="request_coverage_ended"
     ).exists()
     with on(next_day):
-        charity_services.aid_request_claim(aid_request_id=own.pk, actor=other)
+        aid_request_claim(aid_request_id=own.pk, actor=other)
     own.refresh_from_db()
     assert own.status == S.CLAIMED
 
@@ -122,9 +122,7 @@ def test_a_claim_after_the_coverage_ended_returns_it_at_once(
 ):
     own, held, _holder = held_elsewhere
     with on(held.coverage_end + datetime.timedelta(days=2)):
-        charity_services.aid_request_claim(
-            aid_request_id=own.pk, actor=caseworker([rent_allowance], [capital])
-        )
+        aid_request_claim(aid_request_id=own.pk, actor=caseworker([rent_allowance], [capital]))
     own.refresh_from_db()
     assert (own.status, own.covered_until) == (S.CLAIMED, None)
     assert own.coverage_start == held.coverage_end + datetime.timedelta(days=2)
@@ -133,16 +131,16 @@ def test_a_claim_after_the_coverage_ended_returns_it_at_once(
 def test_the_date_follows_when_the_aid_elsewhere_is_cut_short(held_elsewhere):
     own, held, holder = held_elsewhere
     with on(START + datetime.timedelta(days=4)):
-        charity_services.aid_request_approve(
+        aid_request_approve(
             aid_request_id=held.pk, actor=holder, amount=Decimal("100.000"), payments=2
         )
-        assert charity_services.return_covered_requests() == []
+        assert return_covered_requests() == []
     own.refresh_from_db()
     assert own.covered_until == datetime.date(2027, 3, 9)  # the last day approved elsewhere
     notices = Notification.objects.filter(recipient=own.applicant, kind="request_covered")
     assert sorted(n.context["date"] for n in notices) == ["2027-03-09", "2027-07-09"]
     with on(datetime.date(2027, 3, 10)):
-        assert charity_services.return_covered_requests() == [own.pk]
+        assert return_covered_requests() == [own.pk]
     own.refresh_from_db()
     assert (own.covered_until, own.coverage_start) == (None, datetime.date(2027, 3, 10))
 
@@ -153,7 +151,7 @@ def test_the_applicant_may_withdraw_it_while_covered_elsewhere(held_elsewhere):
     own.refresh_from_db()
     assert own.status == S.WITHDRAWN
     with on(held.coverage_end + datetime.timedelta(days=1)):
-        assert charity_services.return_covered_requests() == []
+        assert return_covered_requests() == []
     own.refresh_from_db()
     assert own.status == S.WITHDRAWN
 
@@ -165,12 +163,12 @@ def test_a_claim_refused_because_everyone_is_covered_takes_it_out_of_the_queue(
         holder = caseworker([rent_allowance], [capital])
         wife = family(capital)
         held = open_request(family(capital, [wife.civil_id]), rent_allowance, capital)
-        charity_services.aid_request_claim(aid_request_id=held.pk, actor=holder)
+        aid_request_claim(aid_request_id=held.pk, actor=holder)
         own = open_request(wife, rent_allowance, capital)  # in the queue, never screened
         other = caseworker([rent_allowance], [capital])
         assert _in_any_queue(own, rent_allowance, capital, other.membership.organisation)
         with pytest.raises(DuplicateAid):
-            charity_services.aid_request_claim(aid_request_id=own.pk, actor=other)
+            aid_request_claim(aid_request_id=own.pk, actor=other)
     own.refresh_from_db()
     assert (own.status, own.covered_until) == (S.OPEN, held.coverage_end)
     assert not _in_any_queue(own, rent_allowance, capital, other.membership.organisation)
@@ -182,11 +180,11 @@ def test_a_household_only_partly_covered_stays_in_the_queue(rent_allowance, capi
         holder = caseworker([rent_allowance], [capital])
         wife = family(capital, [civil_id_for(5_000_901)])  # her household has someone not covered
         held = open_request(family(capital, [wife.civil_id]), rent_allowance, capital)
-        charity_services.aid_request_claim(aid_request_id=held.pk, actor=holder)
+        aid_request_claim(aid_request_id=held.pk, actor=holder)
         own = open_request(wife, rent_allowance, capital)
         other = caseworker([rent_allowance], [capital])
         with pytest.raises(DuplicateAid):
-            charity_services.aid_request_claim(aid_request_id=own.pk, actor=other)
+            aid_request_claim(aid_request_id=own.pk, actor=other)
     own.refresh_from_db()
     assert own.covered_until is None
     assert not AidCommitment.objects.filter(aid_request=own, status__in=BINDING).exists()

@@ -281,25 +281,25 @@ def test_while_an_appeal_is_pending_no_new_request_of_its_type_starts(ready, ren
 @pytest.fixture
 def rejected_by_a_charity(capital, needy):
     """A needy-family case claimed, approved, paid once and then rejected by its charity."""
-    from charities import services as charity
+    from charities.services.cases import aid_request_reject
+    from charities.services.claim import aid_request_claim
+    from charities.services.payments import aid_request_approve, payment_record
     from tests.factories.cases import caseworker, family, open_request
 
     manager = caseworker([needy], [capital], role="manager")
     aid_request = open_request(family(capital), needy, capital, amount="900.000")
-    charity.aid_request_claim(aid_request_id=aid_request.pk, actor=manager)
-    charity.aid_request_approve(
+    aid_request_claim(aid_request_id=aid_request.pk, actor=manager)
+    aid_request_approve(
         aid_request_id=aid_request.pk, actor=manager, amount=Decimal("150"), payments=6
     )
-    charity.payment_record(
+    payment_record(
         aid_request_id=aid_request.pk,
         actor=manager,
         amount=Decimal("150"),
         paid_on=timezone.localdate(),
         method="bank_transfer",
     )
-    charity.aid_request_reject(
-        aid_request_id=aid_request.pk, actor=manager, reason="الدخل أعلى مما صرح به"
-    )
+    aid_request_reject(aid_request_id=aid_request.pk, actor=manager, reason="الدخل أعلى مما صرح به")
     aid_request.refresh_from_db()
     return aid_request, manager
 

@@ -31,8 +31,15 @@ from aid_requests.services.appeals import aid_request_appeal
 from aid_requests.services.lifecycle import aid_request_move, aid_request_reject_in_queue
 from aid_requests.states import Actor, is_allowed
 from audit.models import AuditEntry
-from charities import services as charity
 from charities.request_steps import aid_request_submit
+from charities.services.cases import aid_request_reject, aid_request_release, release_expired_claims
+from charities.services.claim import aid_request_claim
+from charities.services.payments import (
+    aid_request_approve,
+    aid_request_close,
+    paid_through,
+    payment_record,
+)
 from dedup.request_steps import aid_request_withdraw, appeal_decide
 from tests.factories import AidRequestFactory, OrganisationFactory, StaffUserFactory
 from tests.factories.applicants import make_ready_applicant
@@ -137,13 +144,13 @@ def _open(world) -> AidRequest:
 
 def _claimed(world) -> AidRequest:
     aid_request = _open(world)
-    charity.aid_request_claim(aid_request_id=aid_request.pk, actor=world["manager"])
+    aid_request_claim(aid_request_id=aid_request.pk, actor=world["manager"])
     return aid_request
 
 
 def _approved(world) -> AidRequest:
     aid_request = _claimed(world)
-    charity.aid_request_approve(
+    aid_request_approve(
         aid_request_id=aid_request.pk,
         actor=world["manager"],
         amount=Decimal("100.000"),
@@ -153,7 +160,7 @@ def _approved(world) -> AidRequest:
 
 
 def _pay(world, aid_request) -> None:
-    charity.payment_record(
+    payment_record(
         aid_request_id=aid_request.pk,
         actor=world["manager"],
         amount=Decimal("100.000"),
@@ -201,16 +208,14 @@ def _withdraw_from(status: str) -> Callable[[dict], Made]:
 
 def _release(world) -> Made:
     aid_request = _claimed(world)
-    charity.aid_request_release(
-        aid_request_id=aid_request.pk, actor=world["manager"], reason="خارج قدرتنا"
-    )
+    aid_request_release(aid_request_id=aid_request.pk, actor=world["manager"], reason="خارج قدرتنا")
     return Made(aid_request.pk, world["manager"], "خارج قدرتنا")
 
 
 def _expire(world) -> Made:
     aid_request = _claimed(world)
     later = timezone.now() + datetime.timedelta(days=60)
-    charity.release_expired_claims(now=later)
+    release_expired_claims(now=later)
     entry = TimelineEntry.objects.get(aid_request=aid_request, to_status="open", actor=None)
     assert "deadline" in entry.note  # the system says why
     return Made(aid_request.pk, None, entry.note)
@@ -218,7 +223,7 @@ def _expire(world) -> Made:
 
 def _claim(world) -> Made:
     aid_request = _open(world)
-    charity.aid_request_claim(aid_request_id=aid_request.pk, actor=world["manager"])
+    aid_request_claim(aid_request_id=aid_request.pk, actor=world["manager"])
     return Made(aid_request.pk, world["manager"])
 
 
@@ -232,9 +237,9 @@ def _first_payment(world) -> Made:
 
 def _close(world) -> Made:
     aid_request = _paying(world)
-    charity.aid_request_close(aid_request_id=aid_request.pk, actor=world["manager"])
+    aid_request_close(aid_request_id=aid_request.pk, actor=world["manager"])
     # closed after 1 payment: the note says the aid now ends with the period paid
-    end = charity.paid_through(aid_request, 1).isoformat()
+    end = paid_through(aid_request, 1).isoformat()
     return Made(
         aid_request.pk, world["manager"], f"أُغلق بعد صرف 1 من 6 أشهر: تنتهي المساعدة في {end}."
     )
@@ -251,7 +256,7 @@ def _reject_in_queue(world) -> Made:
 def _charity_rejects(prepare: Callable[[dict], AidRequest]) -> Callable[[dict], Made]:
     def make(world) -> Made:
         aid_request = prepare(world)
-        charity.aid_request_reject(
+        aid_request_reject(
             aid_request_id=aid_request.pk, actor=world["manager"], reason="الدخل أعلى من المصرح"
         )
         return Made(aid_request.pk, world["manager"], "الدخل أعلى من المصرح")

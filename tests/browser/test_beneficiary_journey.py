@@ -23,7 +23,8 @@ from aid_requests.models import (
     age_band,
 )
 from applicants.models import Kinship
-from charities import services as charities
+from charities.services.claim import aid_request_claim
+from charities.services.payments import aid_request_approve
 from dedup.models import ConflictStatus, CoverageConflict
 from tests.dedup.test_household_changes import add_member
 from tests.factories import (
@@ -208,9 +209,9 @@ def test_student_aid_for_a_child_claimed_covered_elsewhere_and_a_conflict_resolv
     def claimed(applicant, *, approve):
         manager = caseworker([needy], [capital], role=Role.MANAGER)
         case = open_request(applicant, needy, capital, amount="900.000")
-        charities.aid_request_claim(aid_request_id=case.pk, actor=manager)
+        aid_request_claim(aid_request_id=case.pk, actor=manager)
         if approve:
-            charities.aid_request_approve(
+            aid_request_approve(
                 aid_request_id=case.pk, actor=manager, amount=Decimal("150"), payments=6
             )
 

@@ -8,7 +8,6 @@ from django.core import mail
 
 from accounts.models import Role, User
 from audit.models import AuditEntry
-from charities import services
 from charities.exceptions import LicenceNumberTaken
 from charities.models import (
     Organisation,
@@ -16,6 +15,12 @@ from charities.models import (
     OrganisationKind,
     OrganisationStatus,
     StaffMembership,
+)
+from charities.services.licensing import organisation_apply
+from charities.services.staff import (
+    application_confirm_token,
+    organisation_application_confirm,
+    staff_invite,
 )
 from tests.factories import (
     AidTypeFactory,
@@ -145,7 +150,7 @@ def test_an_unconfirmed_address_can_be_invited_by_its_real_organisation(
     url = _confirm_url_after_apply(client, form_data, django_capture_on_commit_callbacks)
     real = OrganisationFactory(status=OrganisationStatus.ACTIVE)
     boss = CharityStaffFactory(role=Role.MANAGER, membership__organisation=real)
-    membership = services.staff_invite(
+    membership = staff_invite(
         actor=boss,
         full_name="Maryam",
         email="Maryam@AlAmal.test",
@@ -369,7 +374,7 @@ def _apply(**overrides):
         "site_url": "http://testserver/",
         **overrides,
     }
-    return services.organisation_apply(**data)
+    return organisation_apply(**data)
 
 
 def test_service_refuses_a_taken_licence_number():
@@ -382,7 +387,7 @@ def test_service_refuses_a_taken_licence_number():
 
 def test_service_keeps_the_language_for_the_manager():
     organisation = _apply(language="en")
-    services.organisation_application_confirm(
-        token=services.application_confirm_token(organisation.application), ip_address=None
+    organisation_application_confirm(
+        token=application_confirm_token(organisation.application), ip_address=None
     )
     assert organisation.memberships.get().user.language == "en"

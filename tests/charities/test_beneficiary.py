@@ -10,8 +10,8 @@ import time_machine
 
 from aid_requests.models import AidRequest, AidType, Beneficiaries
 from applicants.models import HouseholdMember, Kinship
-from charities import services
 from charities.exceptions import DuplicateAid
+from charities.services.claim import aid_request_claim
 from dedup.models import BINDING, AidCommitment
 from tests.factories import civil_id_for
 from tests.factories.cases import caseworker, family, open_request, student_aid_type
@@ -42,14 +42,12 @@ def for_child(parent, aid_type, governorate, *, born=datetime.date(2015, 3, 1)):
 def test_a_claim_reserves_the_childs_civil_id_not_the_parents(capital, student_aid):
     parent = family(capital, [civil_id_for(5_200_002), CHILD])
     aid_request = for_child(parent, student_aid, capital)
-    services.aid_request_claim(
-        aid_request_id=aid_request.pk, actor=caseworker([student_aid], [capital])
-    )
+    aid_request_claim(aid_request_id=aid_request.pk, actor=caseworker([student_aid], [capital]))
     reserved = AidCommitment.objects.filter(status__in=BINDING)
     assert list(reserved.values_list("civil_id", "is_applicant")) == [(CHILD, True)]
     # The parent's own student aid is another person's: it may be claimed as well.
     own = open_request(parent, student_aid, capital)
-    services.aid_request_claim(aid_request_id=own.pk, actor=caseworker([student_aid], [capital]))
+    aid_request_claim(aid_request_id=own.pk, actor=caseworker([student_aid], [capital]))
     assert reserved.count() == 2
 
 
@@ -57,11 +55,9 @@ def test_the_other_parents_request_for_the_same_child_is_refused(capital, studen
     mother = family(capital, [civil_id_for(5_200_003), CHILD])
     father = family(capital, [civil_id_for(5_200_004), CHILD])
     first, second = (for_child(p, student_aid, capital) for p in (mother, father))
-    services.aid_request_claim(aid_request_id=first.pk, actor=caseworker([student_aid], [capital]))
+    aid_request_claim(aid_request_id=first.pk, actor=caseworker([student_aid], [capital]))
     with pytest.raises(DuplicateAid):
-        services.aid_request_claim(
-            aid_request_id=second.pk, actor=caseworker([student_aid], [capital])
-        )
+        aid_request_claim(aid_request_id=second.pk, actor=caseworker([student_aid], [capital]))
     assert AidCommitment.objects.filter(civil_id=CHILD, status__in=BINDING).count() == 1
 
 
@@ -90,7 +86,7 @@ def test_the_case_page_names_the_beneficiary_once_claimed(client, capital, stude
     parent = family(capital, [civil_id_for(5_200_007), CHILD])
     aid_request = for_child(parent, student_aid, capital)
     staff = caseworker([student_aid], [capital])
-    services.aid_request_claim(aid_request_id=aid_request.pk, actor=staff)
+    aid_request_claim(aid_request_id=aid_request.pk, actor=staff)
     client.force_login(staff)
     client.cookies["django_language"] = "en"
     page = client.get(f"/charity/cases/{aid_request.pk}/").content.decode()

@@ -16,8 +16,11 @@ from aid_requests.models import RequestStatus
 from aid_requests.services.appeals import aid_request_appeal
 from applicants.models import ApplicantProfile
 from audit.models import AuditEntry
-from charities import selectors, services
+from charities import selectors
 from charities.exceptions import NotAllowed
+from charities.services.cases import aid_request_reject, aid_request_release
+from charities.services.claim import aid_request_claim
+from charities.services.payments import aid_request_close
 from dedup.request_steps import aid_request_withdraw, appeal_decide
 from tests.factories import StaffUserFactory
 from tests.factories.cases import caseworker, family, open_request
@@ -35,10 +38,8 @@ def rejected(capital, needy):
     applicant = family(capital)
     ApplicantProfile.objects.filter(user=applicant).update(name_ar="منى الشمري")
     aid_request = open_request(applicant, needy, capital)
-    services.aid_request_claim(aid_request_id=aid_request.pk, actor=manager)
-    services.aid_request_reject(
-        aid_request_id=aid_request.pk, actor=manager, reason="الدخل أعلى من الحد"
-    )
+    aid_request_claim(aid_request_id=aid_request.pk, actor=manager)
+    aid_request_reject(aid_request_id=aid_request.pk, actor=manager, reason="الدخل أعلى من الحد")
     aid_request.refresh_from_db()
     return aid_request, manager
 
@@ -98,13 +99,13 @@ def test_the_rejecting_charity_cannot_act_on_the_reopened_request_through_the_se
     aid_request, manager = rejected
     overturn(aid_request)
     calls = {
-        "release": lambda: services.aid_request_release(
+        "release": lambda: aid_request_release(
             aid_request_id=aid_request.pk, actor=manager, reason="x"
         ),
-        "reject": lambda: services.aid_request_reject(
+        "reject": lambda: aid_request_reject(
             aid_request_id=aid_request.pk, actor=manager, reason="x"
         ),
-        "close": lambda: services.aid_request_close(aid_request_id=aid_request.pk, actor=manager),
+        "close": lambda: aid_request_close(aid_request_id=aid_request.pk, actor=manager),
     }
     for name, call in calls.items():
         with pytest.raises(NotAllowed):
@@ -119,7 +120,7 @@ def test_after_the_overturn_the_case_belongs_to_whoever_claims_it_next(
     aid_request, old_manager = rejected
     overturn(aid_request)
     new_manager = caseworker([needy], [capital], role=Role.MANAGER)
-    services.aid_request_claim(aid_request_id=aid_request.pk, actor=new_manager)
+    aid_request_claim(aid_request_id=aid_request.pk, actor=new_manager)
     aid_request.refresh_from_db()
     assert aid_request.claimed_by == new_manager.membership.organisation
     client.force_login(new_manager)
@@ -168,7 +169,7 @@ def test_while_the_appeal_is_pending_the_rejecting_charity_no_longer_sees_the_fi
 def test_a_withdrawn_case_closes_to_the_charity_that_held_it(client, capital, needy):
     manager = caseworker([needy], [capital], role=Role.MANAGER)
     aid_request = open_request(family(capital), needy, capital)
-    services.aid_request_claim(aid_request_id=aid_request.pk, actor=manager)
+    aid_request_claim(aid_request_id=aid_request.pk, actor=manager)
     aid_request_withdraw(aid_request_id=aid_request.pk, applicant=aid_request.applicant)
     assert_closed_to(client, manager, aid_request)
 
@@ -176,8 +177,8 @@ def test_a_withdrawn_case_closes_to_the_charity_that_held_it(client, capital, ne
 def test_a_released_case_closes_to_the_charity_that_released_it(client, capital, needy):
     manager = caseworker([needy], [capital], role=Role.MANAGER)
     aid_request = open_request(family(capital), needy, capital)
-    services.aid_request_claim(aid_request_id=aid_request.pk, actor=manager)
-    services.aid_request_release(aid_request_id=aid_request.pk, actor=manager, reason="لا ميزانية")
+    aid_request_claim(aid_request_id=aid_request.pk, actor=manager)
+    aid_request_release(aid_request_id=aid_request.pk, actor=manager, reason="لا ميزانية")
     assert_closed_to(client, manager, aid_request)
 
 
@@ -185,9 +186,9 @@ def test_my_cases_lists_what_the_organisation_holds_and_nothing_of_another(clien
     mine = caseworker([needy], [capital], role=Role.MANAGER)
     theirs = caseworker([needy], [capital], role=Role.MANAGER)
     held = open_request(family(capital), needy, capital)
-    services.aid_request_claim(aid_request_id=held.pk, actor=mine)
+    aid_request_claim(aid_request_id=held.pk, actor=mine)
     other = open_request(family(capital), needy, capital)
-    services.aid_request_claim(aid_request_id=other.pk, actor=theirs)
+    aid_request_claim(aid_request_id=other.pk, actor=theirs)
     open_request(family(capital), needy, capital)  # still open: in the queue, not a case
     client.force_login(mine)
     assert [c["request"].pk for c in response_cases(client)] == [held.pk]

@@ -13,7 +13,7 @@ from django.utils import translation
 
 from accounts.models import Role
 from aid_requests.models import RequestStatus
-from charities import services
+from charities.services.claim import aid_request_claim
 from tests.factories import CharityStaffFactory, StaffUserFactory
 from tests.factories.cases import caseworker, family, open_request
 
@@ -46,7 +46,7 @@ def case(capital, needy):
         role=Role.CASEWORKER, membership__organisation=manager.membership.organisation
     )
     aid_request = open_request(family(capital), needy, capital)
-    services.aid_request_claim(aid_request_id=aid_request.pk, actor=manager)
+    aid_request_claim(aid_request_id=aid_request.pk, actor=manager)
     aid_request.refresh_from_db()
     return aid_request, manager, worker
 

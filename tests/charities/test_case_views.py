@@ -9,7 +9,8 @@ from accounts.models import Role
 from aid_requests.models import RequestStatus
 from applicants.models import ApplicantProfile
 from audit.models import AuditEntry
-from charities import services
+from charities.services.claim import aid_request_claim
+from charities.services.payments import aid_request_approve
 from tests.factories import ApplicantUserFactory, StaffUserFactory
 from tests.factories.cases import caseworker, family, open_request
 
@@ -73,7 +74,7 @@ def test_claim_opens_the_full_file_and_every_view_is_logged(client, world):
 def test_protected_applicants_contact_details_stay_hidden(client, world):
     manager, applicant, aid_request = world
     ApplicantProfile.objects.filter(user=applicant).update(is_protected=True)
-    services.aid_request_claim(aid_request_id=aid_request.pk, actor=manager)
+    aid_request_claim(aid_request_id=aid_request.pk, actor=manager)
     client.force_login(manager)
     page = client.get(f"/charity/cases/{aid_request.pk}/").content.decode()
     assert applicant.mobile not in page
@@ -83,7 +84,7 @@ def test_another_organisations_staff_get_404_on_the_case_and_its_actions(
     client, world, capital, needy
 ):
     manager, _applicant, aid_request = world
-    services.aid_request_claim(aid_request_id=aid_request.pk, actor=manager)
+    aid_request_claim(aid_request_id=aid_request.pk, actor=manager)
     stranger = caseworker([needy], [capital], role=Role.MANAGER)
     client.force_login(stranger)
     assert client.get(f"/charity/cases/{aid_request.pk}/").status_code == 404
@@ -101,7 +102,7 @@ def test_another_organisations_staff_get_404_on_the_case_and_its_actions(
 
 def test_caseworkers_get_403_on_approve(client, world, capital, needy):
     manager, _applicant, aid_request = world
-    services.aid_request_claim(aid_request_id=aid_request.pk, actor=manager)
+    aid_request_claim(aid_request_id=aid_request.pk, actor=manager)
     from tests.factories import CharityStaffFactory
 
     worker = CharityStaffFactory(
@@ -118,7 +119,7 @@ def test_caseworkers_get_403_on_approve(client, world, capital, needy):
 
 def test_staff_without_a_second_factor_cannot_see_personal_data(client, settings, world):
     manager, applicant, aid_request = world
-    services.aid_request_claim(aid_request_id=aid_request.pk, actor=manager)
+    aid_request_claim(aid_request_id=aid_request.pk, actor=manager)
     settings.STAFF_REQUIRE_MFA = True
     client.force_login(manager)
     response = client.get(f"/charity/cases/{aid_request.pk}/", follow=True)
@@ -133,7 +134,7 @@ def test_a_refused_duplicate_shows_the_clear_message(client, capital, needy):
     holder = caseworker(
         [needy], [capital], name_en="Al-Noor Charity Society", name_ar="جمعية النور الخيرية"
     )
-    services.aid_request_claim(aid_request_id=first.pk, actor=holder)
+    aid_request_claim(aid_request_id=first.pk, actor=holder)
     second = open_request(family(capital, [SHARED]), needy, capital)
     client.force_login(caseworker([needy], [capital]))
     client.cookies["django_language"] = "en"
@@ -196,7 +197,7 @@ def test_wrong_methods_are_405(client, world):
 
 def test_holder_writes_to_the_applicant_and_strangers_get_404(client, world, capital, needy):
     manager, applicant, aid_request = world
-    services.aid_request_claim(aid_request_id=aid_request.pk, actor=manager)
+    aid_request_claim(aid_request_id=aid_request.pk, actor=manager)
     client.force_login(manager)
     client.post(f"/charity/cases/{aid_request.pk}/message/", {"body": "أرسلوا عقد الإيجار"})
     assert aid_request.messages.get().body == "أرسلوا عقد الإيجار"
@@ -211,8 +212,8 @@ def test_holder_writes_to_the_applicant_and_strangers_get_404(client, world, cap
 def approved_and_signed_in(client, world):
     """The world's case claimed and approved (6 payments of 100), its manager signed in."""
     manager, _applicant, aid_request = world
-    services.aid_request_claim(aid_request_id=aid_request.pk, actor=manager)
-    services.aid_request_approve(
+    aid_request_claim(aid_request_id=aid_request.pk, actor=manager)
+    aid_request_approve(
         aid_request_id=aid_request.pk, actor=manager, amount=Decimal("100"), payments=6
     )
     client.force_login(manager)

@@ -10,8 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from accounts.models import Role, User
 from accounts.permissions import Capability, capabilities
 from audit.models import AuditEntry
-from charities import services
-from charities.exceptions import IllegalStatusMove, NotAllowed, ReasonRequired
+from charities.exceptions import IllegalStatusMove, NotAllowed, OrganisationReasonRequired
 from charities.models import (
     Organisation,
     OrganisationApplication,
@@ -19,6 +18,15 @@ from charities.models import (
     OrganisationStatus,
     OrganisationStatusChange,
 )
+from charities.services.claim import aid_request_claim
+from charities.services.licensing import (
+    organisation_apply,
+    organisation_approve,
+    organisation_licence_update,
+    organisation_reactivate,
+    organisation_suspend,
+)
+from charities.services.staff import application_confirm_token, organisation_application_confirm
 from tests.factories import (
     AidRequestFactory,
     AidTypeFactory,
@@ -32,9 +40,9 @@ pytestmark = pytest.mark.django_db
 SITE = "https://portal.example/"
 P, A, S = OrganisationStatus.PENDING, OrganisationStatus.ACTIVE, OrganisationStatus.SUSPENDED
 MOVES = {
-    "approve": services.organisation_approve,
-    "suspend": services.organisation_suspend,
-    "reactivate": services.organisation_reactivate,
+    "approve": organisation_approve,
+    "suspend": organisation_suspend,
+    "reactivate": organisation_reactivate,
 }
 
 
@@ -109,7 +117,7 @@ def test_illegal_moves_are_refused_and_change_nothing(admin, name, start):
 def test_every_move_needs_a_reason(admin, name, reason):
     start = {"approve": P, "suspend": A, "reactivate": S}[name]
     organisation = OrganisationFactory(status=start)
-    with pytest.raises(ReasonRequired):
+    with pytest.raises(OrganisationReasonRequired):
         _move(name, organisation, admin, reason=reason)
     organisation.refresh_from_db()
     assert organisation.status == start
@@ -144,9 +152,7 @@ def test_staff_of_a_suspended_organisation_can_no_longer_act(admin, needy, capit
         fresh = User.objects.get(pk=user.pk)  # as on their next request
         assert capabilities(fresh) == frozenset()
     with pytest.raises(NotAllowed):
-        services.aid_request_claim(
-            aid_request_id=aid_request.pk, actor=User.objects.get(pk=caseworker.pk)
-        )
+        aid_request_claim(aid_request_id=aid_request.pk, actor=User.objects.get(pk=caseworker.pk))
     _move("reactivate", organisation, admin)
     assert Capability.CLAIM_CASE in capabilities(User.objects.get(pk=caseworker.pk))
 
@@ -228,7 +234,7 @@ def test_the_approved_manager_sets_a_password_with_allauths_reset_page(
     client, admin, django_capture_on_commit_callbacks
 ):
     """The e-mail's instructions work: reset page → code by e-mail → password → sign in."""
-    services.organisation_apply(
+    organisation_apply(
         name_ar="جمعية",
         name_en="Society",
         kind=OrganisationKind.CHARITY,
@@ -244,8 +250,8 @@ def test_the_approved_manager_sets_a_password_with_allauths_reset_page(
         site_url="http://testserver/",
     )
     applied = Organisation.objects.get(licence_number="LIC-FLOW")
-    services.organisation_application_confirm(
-        token=services.application_confirm_token(applied.application), ip_address=None
+    organisation_application_confirm(
+        token=application_confirm_token(applied.application), ip_address=None
     )
     with django_capture_on_commit_callbacks(execute=True):
         _move("approve", applied, admin)
@@ -279,7 +285,7 @@ def test_licence_update_sets_governorates_and_aid_types_with_audit(admin):
     old_gov, new_gov = GovernorateFactory(), GovernorateFactory()
     old_type, new_type = AidTypeFactory(), AidTypeFactory()
     organisation = OrganisationFactory(governorates=[old_gov], aid_types=[old_type])
-    services.organisation_licence_update(
+    organisation_licence_update(
         organisation_id=organisation.pk,
         actor=admin,
         governorates=[old_gov, new_gov],
@@ -298,7 +304,7 @@ def test_licence_update_sets_governorates_and_aid_types_with_audit(admin):
 def test_licence_update_without_a_change_writes_no_audit_entry(admin):
     gov, aid_type = GovernorateFactory(), AidTypeFactory()
     organisation = OrganisationFactory(governorates=[gov], aid_types=[aid_type])
-    services.organisation_licence_update(
+    organisation_licence_update(
         organisation_id=organisation.pk, actor=admin, governorates=[gov], aid_types=[aid_type]
     )
     assert not AuditEntry.objects.exists()
@@ -307,7 +313,7 @@ def test_licence_update_without_a_change_writes_no_audit_entry(admin):
 def test_licence_update_limits_what_the_organisation_sees_next(admin, needy, student, capital):
     organisation = OrganisationFactory(aid_types=[needy], governorates=[capital])
     AidRequestFactory(aid_type=needy, governorate=capital)
-    services.organisation_licence_update(
+    organisation_licence_update(
         organisation_id=organisation.pk, actor=admin, governorates=[capital], aid_types=[student]
     )
     from charities.selectors import open_requests_in_licence
@@ -319,7 +325,7 @@ def test_only_ministry_admins_may_change_a_licence(official):
     gov = GovernorateFactory()
     organisation = OrganisationFactory()
     with pytest.raises(NotAllowed):
-        services.organisation_licence_update(
+        organisation_licence_update(
             organisation_id=organisation.pk, actor=official, governorates=[gov], aid_types=[]
         )
     assert not organisation.governorates.exists()
@@ -427,9 +433,7 @@ def test_detail_tells_when_the_manager_has_not_confirmed_the_e_mail(client, admi
     client.force_login(admin)
     url = f"/charity/licensing/{organisation.pk}/"
     assert 'data-testid="email-unconfirmed"' in client.get(url).content.decode()
-    services.organisation_application_confirm(
-        token=services.application_confirm_token(application), ip_address=None
-    )
+    organisation_application_confirm(token=application_confirm_token(application), ip_address=None)
     assert 'data-testid="email-unconfirmed"' not in client.get(url).content.decode()
     assert organisation.memberships.get().user.email == "new@example.test"
 

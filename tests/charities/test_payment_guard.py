@@ -13,8 +13,9 @@ from django.utils import timezone
 
 from accounts.models import Role
 from aid_requests.models import Payment, PaymentMethod
-from charities import services
 from charities.exceptions import PaymentAlreadyRecorded
+from charities.services.claim import aid_request_claim
+from charities.services.payments import aid_request_approve, payment_record
 from tests.concurrency import outcome, run_together
 from tests.factories.cases import caseworker, family, open_request
 
@@ -24,8 +25,8 @@ SENDERS = 10
 def approved_case(capital, needy, *, payments=6, amount="150"):
     manager = caseworker([needy], [capital], role=Role.MANAGER)
     aid_request = open_request(family(capital), needy, capital, amount="900.000")
-    services.aid_request_claim(aid_request_id=aid_request.pk, actor=manager)
-    services.aid_request_approve(
+    aid_request_claim(aid_request_id=aid_request.pk, actor=manager)
+    aid_request_approve(
         aid_request_id=aid_request.pk, actor=manager, amount=Decimal(amount), payments=payments
     )
     aid_request.refresh_from_db()
@@ -68,7 +69,7 @@ def test_the_database_refuses_a_payment_above_the_approved_amount(capital, needy
 def test_the_database_refuses_a_payment_of_a_case_never_approved(capital, needy):
     manager = caseworker([needy], [capital], role=Role.MANAGER)
     aid_request = open_request(family(capital), needy, capital)
-    services.aid_request_claim(aid_request_id=aid_request.pk, actor=manager)
+    aid_request_claim(aid_request_id=aid_request.pk, actor=manager)
     aid_request.refresh_from_db()
     with pytest.raises(IntegrityError, match="payment_outside_approval"):
         raw_payment(aid_request, manager, period=1, amount="1")
@@ -88,7 +89,7 @@ def test_a_payment_form_sent_ten_times_at_once_records_one_payment(capital, need
     aid_request, manager = approved_case(capital, needy)
 
     def send() -> str:
-        services.payment_record(
+        payment_record(
             aid_request_id=aid_request.pk,
             actor=manager,
             amount=Decimal("150"),

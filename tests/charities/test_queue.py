@@ -11,8 +11,8 @@ import time_machine
 
 from aid_requests.models import RequestStatus
 from applicants.models import ApplicantProfile
-from charities import services
 from charities.selectors import QueueFilters, queue_for
+from charities.services.claim import aid_request_claim
 from tests.factories import GovernorateFactory, civil_id_for
 from tests.factories.cases import caseworker, family, open_request, rent_aid_type
 
@@ -243,10 +243,10 @@ def test_my_cases_highlights_exactly_the_overdue_claims(client, settings, capita
     staff = caseworker([needy], [capital])
     with time_machine.travel(NOW - datetime.timedelta(days=15), tick=False):
         overdue = open_request(family(capital), needy, capital)
-        services.aid_request_claim(aid_request_id=overdue.pk, actor=staff)
+        aid_request_claim(aid_request_id=overdue.pk, actor=staff)
     with time_machine.travel(NOW - datetime.timedelta(days=13), tick=False):
         recent = open_request(family(capital), needy, capital)
-        services.aid_request_claim(aid_request_id=recent.pk, actor=staff)
+        aid_request_claim(aid_request_id=recent.pk, actor=staff)
     client.force_login(staff)
     with time_machine.travel(NOW, tick=False):
         page = client.get("/charity/cases/").content.decode()

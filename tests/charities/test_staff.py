@@ -9,7 +9,6 @@ from django.test.utils import CaptureQueriesContext
 from accounts.models import Role, User
 from accounts.permissions import Capability, capabilities
 from audit.models import AuditEntry
-from charities import services
 from charities.exceptions import (
     AlreadyOnStaff,
     EmailAlreadyHasAccount,
@@ -18,6 +17,7 @@ from charities.exceptions import (
     RoleNotAllowed,
 )
 from charities.models import OrganisationStatus, StaffMembership
+from charities.services.staff import staff_invite, staff_remove, staff_role_change
 from tests.factories import (
     ApplicantUserFactory,
     CharityStaffFactory,
@@ -51,7 +51,7 @@ def other_member():
 
 
 def _invite(actor, email="new.person@example.test", role=Role.CASEWORKER, name="New Person"):
-    return services.staff_invite(actor=actor, full_name=name, email=email, role=role, site_url=SITE)
+    return staff_invite(actor=actor, full_name=name, email=email, role=role, site_url=SITE)
 
 
 def _fresh(user):
@@ -117,7 +117,7 @@ def test_invite_of_a_current_member_says_so(manager, caseworker):
 
 
 def test_invite_of_a_former_member_takes_them_back(manager, caseworker):
-    services.staff_remove(actor=manager, membership_id=caseworker.membership.pk)
+    staff_remove(actor=manager, membership_id=caseworker.membership.pk)
     membership = _invite(manager, email=caseworker.email, role=Role.MANAGER, name="")
     assert membership.pk == caseworker.membership.pk
     assert membership.is_active
@@ -150,14 +150,10 @@ def test_managers_of_an_inactive_organisation_cannot_invite(status):
 
 
 def test_role_change_both_ways_with_audit(manager, caseworker):
-    services.staff_role_change(
-        actor=manager, membership_id=caseworker.membership.pk, role=Role.MANAGER
-    )
+    staff_role_change(actor=manager, membership_id=caseworker.membership.pk, role=Role.MANAGER)
     assert _fresh(caseworker).role == Role.MANAGER
     assert Capability.MANAGE_STAFF in capabilities(_fresh(caseworker))
-    services.staff_role_change(
-        actor=manager, membership_id=caseworker.membership.pk, role=Role.CASEWORKER
-    )
+    staff_role_change(actor=manager, membership_id=caseworker.membership.pk, role=Role.CASEWORKER)
     assert _fresh(caseworker).role == Role.CASEWORKER
     entries = AuditEntry.objects.filter(action="staff.role_changed").order_by("id")
     assert [e.data for e in entries] == [
@@ -167,48 +163,40 @@ def test_role_change_both_ways_with_audit(manager, caseworker):
 
 
 def test_the_same_role_changes_nothing(manager, caseworker):
-    services.staff_role_change(
-        actor=manager, membership_id=caseworker.membership.pk, role=Role.CASEWORKER
-    )
+    staff_role_change(actor=manager, membership_id=caseworker.membership.pk, role=Role.CASEWORKER)
     assert not AuditEntry.objects.exists()
 
 
 def test_the_last_manager_cannot_demote_themselves(manager, caseworker):
     with pytest.raises(LastManager):
-        services.staff_role_change(
-            actor=manager, membership_id=manager.membership.pk, role=Role.CASEWORKER
-        )
+        staff_role_change(actor=manager, membership_id=manager.membership.pk, role=Role.CASEWORKER)
     assert _fresh(manager).role == Role.MANAGER
     assert not AuditEntry.objects.exists()
 
 
 def test_a_manager_may_step_down_when_another_manager_remains(manager, organisation):
     CharityStaffFactory(role=Role.MANAGER, membership__organisation=organisation)
-    services.staff_role_change(
-        actor=manager, membership_id=manager.membership.pk, role=Role.CASEWORKER
-    )
+    staff_role_change(actor=manager, membership_id=manager.membership.pk, role=Role.CASEWORKER)
     assert _fresh(manager).role == Role.CASEWORKER
 
 
 def test_a_removed_manager_does_not_count_as_the_remaining_one(manager, organisation):
     other = CharityStaffFactory(role=Role.MANAGER, membership__organisation=organisation)
-    services.staff_remove(actor=manager, membership_id=other.membership.pk)
+    staff_remove(actor=manager, membership_id=other.membership.pk)
     with pytest.raises(LastManager):
-        services.staff_role_change(
-            actor=manager, membership_id=manager.membership.pk, role=Role.CASEWORKER
-        )
+        staff_role_change(actor=manager, membership_id=manager.membership.pk, role=Role.CASEWORKER)
 
 
 def test_role_change_only_to_charity_roles(manager, caseworker):
     with pytest.raises(RoleNotAllowed):
-        services.staff_role_change(
+        staff_role_change(
             actor=manager, membership_id=caseworker.membership.pk, role=Role.MINISTRY_ADMIN
         )
 
 
 def test_role_change_of_another_organisations_staff_is_refused(manager, other_member):
     with pytest.raises(NotAllowed):
-        services.staff_role_change(
+        staff_role_change(
             actor=manager, membership_id=other_member.membership.pk, role=Role.MANAGER
         )
     assert _fresh(other_member).role == Role.CASEWORKER
@@ -219,7 +207,7 @@ def test_role_change_of_another_organisations_staff_is_refused(manager, other_me
 
 def test_removed_staff_can_no_longer_act(manager, caseworker):
     assert Capability.CLAIM_CASE in capabilities(caseworker)
-    services.staff_remove(actor=manager, membership_id=caseworker.membership.pk)
+    staff_remove(actor=manager, membership_id=caseworker.membership.pk)
     membership = StaffMembership.objects.get(pk=caseworker.membership.pk)
     assert not membership.is_active
     assert capabilities(_fresh(caseworker)) == frozenset()
@@ -230,34 +218,34 @@ def test_removed_staff_can_no_longer_act(manager, caseworker):
 
 def test_the_last_manager_cannot_remove_themselves(manager):
     with pytest.raises(LastManager):
-        services.staff_remove(actor=manager, membership_id=manager.membership.pk)
+        staff_remove(actor=manager, membership_id=manager.membership.pk)
     assert StaffMembership.objects.get(pk=manager.membership.pk).is_active
 
 
 def test_a_manager_may_leave_when_another_manager_remains(manager, organisation):
     CharityStaffFactory(role=Role.MANAGER, membership__organisation=organisation)
-    services.staff_remove(actor=manager, membership_id=manager.membership.pk)
+    staff_remove(actor=manager, membership_id=manager.membership.pk)
     assert capabilities(_fresh(manager)) == frozenset()
 
 
 def test_removing_another_organisations_staff_is_refused(manager, other_member):
     with pytest.raises(NotAllowed):
-        services.staff_remove(actor=manager, membership_id=other_member.membership.pk)
+        staff_remove(actor=manager, membership_id=other_member.membership.pk)
     assert StaffMembership.objects.get(pk=other_member.membership.pk).is_active
 
 
 def test_removing_twice_is_refused(manager, caseworker):
-    services.staff_remove(actor=manager, membership_id=caseworker.membership.pk)
+    staff_remove(actor=manager, membership_id=caseworker.membership.pk)
     with pytest.raises(NotAllowed):
-        services.staff_remove(actor=manager, membership_id=caseworker.membership.pk)
+        staff_remove(actor=manager, membership_id=caseworker.membership.pk)
     assert AuditEntry.objects.filter(action="staff.removed").count() == 1
 
 
 def test_caseworkers_cannot_remove_or_change_roles(caseworker, manager):
     with pytest.raises(NotAllowed):
-        services.staff_remove(actor=caseworker, membership_id=manager.membership.pk)
+        staff_remove(actor=caseworker, membership_id=manager.membership.pk)
     with pytest.raises(NotAllowed):
-        services.staff_role_change(
+        staff_role_change(
             actor=caseworker, membership_id=caseworker.membership.pk, role=Role.MANAGER
         )
 
@@ -272,7 +260,7 @@ def test_manager_sees_current_and_former_staff_with_their_second_factor(
 ):
     _totp(caseworker)
     former = CharityStaffFactory(membership__organisation=organisation)
-    services.staff_remove(actor=manager, membership_id=former.membership.pk)
+    staff_remove(actor=manager, membership_id=former.membership.pk)
     client.force_login(manager)
     response = client.get(URL)
     assert response.status_code == 200

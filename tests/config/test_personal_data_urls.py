@@ -148,7 +148,7 @@ NO_PERSONAL_DATA_FOR_STAFF = {
     "charities:my_cases": "held cases by reference, aid type and status; no names",
     **{
         f"charities:{name}": "POST action answering with a redirect; the service refuses "
-        "without a passed second factor (charities.services.require_staff)"
+        "without a passed second factor (charities.services.cases.require_staff)"
         for name in ("claim", "approve", "payment", "close", "release", "reject")
     },
     "charities:apply": "public form to join as an organisation",

@@ -9,8 +9,9 @@ from django.utils import timezone
 from accounts.models import Role
 from applicants.models import ApplicantProfile, PossibleDuplicate, ReviewStatus
 from audit.models import AuditEntry
-from dedup import services
+from dedup.exceptions import AdjudicationNotAllowed, AlreadyDecided
 from dedup.models import ConflictStatus, CoverageConflict
+from dedup.services.adjudication import coverage_conflict_resolve, possible_duplicate_decide
 from notifications.models import Notification
 from tests.dedup.test_household_changes import add_member, claimed
 from tests.factories import StaffUserFactory
@@ -156,19 +157,19 @@ def test_deciding_where_a_person_belongs_is_audited_and_both_applicants_told(cli
 def test_a_decision_is_made_once(conflict):
     duplicate, _ = conflict
     admin = StaffUserFactory(role=Role.MINISTRY_ADMIN)
-    services.possible_duplicate_decide(
+    possible_duplicate_decide(
         duplicate_id=duplicate.pk, actor=admin, decision="dismiss", reason="different people"
     )
-    with pytest.raises(services.AlreadyDecided):
-        services.possible_duplicate_decide(
+    with pytest.raises(AlreadyDecided):
+        possible_duplicate_decide(
             duplicate_id=duplicate.pk, actor=admin, decision="belongs_here", reason="again"
         )
 
 
 def test_an_official_without_the_capability_cannot_decide_through_the_service(conflict):
     _, coverage = conflict
-    with pytest.raises(services.AdjudicationNotAllowed):
-        services.coverage_conflict_resolve(
+    with pytest.raises(AdjudicationNotAllowed):
+        coverage_conflict_resolve(
             conflict_id=coverage.pk,
             actor=StaffUserFactory(role=Role.MINISTRY_OFFICIAL),
             resolution="covered_elsewhere",

@@ -15,7 +15,9 @@ from django.utils import timezone
 
 from aid_requests.models import AidRequest
 from applicants.models import HouseholdMember, Kinship
-from charities import services
+from charities.services.cases import aid_request_release
+from charities.services.claim import aid_request_claim
+from charities.services.payments import aid_request_approve
 from dedup.audit import coverage_gaps, open_coverage_conflicts
 from dedup.models import AidCommitment, CommitmentStatus
 from tests.factories import civil_id_for
@@ -50,10 +52,10 @@ def test_member_added_after_the_claim_and_claimed_elsewhere_is_reported(capital,
     second = caseworker([needy], [capital])
     x = family(capital)
     x_request = open_request(x, needy, capital)
-    services.aid_request_claim(aid_request_id=x_request.pk, actor=first)
+    aid_request_claim(aid_request_id=x_request.pk, actor=first)
     _add_member(x, Y)
     y_request = open_request(family(capital, applicant_civil_id=Y), needy, capital)
-    services.aid_request_claim(aid_request_id=y_request.pk, actor=second)
+    aid_request_claim(aid_request_id=y_request.pk, actor=second)
     held_by_second = AidCommitment.objects.get(aid_request=y_request, civil_id=Y)
     coverage = f"{x_request.coverage_start}–{x_request.coverage_end}"
 
@@ -78,10 +80,8 @@ def test_member_added_after_the_claim_with_no_commitment_is_uncovered(capital, n
     staff = caseworker([needy], [capital], role="manager")
     x = family(capital, [Y])
     x_request = open_request(x, needy, capital)
-    services.aid_request_claim(aid_request_id=x_request.pk, actor=staff)
-    services.aid_request_approve(
-        aid_request_id=x_request.pk, actor=staff, amount=Decimal("100"), payments=6
-    )
+    aid_request_claim(aid_request_id=x_request.pk, actor=staff)
+    aid_request_approve(aid_request_id=x_request.pk, actor=staff, amount=Decimal("100"), payments=6)
     assert _audit()[1] is None  # X and Y are covered
     _add_member(x, Z)
 
@@ -109,7 +109,7 @@ def test_beneficiary_whose_commitment_was_released_behind_the_request_is_uncover
     staff = caseworker([student], [capital])
     applicant = family(capital, [Y])
     aid_request = open_request(applicant, student, capital)
-    services.aid_request_claim(aid_request_id=aid_request.pk, actor=staff)
+    aid_request_claim(aid_request_id=aid_request.pk, actor=staff)
     assert _audit()[1] is None
     AidCommitment.objects.filter(aid_request=aid_request).update(
         status=CommitmentStatus.RELEASED, released_at=timezone.now()
@@ -128,7 +128,7 @@ def test_beneficiary_whose_commitment_was_released_behind_the_request_is_uncover
 def test_a_commitment_outside_the_coverage_does_not_cover(capital, student):
     staff = caseworker([student], [capital])
     aid_request = open_request(family(capital), student, capital)
-    services.aid_request_claim(aid_request_id=aid_request.pk, actor=staff)
+    aid_request_claim(aid_request_id=aid_request.pk, actor=staff)
     AidCommitment.objects.filter(aid_request=aid_request).update(
         period_start=later(12), period_end=later(13)
     )
@@ -140,8 +140,8 @@ def test_requests_not_held_are_not_checked(capital, needy):
     staff = caseworker([needy], [capital], role="manager")
     open_request(family(capital, [Y]), needy, capital)  # open: nobody claimed it
     released = open_request(family(capital, [Z]), needy, capital)
-    services.aid_request_claim(aid_request_id=released.pk, actor=staff)
-    services.aid_request_release(aid_request_id=released.pk, actor=staff, reason="لا ميزانية")
+    aid_request_claim(aid_request_id=released.pk, actor=staff)
+    aid_request_release(aid_request_id=released.pk, actor=staff, reason="لا ميزانية")
     assert coverage_gaps() == []
     lines, error = _audit()
     assert error is None
@@ -159,10 +159,10 @@ def test_a_member_with_a_coverage_conflict_is_listed_as_known_not_failed(capital
     first = caseworker([needy], [capital])
     second = caseworker([needy], [capital])
     y_request = open_request(family(capital, applicant_civil_id=Y), needy, capital)
-    services.aid_request_claim(aid_request_id=y_request.pk, actor=first)
+    aid_request_claim(aid_request_id=y_request.pk, actor=first)
     x = family(capital)
     x_request = open_request(x, needy, capital)
-    services.aid_request_claim(aid_request_id=x_request.pk, actor=second)
+    aid_request_claim(aid_request_id=x_request.pk, actor=second)
     household_steps.household_member_add(
         actor=x,
         civil_id=Y,
@@ -189,7 +189,7 @@ def test_the_beneficiary_a_request_names_is_the_person_it_must_cover(capital, st
     parent = family(capital, [Y, Z])
     child_request = open_request(parent, student, capital)
     AidRequest.objects.filter(pk=child_request.pk).update(beneficiary_civil_id=Z)
-    services.aid_request_claim(aid_request_id=child_request.pk, actor=staff)
+    aid_request_claim(aid_request_id=child_request.pk, actor=staff)
     assert list(
         AidCommitment.objects.filter(aid_request=child_request).values_list("civil_id", flat=True)
     ) == [Z]

@@ -12,8 +12,8 @@ import pytest
 
 from aid_requests.models import AidRequest, AidType, Beneficiaries, RequestStatus
 from applicants.models import HouseholdMember
-from charities import services
 from charities.exceptions import DuplicateAid, NoLongerOpen
+from charities.services.claim import aid_request_claim
 from dedup.models import BINDING, AidCommitment, BlockedAttempt
 from tests.concurrency import outcome, run_together
 from tests.factories import civil_id_for
@@ -48,7 +48,7 @@ def test_two_parents_ask_student_aid_for_one_child_and_twenty_claims_cover_it_on
     actors = [caseworker([student_aid], [capital]) for _ in range(CLAIMERS)]
 
     def claim(aid_request_id, actor):
-        services.aid_request_claim(aid_request_id=aid_request_id, actor=actor)
+        aid_request_claim(aid_request_id=aid_request_id, actor=actor)
         return "claimed"
 
     # Ten organisations on each request, all at once.

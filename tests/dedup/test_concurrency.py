@@ -12,8 +12,9 @@ from django.core.management import call_command
 
 from accounts.models import Role
 from aid_requests.models import AidRequest, RequestStatus
-from charities import services
 from charities.exceptions import DuplicateAid, NoLongerOpen
+from charities.services.cases import aid_request_release
+from charities.services.claim import aid_request_claim
 from dedup.models import BINDING, AidCommitment, BlockedAttempt, CommitmentStatus
 from dedup.request_steps import aid_request_withdraw
 from tests.concurrency import outcome, run_together
@@ -28,7 +29,7 @@ def race(jobs):
     """Run every (request id, actor) claim at the same moment; return outcome names."""
 
     def claim(aid_request_id, actor):
-        services.aid_request_claim(aid_request_id=aid_request_id, actor=actor)
+        aid_request_claim(aid_request_id=aid_request_id, actor=actor)
         return "claimed"
 
     results = run_together(*(partial(claim, *job) for job in jobs))
@@ -117,8 +118,8 @@ def test_a_spouse_and_her_husbands_family_claimed_at_once_only_one_wins(capital,
 def test_a_released_request_is_claimed_again_by_exactly_one_of_twenty(capital, needy):
     aid_request = open_request(family(capital, [civil_id_for(1)]), needy, capital)
     first = caseworker([needy], [capital], role=Role.MANAGER)
-    services.aid_request_claim(aid_request_id=aid_request.pk, actor=first)
-    services.aid_request_release(aid_request_id=aid_request.pk, actor=first, reason="لا ميزانية")
+    aid_request_claim(aid_request_id=aid_request.pk, actor=first)
+    aid_request_release(aid_request_id=aid_request.pk, actor=first, reason="لا ميزانية")
     actors = [caseworker([needy], [capital]) for _ in range(CLAIMERS)]
     outcomes = race([(aid_request.pk, actor) for actor in actors])
     assert outcomes == ["claimed"] + ["taken"] * (CLAIMERS - 1)
@@ -139,8 +140,8 @@ def test_a_released_person_is_covered_again_by_exactly_one_of_twenty_households(
     listing the same person race for it, and one gets it."""
     held = open_request(family(capital, [SHARED]), needy, capital)
     first = caseworker([needy], [capital], role=Role.MANAGER)
-    services.aid_request_claim(aid_request_id=held.pk, actor=first)
-    services.aid_request_release(aid_request_id=held.pk, actor=first, reason="لا ميزانية")
+    aid_request_claim(aid_request_id=held.pk, actor=first)
+    aid_request_release(aid_request_id=held.pk, actor=first, reason="لا ميزانية")
     requests = [open_request(family(capital, [SHARED]), needy, capital) for _ in range(CLAIMERS)]
     actors = [caseworker([needy], [capital]) for _ in range(CLAIMERS)]
     outcomes = race([(r.pk, a) for r, a in zip(requests, actors, strict=True)])
@@ -162,7 +163,7 @@ def test_the_applicant_withdraws_while_an_organisation_claims(capital, needy, ro
         return "withdrawn"
 
     def claim():
-        services.aid_request_claim(aid_request_id=aid_request.pk, actor=actor)
+        aid_request_claim(aid_request_id=aid_request.pk, actor=actor)
         return "claimed"
 
     withdrawal, claiming = (

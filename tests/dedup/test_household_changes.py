@@ -17,8 +17,9 @@ from accounts.models import Role
 from aid_requests.models import Payment, PaymentMethod
 from applicants.models import HouseholdMember, Kinship
 from audit.models import AuditEntry
-from charities import services
 from charities.exceptions import PaymentHeldByConflict
+from charities.services.claim import aid_request_claim
+from charities.services.payments import aid_request_approve, payment_record
 from config.dates import add_months
 from dedup import household_steps
 from dedup import services as dedup
@@ -46,9 +47,9 @@ def add_member(applicant, civil_id, name="فرد جديد"):
 def claimed(capital, needy, applicant, *, approve=False):
     manager = caseworker([needy], [capital], role=Role.MANAGER)
     aid_request = open_request(applicant, needy, capital, amount="900.000")
-    services.aid_request_claim(aid_request_id=aid_request.pk, actor=manager)
+    aid_request_claim(aid_request_id=aid_request.pk, actor=manager)
     if approve:
-        services.aid_request_approve(
+        aid_request_approve(
             aid_request_id=aid_request.pk, actor=manager, amount=Decimal("150"), payments=6
         )
     aid_request.refresh_from_db()
@@ -56,7 +57,7 @@ def claimed(capital, needy, applicant, *, approve=False):
 
 
 def pay(aid_request, manager, period=1):
-    return services.payment_record(
+    return payment_record(
         aid_request_id=aid_request.pk,
         actor=manager,
         amount=Decimal("150"),
@@ -187,7 +188,7 @@ def test_person_freed_by_a_removal_may_be_covered_from_the_next_period(capital, 
     )
     next_month = add_months(timezone.localdate(), 1)
     other = open_request(family(capital, [NEWCOMER]), needy, capital, start=next_month)
-    services.aid_request_claim(aid_request_id=other.pk, actor=caseworker([needy], [capital]))
+    aid_request_claim(aid_request_id=other.pk, actor=caseworker([needy], [capital]))
     assert AidCommitment.objects.filter(civil_id=NEWCOMER, aid_request=other).exists()
 
 

@@ -7,8 +7,8 @@ from __future__ import annotations
 import pytest
 
 from applicants.models import HouseholdMember, Kinship
-from charities import services
 from charities.exceptions import DuplicateAid
+from charities.services.claim import aid_request_claim
 from dedup import household_steps
 from dedup.models import BINDING, AidCommitment, ConflictStatus, CoverageConflict
 from tests.concurrency import outcome, run_together
@@ -36,9 +36,7 @@ def test_member_joining_a_claimed_household_while_their_own_request_is_claimed(
     person = civil_id_for(6_000_000 + round_)
     household = family(capital)
     household_case = open_request(household, needy, capital)
-    services.aid_request_claim(
-        aid_request_id=household_case.pk, actor=caseworker([needy], [capital])
-    )
+    aid_request_claim(aid_request_id=household_case.pk, actor=caseworker([needy], [capital]))
     own_case = open_request(family(capital, applicant_civil_id=person), needy, capital)
     other_organisation = caseworker([needy], [capital])
 
@@ -55,7 +53,7 @@ def test_member_joining_a_claimed_household_while_their_own_request_is_claimed(
         return "joined"
 
     def claim() -> str:
-        services.aid_request_claim(aid_request_id=own_case.pk, actor=other_organisation)
+        aid_request_claim(aid_request_id=own_case.pk, actor=other_organisation)
         return "claimed"
 
     results = [outcome(r, {DuplicateAid: "duplicate"}) for r in run_together(join, claim)]
@@ -100,7 +98,7 @@ def test_member_joining_while_the_household_request_itself_is_claimed(capital, n
         return "joined"
 
     def claim() -> str:
-        services.aid_request_claim(aid_request_id=household_case.pk, actor=staff)
+        aid_request_claim(aid_request_id=household_case.pk, actor=staff)
         return "claimed"
 
     assert [outcome(r) for r in run_together(join, claim)] == ["joined", "claimed"]
@@ -130,9 +128,7 @@ def test_a_member_added_while_the_claim_waits_for_the_row_is_covered_by_the_clai
     def claim() -> None:
         holding.wait(timeout=10)
         try:
-            claimed.append(
-                services.aid_request_claim(aid_request_id=household_case.pk, actor=staff)
-            )
+            claimed.append(aid_request_claim(aid_request_id=household_case.pk, actor=staff))
         except Exception as error:  # shown by the assertion below
             claimed.append(error)
         finally:

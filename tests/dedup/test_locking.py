@@ -17,7 +17,7 @@ from django.db import DatabaseError, OperationalError, connection, connections, 
 from django.test.utils import CaptureQueriesContext
 
 from aid_requests.models import AidRequest, RequestStatus
-from charities import services
+from charities.services.claim import _is_retryable, aid_request_claim
 from dedup.models import AidCommitment
 from tests.factories import civil_id_for
 from tests.factories.cases import caseworker, family, open_request
@@ -44,7 +44,7 @@ def test_a_claim_locks_the_request_row_then_each_person_in_sorted_order_then_ins
     aid_request = open_request(applicant, needy, capital)
     staff = caseworker([needy], [capital])
     with CaptureQueriesContext(connection) as captured:
-        services.aid_request_claim(aid_request_id=aid_request.pk, actor=staff)
+        aid_request_claim(aid_request_id=aid_request.pk, actor=staff)
     sql = [query["sql"] for query in captured.captured_queries]
 
     row_locks = [n for n, s in enumerate(sql) if ROW_LOCK.match(s) and str(aid_request.pk) in s]
@@ -103,7 +103,7 @@ def test_a_lock_timeout_55p03_is_not_retried(request_row):
     finally:
         other.close()
     assert caught.value.__cause__.sqlstate == "55P03"
-    assert services._is_retryable(caught.value) is False
+    assert _is_retryable(caught.value) is False
 
 
 @pytest.mark.django_db(transaction=True)
@@ -125,7 +125,7 @@ def test_a_serialization_failure_40001_is_retried(request_row):
     finally:
         other.close()
     assert caught.value.__cause__.sqlstate == "40001"
-    assert services._is_retryable(caught.value) is True
+    assert _is_retryable(caught.value) is True
 
 
 @pytest.mark.django_db(transaction=True)
@@ -161,7 +161,7 @@ def test_a_deadlock_40p01_is_retried(capital, needy):
     thread.join(30)
     assert len(errors) == 1
     assert errors[0].__cause__.sqlstate == "40P01"
-    assert services._is_retryable(errors[0]) is True
+    assert _is_retryable(errors[0]) is True
 
 
 @pytest.mark.django_db(transaction=True)
@@ -170,7 +170,7 @@ def test_a_syntax_error_or_a_division_by_zero_is_not_retried(request_row):
         with pytest.raises(DatabaseError) as caught, connection.cursor() as cursor:
             cursor.execute(statement)
         assert caught.value.__cause__.sqlstate == sqlstate
-        assert services._is_retryable(caught.value) is False
+        assert _is_retryable(caught.value) is False
 
 
 # --- the loop itself, through a real deadlock inside a claim ----------------------------------
@@ -197,7 +197,7 @@ def test_a_claim_that_deadlocks_is_retried_and_succeeds(caplog, capital, student
     claim has locked: a real deadlock inside the claim's retryable section. PostgreSQL aborts
     the claim (it waited first, so its deadlock check runs first); the claim tries again, waits
     for the other transaction to finish, and wins."""
-    caplog.set_level(logging.INFO, logger="charities.services")
+    caplog.set_level(logging.INFO, logger="charities.services.claim")
     applicant = family(capital)
     aid_request = open_request(applicant, student, capital)
     staff = caseworker([student], [capital])
@@ -205,7 +205,7 @@ def test_a_claim_that_deadlocks_is_retried_and_succeeds(caplog, capital, student
 
     def claim():
         try:
-            services.aid_request_claim(aid_request_id=aid_request.pk, actor=staff)
+            aid_request_claim(aid_request_id=aid_request.pk, actor=staff)
             outcome.append("claimed")
         except Exception as error:  # the test must show anything else
             outcome.append(f"{type(error).__name__}: {error}")

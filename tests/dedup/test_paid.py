@@ -12,8 +12,14 @@ from django.utils.translation import gettext
 from accounts.models import Role
 from aid_requests.models import PaymentMethod, RequestStatus, TimelineEntry
 from audit.models import AuditEntry
-from charities import services
 from charities.exceptions import DuplicateAid
+from charities.services.claim import aid_request_claim
+from charities.services.payments import (
+    aid_request_approve,
+    aid_request_close,
+    payment_record,
+    period_start,
+)
 from dedup.models import AidCommitment
 from tests.charities.test_services import on
 from tests.factories.cases import SHARED, caseworker, family, open_request
@@ -28,16 +34,16 @@ def _paid_case(capital, needy, *, approved, paid):
     with on(START):
         manager = caseworker([needy], [capital], role=Role.MANAGER)
         aid_request = open_request(family(capital, [SHARED]), needy, capital)
-        services.aid_request_claim(aid_request_id=aid_request.pk, actor=manager)
-        services.aid_request_approve(
+        aid_request_claim(aid_request_id=aid_request.pk, actor=manager)
+        aid_request_approve(
             aid_request_id=aid_request.pk,
             actor=manager,
             amount=Decimal("150.000"),
             payments=approved,
         )
     for period in range(1, paid + 1):
-        with on(services.period_start(aid_request, period)):
-            services.payment_record(
+        with on(period_start(aid_request, period)):
+            payment_record(
                 aid_request_id=aid_request.pk,
                 actor=manager,
                 amount=Decimal("150.000"),
@@ -60,7 +66,7 @@ def _claim_for_shared(capital, needy, day):
     """Another family listing SHARED asks on ``day``; another organisation claims it."""
     with on(day):
         other = open_request(family(capital, [SHARED]), needy, capital)
-        services.aid_request_claim(aid_request_id=other.pk, actor=caseworker([needy], [capital]))
+        aid_request_claim(aid_request_id=other.pk, actor=caseworker([needy], [capital]))
     other.refresh_from_db()
     return other
 
@@ -71,7 +77,7 @@ def test_closing_after_one_of_six_payments_ends_the_commitment_with_the_period_p
         datetime.date(2027, 7, 9)
     }
     with on(START + datetime.timedelta(days=5)):
-        services.aid_request_close(aid_request_id=aid_request.pk, actor=manager)
+        aid_request_close(aid_request_id=aid_request.pk, actor=manager)
     last_day_paid = datetime.date(2027, 2, 9)
     assert set(aid_request.commitments.values_list("period_end", "status")) == {
         (last_day_paid, "active")
@@ -96,7 +102,7 @@ def test_closing_after_one_of_six_payments_ends_the_commitment_with_the_period_p
 def test_closing_after_every_payment_keeps_the_whole_coverage(capital, needy):
     aid_request, manager = _paid_case(capital, needy, approved=6, paid=6)
     with on(datetime.date(2027, 6, 20)):
-        services.aid_request_close(aid_request_id=aid_request.pk, actor=manager)
+        aid_request_close(aid_request_id=aid_request.pk, actor=manager)
     assert set(aid_request.commitments.values_list("period_end", flat=True)) == {
         aid_request.coverage_end
     }
@@ -135,7 +141,7 @@ def test_approving_the_whole_coverage_changes_nothing(capital, needy):
 def test_the_database_refuses_lengthening_a_shortened_commitment_into_another(capital, needy):
     aid_request, manager = _paid_case(capital, needy, approved=6, paid=1)
     with on(START + datetime.timedelta(days=5)):
-        services.aid_request_close(aid_request_id=aid_request.pk, actor=manager)
+        aid_request_close(aid_request_id=aid_request.pk, actor=manager)
     _claim_for_shared(capital, needy, datetime.date(2027, 3, 1))
     shortened = AidCommitment.objects.get(aid_request=aid_request, civil_id=SHARED)
     with pytest.raises(IntegrityError), transaction.atomic():

@@ -9,8 +9,8 @@ from functools import partial
 import pytest
 
 from aid_requests.models import RequestStatus
-from charities import services
 from charities.exceptions import DuplicateAid
+from charities.services.claim import aid_request_claim
 from dedup.models import BlockedAttempt, PreventedDuplicate
 from tests.concurrency import outcome, run_together
 from tests.factories.cases import SHARED, caseworker, family, open_request
@@ -21,7 +21,7 @@ CLAIMERS = 12
 
 def test_simultaneous_refusals_of_one_request_count_one_duplicate(capital, needy):
     holder = open_request(family(capital, [SHARED]), needy, capital)
-    services.aid_request_claim(aid_request_id=holder.pk, actor=caseworker([needy], [capital]))
+    aid_request_claim(aid_request_id=holder.pk, actor=caseworker([needy], [capital]))
     # Household aid for a household only partly covered elsewhere (the spouse SHARED holds it
     # under the holder's case, the applicant not): every try is a refusal and the request stays
     # open — were everyone covered, the first refusal would take it out of the queue and the
@@ -30,7 +30,7 @@ def test_simultaneous_refusals_of_one_request_count_one_duplicate(capital, needy
     actors = [caseworker([needy], [capital]) for _ in range(CLAIMERS)]
 
     def claim(actor):
-        services.aid_request_claim(aid_request_id=duplicate.pk, actor=actor)
+        aid_request_claim(aid_request_id=duplicate.pk, actor=actor)
         return "claimed"
 
     results = run_together(*(partial(claim, actor) for actor in actors))
@@ -56,13 +56,13 @@ def test_simultaneous_refusals_of_one_request_count_one_duplicate(capital, needy
 
 def test_simultaneous_refusals_of_two_requests_count_two(capital, needy):
     holder = open_request(family(capital, [SHARED]), needy, capital)
-    services.aid_request_claim(aid_request_id=holder.pk, actor=caseworker([needy], [capital]))
+    aid_request_claim(aid_request_id=holder.pk, actor=caseworker([needy], [capital]))
     duplicates = [
         open_request(family(capital, [SHARED]), needy, capital, amount="300") for _ in range(2)
     ]
     jobs = [
         partial(
-            services.aid_request_claim,
+            aid_request_claim,
             aid_request_id=duplicates[n % 2].pk,
             actor=caseworker([needy], [capital]),
         )
@@ -83,9 +83,10 @@ def test_the_database_counts_a_duplicate_once_without_the_request_lock(capital, 
     from django.db import transaction
 
     from dedup import services as dedup
+    from dedup.exceptions import AidAlreadyGranted
 
     holder = open_request(family(capital, [SHARED]), needy, capital)
-    services.aid_request_claim(aid_request_id=holder.pk, actor=caseworker([needy], [capital]))
+    aid_request_claim(aid_request_id=holder.pk, actor=caseworker([needy], [capital]))
     duplicate = open_request(family(capital, applicant_civil_id=SHARED), needy, capital)
     held = holder.commitments.get(civil_id=SHARED)
     actors = [caseworker([needy], [capital]) for _ in range(CLAIMERS)]
@@ -97,7 +98,7 @@ def test_the_database_counts_a_duplicate_once_without_the_request_lock(capital, 
                 organisation_id=actor.membership.organisation_id,
                 aid_request_id=duplicate.pk,
                 aid_type_id=needy.pk,
-                conflict=dedup.AidAlreadyGranted(held, SHARED),
+                conflict=AidAlreadyGranted(held, SHARED),
                 amount=duplicate.amount_requested,
                 coverage_start=duplicate.coverage_start,
                 coverage_end=duplicate.coverage_end,

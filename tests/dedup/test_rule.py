@@ -9,15 +9,14 @@ from django.db import IntegrityError, connection, transaction
 
 from aid_requests.models import RequestStatus
 from audit.models import AuditEntry
-from charities import services
 from charities.exceptions import DuplicateAid, NoLongerOpen
+from charities.services.cases import aid_request_release
+from charities.services.claim import aid_request_claim
+from charities.services.payments import aid_request_approve
+from dedup.exceptions import AidAlreadyGranted
 from dedup.models import AidCommitment, BlockedAttempt, CommitmentStatus
-from dedup.services import (
-    AidAlreadyGranted,
-    Person,
-    commitments_reserve,
-    is_exclusion_violation,
-)
+from dedup.people import Person
+from dedup.services.ledger import commitments_reserve, is_exclusion_violation
 from tests.factories import civil_id_for
 from tests.factories.cases import SHARED, caseworker, family, later, open_request
 
@@ -29,7 +28,7 @@ def test_claim_reserves_the_applicant_and_every_household_member(capital, needy)
     applicant = family(capital, [civil_id_for(1), civil_id_for(2)])
     aid_request = open_request(applicant, needy, capital)
     staff = caseworker([needy], [capital])
-    services.aid_request_claim(aid_request_id=aid_request.pk, actor=staff)
+    aid_request_claim(aid_request_id=aid_request.pk, actor=staff)
     aid_request.refresh_from_db()
     assert aid_request.status == S.CLAIMED
     assert aid_request.claimed_by == staff.membership.organisation
@@ -45,33 +44,27 @@ def test_claim_reserves_the_applicant_and_every_household_member(capital, needy)
 def test_person_aid_covers_only_the_applicant(capital, student):
     applicant = family(capital, [civil_id_for(1)])
     aid_request = open_request(applicant, student, capital)
-    services.aid_request_claim(
-        aid_request_id=aid_request.pk, actor=caseworker([student], [capital])
-    )
+    aid_request_claim(aid_request_id=aid_request.pk, actor=caseworker([student], [capital]))
     assert list(aid_request.commitments.values_list("civil_id", flat=True)) == [applicant.civil_id]
 
 
 def test_second_charity_cannot_claim_the_same_request(capital, needy):
     aid_request = open_request(family(capital), needy, capital)
-    services.aid_request_claim(aid_request_id=aid_request.pk, actor=caseworker([needy], [capital]))
+    aid_request_claim(aid_request_id=aid_request.pk, actor=caseworker([needy], [capital]))
     with pytest.raises(NoLongerOpen):
-        services.aid_request_claim(
-            aid_request_id=aid_request.pk, actor=caseworker([needy], [capital])
-        )
+        aid_request_claim(aid_request_id=aid_request.pk, actor=caseworker([needy], [capital]))
     assert AidCommitment.objects.count() == 1
 
 
 def test_spouse_cannot_collect_the_same_household_aid_again(capital, needy):
     husband = family(capital, [SHARED])  # the wife (SHARED) is a member of his household
     family_request = open_request(husband, needy, capital)
-    services.aid_request_claim(
-        aid_request_id=family_request.pk, actor=caseworker([needy], [capital])
-    )
+    aid_request_claim(aid_request_id=family_request.pk, actor=caseworker([needy], [capital]))
     wife = family(capital, applicant_civil_id=SHARED)
     own_request = open_request(wife, needy, capital, amount="450.000")
     second = caseworker([needy], [capital])
     with pytest.raises(DuplicateAid) as refusal:
-        services.aid_request_claim(aid_request_id=own_request.pk, actor=second)
+        aid_request_claim(aid_request_id=own_request.pk, actor=second)
     assert refusal.value.held_until == family_request.coverage_end
     assert str(family_request.coverage_end.year) in str(refusal.value.message)
     own_request.refresh_from_db()
@@ -101,11 +94,11 @@ def test_spouse_cannot_collect_the_same_household_aid_again(capital, needy):
 
 def test_the_same_charity_cannot_give_it_twice_either(capital, needy):
     staff = caseworker([needy], [capital])
-    services.aid_request_claim(
+    aid_request_claim(
         aid_request_id=open_request(family(capital, [SHARED]), needy, capital).pk, actor=staff
     )
     with pytest.raises(DuplicateAid):
-        services.aid_request_claim(
+        aid_request_claim(
             aid_request_id=open_request(family(capital, [SHARED]), needy, capital).pk, actor=staff
         )
 
@@ -114,19 +107,17 @@ def test_different_aid_types_for_the_same_person_all_succeed(capital, needy, stu
     applicant = family(capital)
     staff = caseworker([needy, student], [capital])
     for aid_type in (needy, student):
-        services.aid_request_claim(
-            aid_request_id=open_request(applicant, aid_type, capital).pk, actor=staff
-        )
+        aid_request_claim(aid_request_id=open_request(applicant, aid_type, capital).pk, actor=staff)
     assert AidCommitment.objects.filter(civil_id=applicant.civil_id).count() == 2
 
 
 def test_periods_that_do_not_overlap_are_allowed(capital, needy):
     staff = caseworker([needy], [capital])
-    services.aid_request_claim(
+    aid_request_claim(
         aid_request_id=open_request(family(capital, [SHARED]), needy, capital).pk, actor=staff
     )
     after = open_request(family(capital, [SHARED]), needy, capital, start=later(6))
-    services.aid_request_claim(aid_request_id=after.pk, actor=staff)
+    aid_request_claim(aid_request_id=after.pk, actor=staff)
     assert AidCommitment.objects.filter(civil_id=SHARED).count() == 2
 
 
@@ -163,7 +154,7 @@ def test_an_overlap_inside_one_reservation_is_refused_and_leaves_the_transaction
 def test_a_refusal_undoes_the_rows_of_the_people_who_were_free(capital, needy):
     """Three people, one of them already covered: none of the three is left reserved."""
     held = open_request(family(capital, [SHARED]), needy, capital)
-    services.aid_request_claim(aid_request_id=held.pk, actor=caseworker([needy], [capital]))
+    aid_request_claim(aid_request_id=held.pk, actor=caseworker([needy], [capital]))
     aid_request = open_request(family(capital), needy, capital)
     organisation = caseworker([needy], [capital]).membership.organisation
     people = [
@@ -245,17 +236,17 @@ def _reserve_twice_with_the_orm(aid_request, organisation, needy):
 def test_a_released_slot_can_be_claimed_again(capital, needy):
     first = open_request(family(capital, [SHARED]), needy, capital)
     staff = caseworker([needy], [capital], role="manager")
-    services.aid_request_claim(aid_request_id=first.pk, actor=staff)
-    services.aid_request_release(aid_request_id=first.pk, actor=staff, reason="لا ميزانية")
+    aid_request_claim(aid_request_id=first.pk, actor=staff)
+    aid_request_release(aid_request_id=first.pk, actor=staff, reason="لا ميزانية")
     first.refresh_from_db()
     assert (first.status, first.claimed_by) == (S.OPEN, None)
     assert set(first.commitments.values_list("status", flat=True)) == {"released"}
     other = open_request(family(capital, [SHARED]), needy, capital)
-    services.aid_request_claim(aid_request_id=other.pk, actor=caseworker([needy], [capital]))
+    aid_request_claim(aid_request_id=other.pk, actor=caseworker([needy], [capital]))
     # and the first family can be claimed again too, now by someone else's slot? No: SHARED is
     # held again by `other`, so re-claiming `first` is refused.
     with pytest.raises(DuplicateAid):
-        services.aid_request_claim(aid_request_id=first.pk, actor=staff)
+        aid_request_claim(aid_request_id=first.pk, actor=staff)
 
 
 def test_withdrawing_a_claimed_request_frees_its_slots(capital, needy):
@@ -263,7 +254,7 @@ def test_withdrawing_a_claimed_request_frees_its_slots(capital, needy):
 
     applicant = family(capital, [SHARED])
     aid_request = open_request(applicant, needy, capital)
-    services.aid_request_claim(aid_request_id=aid_request.pk, actor=caseworker([needy], [capital]))
+    aid_request_claim(aid_request_id=aid_request.pk, actor=caseworker([needy], [capital]))
     aid_request_withdraw(aid_request_id=aid_request.pk, applicant=applicant)
     assert not AidCommitment.objects.filter(status__in=["reserved", "active"]).exists()
 
@@ -306,16 +297,16 @@ def test_dedup_audit_is_clean_on_a_healthy_database(capital, needy, student):
     """Everything that looks like a pair but is not one: released, other type, later period."""
     staff = caseworker([needy, student], [capital], role="manager")
     released = open_request(family(capital, [SHARED, civil_id_for(3)]), needy, capital)
-    services.aid_request_claim(aid_request_id=released.pk, actor=staff)  # 3 people
-    services.aid_request_release(aid_request_id=released.pk, actor=staff, reason="لا ميزانية")
+    aid_request_claim(aid_request_id=released.pk, actor=staff)  # 3 people
+    aid_request_release(aid_request_id=released.pk, actor=staff, reason="لا ميزانية")
     held = open_request(family(capital, [SHARED]), needy, capital)
-    services.aid_request_claim(aid_request_id=held.pk, actor=staff)  # SHARED + applicant
-    services.aid_request_approve(
+    aid_request_claim(aid_request_id=held.pk, actor=staff)  # SHARED + applicant
+    aid_request_approve(
         aid_request_id=held.pk, actor=staff, amount=Decimal("100"), payments=6
     )  # active now, overlapping the released ones
     later_one = open_request(family(capital, [SHARED]), needy, capital, start=later(6))
-    services.aid_request_claim(aid_request_id=later_one.pk, actor=staff)  # 2 people
-    services.aid_request_claim(
+    aid_request_claim(aid_request_id=later_one.pk, actor=staff)  # 2 people
+    aid_request_claim(
         aid_request_id=open_request(family(capital, [SHARED]), student, capital).pk, actor=staff
     )  # student aid is person aid: the applicant only
     assert AidCommitment.objects.count() == 8

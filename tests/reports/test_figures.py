@@ -19,8 +19,9 @@ import time_machine
 from django.utils import timezone
 
 from aid_requests.models import AidRequest, Payment, PaymentMethod, RequestStatus, TimelineEntry
-from charities import services as charity
 from charities.exceptions import DuplicateAid
+from charities.services.claim import aid_request_claim
+from charities.services.payments import payment_record
 from config.dates import add_months
 from dedup.models import BINDING, AidCommitment, BlockedAttempt
 from reports.models import (
@@ -232,7 +233,7 @@ def test_a_household_with_two_aid_types_counts_once(world):
     worker = world.alnoor.memberships.get(user__role="caseworker").user
     with time_machine.travel(at(6, 1), tick=False):
         request = open_request(world.requests["F"].applicant, rent, world.capital, amount="300")
-        charity.aid_request_claim(aid_request_id=request.pk, actor=worker)
+        aid_request_claim(aid_request_id=request.pk, actor=worker)
     rollups_refresh(full=True)
     h = statistics(YEAR).headline
     assert (h.beneficiaries, h.households) == (4, 3)
@@ -280,7 +281,7 @@ def test_incremental_refresh_catches_up_with_new_activity(world):
     with time_machine.travel(later, tick=False):
         manager = world.alnoor.memberships.get(user__role="manager").user
         # P was approved in January and never paid: its first payment arrives now.
-        charity.payment_record(
+        payment_record(
             aid_request_id=world.requests["P"].pk,
             actor=manager,
             amount=Decimal("300"),
@@ -307,7 +308,7 @@ def test_a_second_run_inside_the_overlap_does_not_count_twice(world):
     later = timezone.now() + datetime.timedelta(hours=1)
     with time_machine.travel(later, tick=False):
         manager = world.alnoor.memberships.get(user__role="manager").user
-        charity.payment_record(
+        payment_record(
             aid_request_id=world.requests["P"].pk,
             actor=manager,
             amount=Decimal("300"),
@@ -380,7 +381,7 @@ def test_a_month_is_a_kuwait_month(world):
         )
         worker = world.alnoor.memberships.get(user__role="caseworker").user
         with pytest.raises(DuplicateAid):
-            charity.aid_request_claim(aid_request_id=request.pk, actor=worker)
+            aid_request_claim(aid_request_id=request.pk, actor=worker)
     rollups_refresh(full=True)
     june = Period(start=datetime.date(2025, 6, 1), end=datetime.date(2025, 6, 30))
     h = statistics(june).headline

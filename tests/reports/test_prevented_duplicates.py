@@ -48,8 +48,8 @@ from openpyxl import load_workbook
 
 from accounts.models import Role
 from aid_requests.models import AidRequest, AidScope, AidType, RequestStatus
-from charities import services as charity
 from charities.exceptions import DuplicateAid, NoLongerOpen
+from charities.services.claim import aid_request_claim
 from dedup.models import BlockedAttempt, PreventedDuplicate
 from reports.selectors.filters import Period
 from reports.selectors.statistics import statistics
@@ -105,7 +105,7 @@ def refusals(db) -> Refusals:
 
     def refused(name: str, worker, moment: datetime.datetime) -> None:
         with time_machine.travel(moment, tick=False), pytest.raises(DuplicateAid):
-            charity.aid_request_claim(aid_request_id=requests[name].pk, actor=worker)
+            aid_request_claim(aid_request_id=requests[name].pk, actor=worker)
         # Only partly covered: still open and in the queue, so the next try is refused again.
         requests[name].refresh_from_db()
         assert requests[name].status == RequestStatus.OPEN
@@ -113,10 +113,10 @@ def refusals(db) -> Refusals:
 
     with time_machine.travel(at(1, 10), tick=False):
         requests["H2"] = open_request(family(capital, [M2]), needy, capital, amount="900")
-        charity.aid_request_claim(aid_request_id=requests["H2"].pk, actor=a)
+        aid_request_claim(aid_request_id=requests["H2"].pk, actor=a)
     with time_machine.travel(at(3, 1), tick=False):
         requests["H"] = open_request(family(capital, [SHARED]), emergency, capital)
-        charity.aid_request_claim(aid_request_id=requests["H"].pk, actor=a)
+        aid_request_claim(aid_request_id=requests["H"].pk, actor=a)
         # Partly covered: SHARED (the spouse) holds emergency aid under H, the applicant not.
         requests["D"] = open_request(family(capital, [SHARED]), emergency, capital, amount="600")
     for day, worker in ((2, a), (3, b), (4, a), (5, b)):
@@ -322,17 +322,17 @@ def test_a_request_whose_people_are_all_covered_is_refused_once_then_leaves_the_
     b = CharityStaffFactory(role=Role.CASEWORKER, membership__organisation=other)
     with time_machine.travel(at(3, 1), tick=False):
         holder = open_request(family(capital, [SHARED]), needy, capital)
-        charity.aid_request_claim(aid_request_id=holder.pk, actor=a)
+        aid_request_claim(aid_request_id=holder.pk, actor=a)
         alone = open_request(
             family(capital, applicant_civil_id=SHARED), needy, capital, amount="600"
         )
     with time_machine.travel(at(3, 2), tick=False), pytest.raises(DuplicateAid):
-        charity.aid_request_claim(aid_request_id=alone.pk, actor=b)
+        aid_request_claim(aid_request_id=alone.pk, actor=b)
     alone.refresh_from_db()
     assert (alone.status, alone.covered_until) == (RequestStatus.OPEN, datetime.date(2025, 8, 31))
     for day, worker in ((3, a), (4, b)):
         with time_machine.travel(at(3, day), tick=False), pytest.raises(NoLongerOpen):
-            charity.aid_request_claim(aid_request_id=alone.pk, actor=worker)
+            aid_request_claim(aid_request_id=alone.pk, actor=worker)
     assert BlockedAttempt.objects.filter(aid_request=alone).count() == 1
     prevented = PreventedDuplicate.objects.get()
     assert (

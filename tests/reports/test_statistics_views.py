@@ -15,7 +15,7 @@ from django.utils import timezone
 from accounts.models import Role
 from aid_requests.models import PaymentMethod, RequestStatus
 from audit.models import AuditEntry
-from charities import services as charity
+from charities.services.payments import payment_record
 from reports.models import RollupState
 from reports.selectors.drilldown import requests_page
 from reports.selectors.filters import Period, RequestFilters
@@ -106,7 +106,7 @@ def test_without_beat_the_page_brings_the_figures_up_to_date(client, world, offi
     later = timezone.now() + datetime.timedelta(minutes=2)
     with time_machine.travel(later, tick=False):
         manager = world.alnoor.memberships.get(user__role="manager").user
-        charity.payment_record(
+        payment_record(
             aid_request_id=world.requests["P"].pk,
             actor=manager,
             amount=Decimal("300"),

@@ -1,0 +1,246 @@
+"""A case this organisation holds: the full file, and the actions on it (claim, approve, pay,
+close, release, reject, write to the applicant)."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from accounts.permissions import (
+    Capability,
+    can,
+    require_capability,
+    require_personal_data,
+    second_factor_passed,
+)
+from aid_requests.exceptions import AidRequestError
+from aid_requests.models import RequestStatus
+from aid_requests.reasons import breakdown_rows
+from aid_requests.services.cases import aid_request_view_logged
+from aid_requests.states import Actor, is_allowed
+from applicants import selectors as applicant_selectors
+from audit.services import client_ip
+from charities import selectors
+from charities.exceptions import CharityError
+from charities.forms import ApproveForm, CaseMessageForm, PaymentForm, ReasonForm
+from charities.services.cases import aid_request_reject, aid_request_release
+from charities.services.claim import aid_request_claim
+from charities.services.payments import (
+    aid_request_approve,
+    aid_request_close,
+    next_period,
+    payment_record,
+    period_opens_on,
+    period_start,
+)
+from charities.views.common import run_action
+from dedup import selectors as dedup_selectors
+from dedup.models import BINDING
+
+
+@require_GET
+@require_capability(Capability.VIEW_QUEUE)
+@require_personal_data
+def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """The full file of a case this organisation holds; every view is recorded."""
+    aid_request, organisation = selectors.get_case_for_staff(request.user, pk)  # type: ignore[arg-type]
+    aid_request_view_logged(
+        aid_request=aid_request,
+        viewer=request.user,  # type: ignore[arg-type]
+        ip_address=client_ip(request),
+    )
+    applicant = aid_request.applicant
+    profile = applicant_selectors.profile_of(applicant)
+    period = next_period(aid_request)
+    read_only = selectors.case_is_read_only(aid_request)
+    decides = can(request.user, Capability.RELEASE_CASE)  # managers release and reject
+    context = {
+        "aid_request": aid_request,
+        "applicant": applicant,
+        "profile": profile,
+        "protected": bool(profile and profile.is_protected),
+        "members": applicant_selectors.members_of(applicant),
+        "incomes": applicant_selectors.incomes_of(applicant),
+        "obligations": applicant_selectors.obligations_of(applicant),
+        "finances": applicant_selectors.household_finances(applicant),
+        "documents": aid_request.documents.all(),
+        "payments": aid_request.payments.all(),
+        "commitments": aid_request.commitments.filter(status__in=BINDING),
+        "coverage_conflicts": dedup_selectors.open_conflicts_of_case(aid_request.pk),
+        "timeline": aid_request.timeline.select_related("actor"),
+        "breakdown": breakdown_rows((aid_request.screening or {}).get("breakdown", [])),
+        "read_only": read_only,
+        "can_approve": can(request.user, Capability.APPROVE_CASE),
+        "approve_form": ApproveForm(aid_request=aid_request),
+        "next_period": period,
+        "next_period_start": period and period_start(aid_request, period),
+        "next_period_opens": period and period_opens_on(aid_request, period),
+        "payment_form": PaymentForm(
+            initial={
+                "amount": aid_request.approved_amount,
+                "paid_on": timezone.localdate(),
+                "period": period,
+            }
+        ),
+        # Two reason forms on one page: their own ids, the same field name.
+        "release_form": ReasonForm(auto_id="id_release_%s"),
+        "reject_form": ReasonForm(auto_id="id_reject_%s"),
+        "may_release": decides and aid_request.status == RequestStatus.CLAIMED,
+        "may_reject": decides
+        and not read_only
+        and is_allowed(aid_request.status, RequestStatus.REJECTED, Actor.CHARITY),
+        "message_form": CaseMessageForm(),
+        "case_messages": aid_request.messages.select_related("sender"),
+    }
+    return render(request, "charities/case_detail.html", context)
+
+
+@require_POST
+@require_capability(Capability.CLAIM_CASE)
+def claim(request: HttpRequest, pk: int) -> HttpResponse:
+    aid_request, _organisation = selectors.get_open_request_for_staff(request.user, pk)  # type: ignore[arg-type]
+    try:
+        aid_request_claim(
+            aid_request_id=aid_request.pk,
+            actor=request.user,  # type: ignore[arg-type]
+            second_factor_passed=second_factor_passed(request),
+        )
+    except (CharityError, AidRequestError) as error:
+        messages.error(request, error.message)
+        return redirect("charities:queue")
+    messages.success(request, _("Claimed. The full file is now open to your organisation."))
+    return redirect("charities:case", pk=pk)
+
+
+@require_POST
+@require_capability(Capability.APPROVE_CASE)
+def approve(request: HttpRequest, pk: int) -> HttpResponse:
+    aid_request, _organisation = selectors.get_case_for_staff(request.user, pk, write=True)  # type: ignore[arg-type]
+    form = ApproveForm(request.POST, aid_request=aid_request)
+    if not form.is_valid():
+        for error in form.errors.values():
+            messages.error(request, " ".join(error))
+        return redirect("charities:case", pk=pk)
+    run_action(
+        request,
+        _("Approved. The applicant has been told."),
+        lambda: aid_request_approve(
+            aid_request_id=pk,
+            actor=request.user,
+            amount=form.cleaned_data["amount"],
+            payments=form.cleaned_data["payments"],
+            second_factor_passed=second_factor_passed(request),
+        ),
+    )
+    return redirect("charities:case", pk=pk)
+
+
+@require_POST
+@require_capability(Capability.RECORD_PAYMENT)
+def payment(request: HttpRequest, pk: int) -> HttpResponse:
+    selectors.get_case_for_staff(request.user, pk, write=True)  # type: ignore[arg-type]
+    form = PaymentForm(request.POST)
+    if not form.is_valid():
+        for error in form.errors.values():
+            messages.error(request, " ".join(error))
+        return redirect("charities:case", pk=pk)
+    data = form.cleaned_data
+    run_action(
+        request,
+        _("Payment recorded."),
+        lambda: payment_record(
+            aid_request_id=pk,
+            actor=request.user,
+            amount=data["amount"],
+            paid_on=data["paid_on"],
+            method=data["method"],
+            reference=data["reference"],
+            period=data["period"],
+            second_factor_passed=second_factor_passed(request),
+        ),
+    )
+    return redirect("charities:case", pk=pk)
+
+
+@require_POST
+@require_capability(Capability.RECORD_PAYMENT)
+def close(request: HttpRequest, pk: int) -> HttpResponse:
+    selectors.get_case_for_staff(request.user, pk, write=True)  # type: ignore[arg-type]
+    run_action(
+        request,
+        _("The case is closed."),
+        lambda: aid_request_close(
+            aid_request_id=pk,
+            actor=request.user,
+            second_factor_passed=second_factor_passed(request),
+        ),
+    )
+    return redirect("charities:case", pk=pk)
+
+
+@require_POST
+@require_capability(Capability.RELEASE_CASE)
+def release(request: HttpRequest, pk: int) -> HttpResponse:
+    selectors.get_case_for_staff(request.user, pk, write=True)  # type: ignore[arg-type]
+    form = ReasonForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Give a reason."))
+        return redirect("charities:case", pk=pk)
+    run_action(
+        request,
+        _("Released back to the queue."),
+        lambda: aid_request_release(
+            aid_request_id=pk,
+            actor=request.user,
+            reason=form.cleaned_data["reason"],
+            second_factor_passed=second_factor_passed(request),
+        ),
+    )
+    return redirect("charities:my_cases")
+
+
+@require_POST
+@require_capability(Capability.RELEASE_CASE)
+def reject(request: HttpRequest, pk: int) -> HttpResponse:
+    selectors.get_case_for_staff(request.user, pk, write=True)  # type: ignore[arg-type]
+    form = ReasonForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Give a reason."))
+        return redirect("charities:case", pk=pk)
+    run_action(
+        request,
+        _("Rejected. The applicant has been told and may appeal."),
+        lambda: aid_request_reject(
+            aid_request_id=pk,
+            actor=request.user,
+            reason=form.cleaned_data["reason"],
+            second_factor_passed=second_factor_passed(request),
+        ),
+    )
+    return redirect("charities:case", pk=pk)
+
+
+@require_POST
+@require_capability(Capability.VIEW_QUEUE)
+@require_personal_data
+def case_message(request: HttpRequest, pk: int) -> HttpResponse:
+    """Write to the applicant of a case this organisation holds."""
+    from aid_requests.services.cases import case_message_send
+
+    selectors.get_case_for_staff(request.user, pk, write=True)  # type: ignore[arg-type]
+    form = CaseMessageForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Write a message first."))
+        return redirect("charities:case", pk=pk)
+    run_action(
+        request,
+        _("Message sent to the applicant."),
+        lambda: case_message_send(
+            aid_request_id=pk, sender=request.user, body=form.cleaned_data["body"]
+        ),
+    )
+    return redirect("charities:case", pk=pk)
