@@ -45,14 +45,14 @@ def test_require_verified_refuses_an_unverified_applicant():
 
 
 def test_require_verified_accepts_once_the_identity_app_approved(applicant):
-    with pytest.raises(services.IdentityNotVerified):
+    with pytest.raises(exceptions.VerificationRequired):
         services.require_verified(applicant)
     attempt = start(applicant)
     answer_on_phone(attempt)
     poll(attempt)
     applicant.refresh_from_db()
     assert applicant.is_identity_verified
-    services.require_verified(applicant)  # raises IdentityNotVerified no more
+    services.require_verified(applicant)  # raises VerificationRequired no more
 
 
 # --- start ------------------------------------------------------------------------------------
