@@ -17,7 +17,7 @@ class UserAdmin(DjangoUserAdmin):
     )
     add_fieldsets = ((None, {"fields": ("email", "role", "password1", "password2")}),)
 
-    def get_readonly_fields(self, request, obj=None):  # type: ignore[no-untyped-def]
+    def get_readonly_fields(self, request, obj=None):
         # A civil ID is proven by the identity app (identity_verified_at is bound to it): an
         # existing account's number is never changed here, where no check or audit runs.
         return ("civil_id",) if obj is not None else ()

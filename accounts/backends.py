@@ -18,12 +18,12 @@ class RoleAwareAuthenticationBackend(AuthenticationBackend):
 
     def _authenticate_by_username(self, username: str, password: str) -> AbstractBaseUser | None:
         user = super()._authenticate_by_username(normalise_login(username), password)
-        if user is not None and not user.is_applicant:  # type: ignore[attr-defined]
+        if user is not None and not user.is_applicant:
             return None
         return user
 
     def _authenticate_by_email(self, email: str, password: str) -> AbstractBaseUser | None:
         user = super()._authenticate_by_email(email, password)
-        if user is not None and user.is_applicant:  # type: ignore[attr-defined]
+        if user is not None and user.is_applicant:
             return None
         return user

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
@@ -33,7 +35,7 @@ def navigation(request: HttpRequest) -> dict[str, object]:
     if user is None:
         return {"nav_items": []}
     allowed = capabilities(user)
-    items = [
+    items: list[dict[str, Any]] = [
         {"url": reverse(name), "label": label, "active": False}
         for capability, name, label in _NAV
         if capability in allowed

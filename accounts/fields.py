@@ -22,7 +22,7 @@ class CivilIdField(forms.CharField):
         self.widget.attrs.update({"inputmode": "numeric", "autocomplete": "off", "dir": "ltr"})
 
     def to_python(self, value: Any) -> str:
-        return normalise_digits(super().to_python(value))
+        return normalise_digits(super().to_python(value) or "")
 
     def validate(self, value: str) -> None:
         super().validate(value)

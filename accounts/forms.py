@@ -131,7 +131,7 @@ class PasswordResetForm(ResetPasswordForm):
         if "@" in value:
             self.cleaned_data["email"] = value
             address = super().clean_email()
-            self.users = [u for u in self.users if not u.is_applicant]  # type: ignore[attr-defined]
+            self.users = [u for u in self.users if not u.is_applicant]  # type: ignore[has-type]
             return address
         parse_civil_id(value)
         self.users = list(User.objects.filter(civil_id=value, role=Role.APPLICANT, is_active=True))

@@ -10,12 +10,12 @@ from __future__ import annotations
 import enum
 from collections.abc import Callable
 from functools import wraps
-from typing import TYPE_CHECKING, Any, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar, cast
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
 
 from accounts.models import CHARITY_ROLES, Role
 
@@ -86,9 +86,9 @@ def capabilities(user: User | AnonymousUser) -> frozenset[Capability]:
     """
     if not user.is_authenticated or not user.is_active:
         return frozenset()
-    role = user.role  # type: ignore[union-attr]
+    role = user.role
     if role in CHARITY_ROLES:
-        organisation = acting_organisation(user)  # type: ignore[arg-type]
+        organisation = acting_organisation(user)
         if organisation is None:
             return frozenset()
     return ROLE_CAPABILITIES.get(role, frozenset())
@@ -140,7 +140,7 @@ def second_factor_passed(request: HttpRequest) -> bool:
     user = request.user
     if not user.is_authenticated:
         return False
-    records = get_authentication_records(request, user)  # type: ignore[arg-type]
+    records = get_authentication_records(request, user)
     return any(record.get("method") == "mfa" for record in records)
 
 
@@ -152,7 +152,7 @@ def may_see_personal_data(user: User | AnonymousUser, *, second_factor_passed: b
     the view's ``second_factor_passed`` verdict and ask this."""
     if not user.is_authenticated or not user.is_active:
         return False
-    if not settings.STAFF_REQUIRE_MFA or user.is_applicant:  # type: ignore[union-attr]
+    if not settings.STAFF_REQUIRE_MFA or user.is_applicant:
         return True
     return second_factor_passed
 
@@ -162,7 +162,7 @@ def personal_data_allowed(request: HttpRequest) -> bool:
     return may_see_personal_data(request.user, second_factor_passed=second_factor_passed(request))
 
 
-ViewFunc = TypeVar("ViewFunc", bound=Callable[..., HttpResponse])
+ViewFunc = TypeVar("ViewFunc", bound=Callable[..., HttpResponseBase])
 
 
 def require_capability(capability: Capability) -> Callable[[ViewFunc], ViewFunc]:
@@ -170,12 +170,12 @@ def require_capability(capability: Capability) -> Callable[[ViewFunc], ViewFunc]
 
     def decorator(view: ViewFunc) -> ViewFunc:
         @wraps(view)
-        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
             if not can(request.user, capability):
                 raise PermissionDenied
             return view(request, *args, **kwargs)
 
-        return login_required(wrapped)  # type: ignore[return-value]
+        return cast(ViewFunc, login_required(wrapped))
 
     return decorator
 
@@ -186,7 +186,7 @@ def second_factor_required_response(request: HttpRequest) -> HttpResponse:
     from django.shortcuts import render
 
     user = request.user
-    enrolled = user.is_authenticated and has_second_factor(user)  # type: ignore[arg-type]
+    enrolled = user.is_authenticated and has_second_factor(user)
     return render(
         request, "accounts/second_factor_required.html", {"enrolled": enrolled}, status=403
     )
@@ -198,9 +198,9 @@ def require_personal_data(view: ViewFunc) -> ViewFunc:
     check (``@require_capability`` first), so anonymous visitors still go to sign in."""
 
     @wraps(view)
-    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         if not personal_data_allowed(request):
             return second_factor_required_response(request)
         return view(request, *args, **kwargs)
 
-    return wrapped  # type: ignore[return-value]
+    return cast(ViewFunc, wrapped)

@@ -15,5 +15,5 @@ class AidRequestAdmin(admin.ModelAdmin):
     list_filter = ["status", "aid_type", "governorate"]
     list_select_related = ["aid_type", "governorate"]
 
-    def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+    def has_change_permission(self, request, obj=None):
         return False

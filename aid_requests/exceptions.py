@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from django.utils.functional import Promise
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 from django.utils.translation import gettext_lazy as _
 
 from config.errors import DomainError
@@ -69,7 +72,7 @@ class AnotherRequestInProgress(AidRequestError):
     ``existing_id`` is the applicant's other request of the same type that is in progress.
     """
 
-    def __init__(self, existing_id: int | None, message: str | Promise) -> None:
+    def __init__(self, existing_id: int | None, message: StrOrPromise) -> None:
         self.existing_id = existing_id
         super().__init__(message)
 

@@ -2,9 +2,12 @@ from __future__ import annotations
 
 import secrets
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from django import forms
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 from django.core.files.uploadedfile import UploadedFile
 from django.core.validators import MaxValueValidator, RegexValidator
 from django.db.models import QuerySet
@@ -76,9 +79,9 @@ class RequestForm(forms.Form):
         amount.widget.attrs.update(
             {"inputmode": "decimal", "dir": "ltr", "step": "0.001", "max": str(aid_type.max_amount)}
         )
-        field = self.fields["documents"]
+        field = cast(forms.ModelMultipleChoiceField, self.fields["documents"])
         field.queryset = documents
-        field.label_from_instance = lambda d: f"{d.get_kind_display()} — {d.original_name}"
+        field.label_from_instance = lambda d: f"{d.get_kind_display()} — {d.original_name}"  # type: ignore[assignment, method-assign]
         required = set(aid_type.required_documents)
         self.initial.setdefault("documents", [d.pk for d in documents if d.kind in required])
         # One optional file input per required kind: a document not uploaded yet (or a newer
@@ -104,7 +107,7 @@ class RequestForm(forms.Form):
         self.members = {
             str(m.pk): m for m in (members if members is not None else []) if m.civil_id
         }
-        choices: list[tuple[str, str]] = []
+        choices: list[tuple[str, StrOrPromise]] = []
         if aid_type.applicant_may_benefit:
             choices.append(("", _("Myself")))
         choices += [(pk, f"{m.name} — {m.get_kinship_display()}") for pk, m in self.members.items()]
@@ -242,7 +245,7 @@ class AidTypeForm(forms.ModelForm):
         return amount
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or {}
         if data.get("scope") not in AidScope.values:
             self.add_error("scope", _("Choose person or household."))
         elif (

@@ -10,6 +10,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from accounts.http import AuthenticatedHttpRequest
 from accounts.permissions import Capability, can, require_capability, require_personal_data
 from aid_requests import selectors
 from aid_requests.exceptions import AidRequestError, DocumentNotAccepted, DuplicateRequest
@@ -55,23 +56,23 @@ def _duplicate_message(existing_id: int, message: str | Promise) -> str:
 
 @require_http_methods(["GET", "POST"])
 @require_capability(Capability.APPLY)
-def request_new(request: HttpRequest, code: str) -> HttpResponse:
+def request_new(request: AuthenticatedHttpRequest, code: str) -> HttpResponse:
     aid_type = selectors.get_active_aid_type(code)
     user = request.user
     # A live request for the applicant themselves; another for a member is still possible.
-    existing = selectors.live_request_of(user, aid_type)  # type: ignore[arg-type]
-    documents = applicant_selectors.documents_of(user)  # type: ignore[arg-type]
+    existing = selectors.live_request_of(user, aid_type)
+    documents = applicant_selectors.documents_of(user)
     form = RequestForm(
         request.POST or None,
         request.FILES or None,
         aid_type=aid_type,
         documents=documents,
-        members=applicant_selectors.members_of(user),  # type: ignore[arg-type]
+        members=applicant_selectors.members_of(user),
     )
     if request.method == "POST" and form.is_valid():
         try:
             aid_request = aid_request_submit(
-                applicant=user,  # type: ignore[arg-type]
+                applicant=user,
                 aid_type=aid_type,
                 amount=form.cleaned_data["amount"],
                 justification=form.cleaned_data["justification"],
@@ -99,8 +100,8 @@ def request_new(request: HttpRequest, code: str) -> HttpResponse:
         "aid_type": aid_type,
         "form": form,
         "existing": existing,
-        "verified": user.is_identity_verified,  # type: ignore[union-attr]
-        "profile_complete": household_snapshot(user).profile_complete,  # type: ignore[arg-type]
+        "verified": user.is_identity_verified,
+        "profile_complete": household_snapshot(user).profile_complete,
     }
     return render(request, "aid_requests/request_form.html", context)
 
@@ -108,13 +109,13 @@ def request_new(request: HttpRequest, code: str) -> HttpResponse:
 @require_GET
 @login_required
 @require_personal_data
-def request_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    aid_request, may_act = selectors.get_request_for_user(request.user, pk)  # type: ignore[arg-type]
+def request_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    aid_request, may_act = selectors.get_request_for_user(request.user, pk)
     if not may_act:
         aid_request_view_logged(
             aid_request=aid_request,
             viewer=request.user,
-            ip_address=client_ip(request),  # type: ignore[arg-type]
+            ip_address=client_ip(request),
         )
     screening = aid_request.screening or {}
     context = {
@@ -138,15 +139,15 @@ def request_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @require_capability(Capability.APPLY)
-def request_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
-    aid_request = selectors.get_request_for_applicant(request.user, pk)  # type: ignore[arg-type]
+def request_withdraw(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    aid_request = selectors.get_request_for_applicant(request.user, pk)
     form = NoteForm(request.POST)
     note = form.cleaned_data["note"] if form.is_valid() else ""
     try:
         aid_request_withdraw(
             aid_request_id=aid_request.pk,
             applicant=request.user,
-            note=note,  # type: ignore[arg-type]
+            note=note,
         )
     except AidRequestError as error:
         messages.error(request, error.message)
@@ -158,9 +159,9 @@ def request_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @require_capability(Capability.REJECT_REQUESTS)
 @require_personal_data
-def request_reject(request: HttpRequest, pk: int) -> HttpResponse:
+def request_reject(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """A ministry administrator rejects a request waiting in the queue (with a reason)."""
-    aid_request, _may_act = selectors.get_request_for_user(request.user, pk)  # type: ignore[arg-type]
+    aid_request, _may_act = selectors.get_request_for_user(request.user, pk)
     form = RejectForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("Give the reason for this decision."))
@@ -168,7 +169,7 @@ def request_reject(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         aid_request_reject_in_queue(
             aid_request_id=aid_request.pk,
-            actor=request.user,  # type: ignore[arg-type]
+            actor=request.user,
             reason=form.cleaned_data["reason"],
         )
     except AidRequestError as error:
@@ -180,14 +181,14 @@ def request_reject(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @require_capability(Capability.APPLY)
-def request_appeal(request: HttpRequest, pk: int) -> HttpResponse:
-    aid_request = selectors.get_request_for_applicant(request.user, pk)  # type: ignore[arg-type]
+def request_appeal(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    aid_request = selectors.get_request_for_applicant(request.user, pk)
     form = AppealForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
             aid_request_appeal(
                 aid_request_id=aid_request.pk,
-                applicant=request.user,  # type: ignore[arg-type]
+                applicant=request.user,
                 reason=form.cleaned_data["reason"],
             )
         except AidRequestError as error:
@@ -202,7 +203,7 @@ def request_appeal(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_GET
 @require_capability(Capability.REVIEW_APPEALS)
-def appeal_list(request: HttpRequest) -> HttpResponse:
+def appeal_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     return render(
         request, "aid_requests/appeal_list.html", {"appeals": selectors.pending_appeals()}
     )
@@ -211,14 +212,14 @@ def appeal_list(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @require_capability(Capability.REVIEW_APPEALS)
 @require_personal_data
-def appeal_decide(request: HttpRequest, pk: int) -> HttpResponse:
+def appeal_decide(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     appeal = selectors.get_pending_appeal(pk)
     form = AppealDecisionForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
             appeal_decide_step(
                 appeal_id=appeal.pk,
-                decided_by=request.user,  # type: ignore[arg-type]
+                decided_by=request.user,
                 overturn=form.cleaned_data["outcome"] == "overturn",
                 note=form.cleaned_data["note"],
             )
@@ -232,7 +233,7 @@ def appeal_decide(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_GET
 @require_capability(Capability.MANAGE_AID_TYPES)
-def aid_type_list(request: HttpRequest) -> HttpResponse:
+def aid_type_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     return render(
         request, "aid_requests/aid_type_list.html", {"aid_types": selectors.aid_types_for_admin()}
     )
@@ -240,7 +241,7 @@ def aid_type_list(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @require_capability(Capability.MANAGE_AID_TYPES)
-def aid_type_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
+def aid_type_edit(request: AuthenticatedHttpRequest, pk: int | None = None) -> HttpResponse:
     aid_type = None
     if pk is not None:
         aid_type = selectors.aid_types_for_admin().filter(pk=pk).first()
@@ -250,7 +251,7 @@ def aid_type_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             aid_type_save(
-                actor=request.user,  # type: ignore[arg-type]
+                actor=request.user,
                 aid_type=aid_type,
                 data=form.cleaned_data,
             )

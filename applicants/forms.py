@@ -35,7 +35,7 @@ class MoneyField(forms.DecimalField):
         )
         self.error_messages["invalid"] = _("Enter the amount as a number, e.g. 250.500")
 
-    def to_python(self, value: Any) -> Decimal | None:  # type: ignore[override]  # stubs
+    def to_python(self, value: Any) -> Decimal | None:  # type: ignore[override]  # stubs say int
         if isinstance(value, str):
             value = value.translate(_AMOUNT_CHARS)
         return super().to_python(value)

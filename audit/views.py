@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
+from accounts.http import AuthenticatedHttpRequest
 from accounts.permissions import Capability, require_capability, require_personal_data
 from audit import selectors
 from audit.forms import TrailFilterForm
@@ -39,7 +40,7 @@ def _remembered(request: HttpRequest, key: str) -> dict[str, str] | None:
 @require_http_methods(["GET", "POST"])
 @require_capability(Capability.VIEW_STATISTICS)
 @require_personal_data
-def trail(request: HttpRequest) -> HttpResponse:
+def trail(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The audit trail, newest first, filtered, one keyset page at a time (``?before=<id>``).
 
     The filter form is sent by POST; a valid one is kept in the session and the page is
@@ -78,15 +79,11 @@ def trail(request: HttpRequest) -> HttpResponse:
     # No rows with a notice or an invalid form: never the whole trail in place of a filter.
     filters = None if notice else form.filters()
     page = (
-        selectors.trail_for(request.user, filters, before=before)  # type: ignore[arg-type]
+        selectors.trail_for(request.user, filters, before=before)
         if filters is not None
         else selectors.TrailPage(rows=[], next_before=None)
     )
-    template = (
-        "audit/partials/trail_rows.html"
-        if request.htmx  # type: ignore[attr-defined]
-        else "audit/trail.html"
-    )
+    template = "audit/partials/trail_rows.html" if request.htmx else "audit/trail.html"
     context: dict[str, Any] = {
         "form": form,
         "rows": [
@@ -104,10 +101,10 @@ def trail(request: HttpRequest) -> HttpResponse:
 @require_GET
 @require_capability(Capability.VIEW_STATISTICS)
 @require_personal_data
-def entry(request: HttpRequest, pk: int) -> HttpResponse:
+def entry(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """One entry with its details (reasons of licensing moves and appeal decisions, what
     changed), secrets hidden (``audit.selectors.visible_data``)."""
-    found = selectors.entry_for(request.user, pk)  # type: ignore[arg-type]
+    found = selectors.entry_for(request.user, pk)
     if found is None:
         raise Http404
     organisations = organisation_names()

@@ -3,7 +3,7 @@ from __future__ import annotations
 import datetime
 import re
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.utils import timezone
@@ -41,10 +41,10 @@ class QueueFilterForm(forms.Form):
 
     def __init__(self, *args: Any, organisation: Organisation, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["aid_type"].choices = [("", _("All"))] + [
+        cast(forms.ChoiceField, self.fields["aid_type"]).choices = [("", _("All"))] + [
             (t.pk, str(t)) for t in organisation.aid_types.order_by("id")
         ]
-        self.fields["governorate"].choices = [("", _("All"))] + [
+        cast(forms.ChoiceField, self.fields["governorate"]).choices = [("", _("All"))] + [
             (g.pk, str(g)) for g in organisation.governorates.order_by("id")
         ]
 
@@ -81,7 +81,7 @@ class ApproveForm(forms.Form):
         super().__init__(*args, **kwargs)
         months = max(1, aid_request.aid_type.coverage_months)
         self.max_total = aid_request.aid_type.max_amount
-        self.fields["payments"].max_value = months
+        cast(forms.IntegerField, self.fields["payments"]).max_value = months
         self.fields["payments"].widget.attrs["max"] = months
         self.fields["payments"].help_text = _("At most %(n)s (one per month of coverage).") % {
             "n": months
@@ -96,7 +96,7 @@ class ApproveForm(forms.Form):
         )
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or {}
         amount, payments = data.get("amount"), data.get("payments")
         if amount and payments and amount * payments > self.max_total:
             raise forms.ValidationError(

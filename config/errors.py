@@ -9,18 +9,21 @@ own ``exceptions.py``.
 
 from __future__ import annotations
 
-from django.utils.functional import Promise
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 from django.utils.translation import gettext_lazy as _
 
 
 class DomainError(Exception):
     """Nothing was changed; ``message`` says why, in the user's language."""
 
-    message: str | Promise = _("This action is not possible.")
+    message: StrOrPromise = _("This action is not possible.")
     #: The form field the message belongs to, when there is one.
     field: str | None = None
 
-    def __init__(self, message: str | Promise | None = None) -> None:
+    def __init__(self, message: StrOrPromise | None = None) -> None:
         if message is not None:
             self.message = message
         super().__init__(str(self.message))

@@ -13,7 +13,7 @@ from __future__ import annotations
 from gunicorn.http import wsgi
 
 
-class _ResponseWithoutBanner(wsgi.Response):  # type: ignore[misc]
+class _ResponseWithoutBanner(wsgi.Response):
     def default_headers(self) -> list[str]:
         return [
             line for line in super().default_headers() if not line.lower().startswith("server:")

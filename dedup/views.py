@@ -8,6 +8,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_POST
 
+from accounts.http import AuthenticatedHttpRequest
 from accounts.models import User
 from accounts.permissions import Capability, can, require_capability, require_personal_data
 from audit.services import client_ip
@@ -17,11 +18,11 @@ from dedup.forms import ConflictResolveForm, DuplicateDecideForm
 from dedup.services.adjudication import coverage_conflict_resolve, possible_duplicate_decide
 
 
-def _user(request: HttpRequest) -> User:
-    return request.user  # type: ignore[return-value]
+def _user(request: AuthenticatedHttpRequest) -> User:
+    return request.user
 
 
-def _page(request: HttpRequest, status: int = 200) -> HttpResponse:
+def _page(request: AuthenticatedHttpRequest, status: int = 200) -> HttpResponse:
     user = _user(request)
     context = {
         "conflicts": selectors.open_coverage_conflicts(user),
@@ -36,11 +37,11 @@ def _page(request: HttpRequest, status: int = 200) -> HttpResponse:
 @require_GET
 @require_capability(Capability.VIEW_ALL_CASES)
 @require_personal_data
-def adjudication(request: HttpRequest) -> HttpResponse:
+def adjudication(request: AuthenticatedHttpRequest) -> HttpResponse:
     return _page(request)
 
 
-def _decided(request: HttpRequest, form, decide) -> HttpResponse:  # type: ignore[no-untyped-def]
+def _decided(request: HttpRequest, form, decide) -> HttpResponse:
     if not form.is_valid():
         for errors in form.errors.values():
             messages.error(request, " ".join(errors))
@@ -57,7 +58,7 @@ def _decided(request: HttpRequest, form, decide) -> HttpResponse:  # type: ignor
 @require_POST
 @require_capability(Capability.REVIEW_APPEALS)
 @require_personal_data
-def conflict_resolve(request: HttpRequest, pk: int) -> HttpResponse:
+def conflict_resolve(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     user = _user(request)
     conflict = selectors.get_conflict_for_ministry(user, pk)
     return _decided(
@@ -76,7 +77,7 @@ def conflict_resolve(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @require_capability(Capability.REVIEW_APPEALS)
 @require_personal_data
-def duplicate_decide(request: HttpRequest, pk: int) -> HttpResponse:
+def duplicate_decide(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     user = _user(request)
     duplicate = selectors.get_duplicate_for_ministry(user, pk)
     return _decided(

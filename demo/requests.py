@@ -56,7 +56,7 @@ def seed_request(
                 for org in organisations.values()
                 if org.is_active
                 and org.aid_types.filter(pk=aid_type.pk).exists()
-                and org.governorates.filter(pk=profile.governorate_id).exists()
+                and org.governorates.filter(pk=profile.governorate_id).exists()  # type: ignore[misc]
             ),
             organisations["alnoor"],
         )
@@ -85,13 +85,13 @@ def seed_request(
         screening["reasons"] = [{"code": "documents_missing", "kinds": ["rent_contract"]}]
     if status != RequestStatus.INELIGIBLE:
         screening["reasons"] = []
-    aid_request = AidRequest.objects.create(
+    aid_request = AidRequest.objects.create(  # type: ignore[misc]
         applicant=user,
         aid_type=aid_type,
         amount_requested=amount,
         justification="طلب تجريبي من بيانات العرض.",
         status=status,
-        governorate=profile.governorate,  # type: ignore[misc]
+        governorate=profile.governorate,
         household_size=profile.household_size,
         need_score=None if status == RequestStatus.SUBMITTED else result.score,
         screening={} if status == RequestStatus.SUBMITTED else screening,
@@ -149,10 +149,10 @@ def seed_request(
     aid_request.approved_amount = (amount / periods).quantize(Decimal("0.001"))
     aid_request.approved_at = submitted + datetime.timedelta(days=2)
     aid_request.save(update_fields=["approved_payments", "approved_amount", "approved_at"])
-    paid = {RequestStatus.PAYING: 1, RequestStatus.CLOSED: periods}.get(status, 0)
+    paid = {RequestStatus.PAYING: 1, RequestStatus.CLOSED: periods}.get(status, 0)  # type: ignore[call-overload]
     staff = User.objects.filter(membership__organisation=claimed_by, role=Role.MANAGER).first()
     for period in range(1, paid + 1):
-        Payment.objects.create(
+        Payment.objects.create(  # type: ignore[misc]
             aid_request=aid_request,
             organisation=claimed_by,
             period=period,

@@ -117,7 +117,7 @@ def seed(now: datetime.datetime | None = None) -> SeedReport:
             StaffMembership.objects.update_or_create(
                 user=user, defaults={"organisation": org, "is_active": True}
             )
-            report.logins.append((f"{role.label} ({en})", email, status.label))
+            report.logins.append((f"{role.label} ({en})", email, status.label))  # type: ignore[arg-type]
 
     statuses = [s for s, _label in RequestStatus.choices]
     gov_list = list(governorates.values())
@@ -137,7 +137,7 @@ def seed(now: datetime.datetime | None = None) -> SeedReport:
             )
             civil_id = make_kw_civil_id(born, 100 + index * 37)
         birth = birth_from_kw(civil_id)
-        user = User.objects.filter(civil_id=civil_id).first()
+        user = User.objects.filter(civil_id=civil_id).first()  # type: ignore[assignment]
         if user is None:
             user = User.objects.create_user(
                 civil_id=civil_id, password=DEMO_PASSWORD, role=Role.APPLICANT
@@ -172,7 +172,7 @@ def seed(now: datetime.datetime | None = None) -> SeedReport:
             report.logins.append(("applicant", civil_id, APPLICANT_NOTES[index]))
         if index < 2:
             continue  # the first two show the identity step and a first request, from scratch
-        status = statuses[index % len(statuses)]
+        status = statuses[index % len(statuses)]  # type: ignore[assignment]
         aid_type = type_list[index % len(type_list)]
         seed_request(rng, user, profile, aid_type, status, organisations, now, index)
 

@@ -12,7 +12,7 @@ import datetime
 import logging
 import secrets
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from django.conf import settings
 from django.core.cache import cache
@@ -326,7 +326,8 @@ def verification_callback(*, provider_name: str, payload: Mapping[str, Any]) -> 
         raise CallbackRejected from exc
     if not hasattr(provider, "parse_callback"):
         raise CallbackRejected
-    callback_provider: CallbackProvider = provider  # type: ignore[assignment]
+    # parse_callback exists (checked above): the provider is a CallbackProvider.
+    callback_provider = cast(CallbackProvider, provider)
     try:
         result: CallbackResult = callback_provider.parse_callback(payload)
     except ProviderUnavailable:
@@ -387,7 +388,8 @@ def verification_complete_redirect(
             provider = get_provider(attempt.provider)
             if provider.flow != "redirect":
                 raise ProviderError("not a redirect provider", reason=Reason.MISCONFIGURED)
-            redirect_provider: RedirectProvider = provider  # type: ignore[assignment]
+            # flow == "redirect" (checked above): the provider is a RedirectProvider.
+            redirect_provider = cast(RedirectProvider, provider)
             outcome = redirect_provider.complete(attempt, code=code, redirect_uri=redirect_uri)
         except ProviderUnavailable:
             logger.warning("identity: attempt %s, token endpoint unavailable", attempt.pk)

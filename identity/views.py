@@ -18,6 +18,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
+from accounts.http import AuthenticatedHttpRequest
 from accounts.permissions import Capability, require_capability
 from audit.services import client_ip
 from identity import selectors, services
@@ -59,18 +60,18 @@ def _allow_form_action_to_provider(response: HttpResponse) -> HttpResponse:
 
 @require_GET
 @require_capability(Capability.APPLY)
-def verify(request: HttpRequest) -> HttpResponse:
-    attempt = selectors.latest_attempt_of(request.user)  # type: ignore[arg-type]
+def verify(request: AuthenticatedHttpRequest) -> HttpResponse:
+    attempt = selectors.latest_attempt_of(request.user)
     response = render(request, "identity/verify.html", _status_context(attempt))
     return _allow_form_action_to_provider(response)
 
 
 @require_POST
 @require_capability(Capability.APPLY)
-def start(request: HttpRequest) -> HttpResponse:
+def start(request: AuthenticatedHttpRequest) -> HttpResponse:
     try:
         attempt = services.verification_start(
-            user=request.user,  # type: ignore[arg-type]
+            user=request.user,
             client_ip=client_ip(request),
             redirect_uri=_redirect_uri(request),
         )
@@ -86,32 +87,32 @@ def start(request: HttpRequest) -> HttpResponse:
 @never_cache
 @require_GET
 @require_capability(Capability.APPLY)
-def attempt_status(request: HttpRequest, pk: int) -> HttpResponse:
+def attempt_status(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """The live part of the page, polled by htmx every few seconds while the attempt waits."""
-    attempt = selectors.attempt_for_applicant(request.user, pk)  # type: ignore[arg-type]
-    attempt = services.verification_poll(user=request.user, attempt=attempt)  # type: ignore[arg-type]
+    attempt = selectors.attempt_for_applicant(request.user, pk)
+    attempt = services.verification_poll(user=request.user, attempt=attempt)
     return render(request, "identity/partials/attempt_status.html", _status_context(attempt))
 
 
 @require_POST
 @require_capability(Capability.APPLY)
-def cancel(request: HttpRequest, pk: int) -> HttpResponse:
-    attempt = selectors.attempt_for_applicant(request.user, pk)  # type: ignore[arg-type]
-    if services.verification_cancel(user=request.user, attempt=attempt):  # type: ignore[arg-type]
+def cancel(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    attempt = selectors.attempt_for_applicant(request.user, pk)
+    if services.verification_cancel(user=request.user, attempt=attempt):
         messages.info(request, _("The verification was cancelled."))
     return redirect("identity:verify")
 
 
 @require_GET
 @require_capability(Capability.APPLY)
-def oidc_callback(request: HttpRequest) -> HttpResponse:
+def oidc_callback(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The person is back from the OpenID provider; ``state`` names their attempt."""
     attempt = selectors.oidc_attempt_for_applicant(
-        request.user,  # type: ignore[arg-type]
+        request.user,
         request.GET.get("state", ""),
     )
     services.verification_complete_redirect(
-        user=request.user,  # type: ignore[arg-type]
+        user=request.user,
         attempt=attempt,
         code=request.GET.get("code", ""),
         error=request.GET.get("error", ""),

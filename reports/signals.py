@@ -24,7 +24,7 @@ logger = logging.getLogger(__name__)
 
 def periodic_task_names() -> set[str]:
     """The task names of the entries of ``CELERY_BEAT_SCHEDULE``."""
-    return {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
+    return {str(entry["task"]) for entry in settings.CELERY_BEAT_SCHEDULE.values()}
 
 
 def _name(task: Any) -> str | None:

@@ -6,8 +6,9 @@ import datetime
 import io
 import logging
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
+from django import forms
 from django.conf import settings
 from django.db import DatabaseError
 from django.http import (
@@ -16,6 +17,7 @@ from django.http import (
     HttpRequest,
     HttpResponse,
     HttpResponseBadRequest,
+    HttpResponseBase,
     QueryDict,
     StreamingHttpResponse,
 )
@@ -26,6 +28,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from accounts.http import AuthenticatedHttpRequest
 from accounts.permissions import Capability, require_capability
 from audit.services import client_ip
 from charities.models import Organisation
@@ -78,7 +81,7 @@ def _rollups_current() -> None:
 
 @require_GET
 @require_capability(Capability.VIEW_STATISTICS)
-def overview(request: HttpRequest) -> HttpResponse:
+def overview(request: AuthenticatedHttpRequest) -> HttpResponse:
     _rollups_current()
     context = {"overview": ministry_overview(), "inline_refresh": refreshes_inline()}
     return render(request, "reports/overview.html", context)
@@ -123,7 +126,7 @@ def _with_default_range(request: HttpRequest) -> QueryDict:
 
 @require_GET
 @require_capability(Capability.VIEW_STATISTICS)
-def statistics(request: HttpRequest) -> HttpResponse:
+def statistics(request: AuthenticatedHttpRequest) -> HttpResponse:
     _rollups_current()
     form = PeriodForm(_with_default_range(request))
     period = form.period()
@@ -163,7 +166,7 @@ def statistics(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 @require_capability(Capability.VIEW_STATISTICS)
-def requests_list(request: HttpRequest) -> HttpResponse:
+def requests_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The requests behind a figure: read-only, no personal data, keyset pages."""
     form = RequestFilterForm(_with_default_range(request))
     filters = form.filters()
@@ -172,7 +175,7 @@ def requests_list(request: HttpRequest) -> HttpResponse:
     except ValueError:
         after = None
     page = requests_page(filters, after=after)
-    bases = dict(form.fields["basis"].choices)  # type: ignore[attr-defined]
+    bases: dict[str, str] = dict(cast(forms.ChoiceField, form.fields["basis"]).choices)  # type: ignore[arg-type]
     context = {
         "form": form,
         "filters": filters,
@@ -185,7 +188,7 @@ def requests_list(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 @require_capability(Capability.VIEW_STATISTICS)
-def organisation(request: HttpRequest, pk: int) -> HttpResponse:
+def organisation(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     organisation = get_object_or_404(Organisation, pk=pk)
     _rollups_current()
     form = PeriodForm(_with_default_range(request))
@@ -212,7 +215,7 @@ def organisation(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @require_capability(Capability.VIEW_STATISTICS)
-def export(request: HttpRequest) -> HttpResponse:
+def export(request: AuthenticatedHttpRequest) -> HttpResponseBase:
     """Small tables are sent at once; big ones become an ExportJob prepared by Celery."""
     form = ExportForm(request.POST)
     if not form.is_valid():
@@ -227,14 +230,14 @@ def export(request: HttpRequest) -> HttpResponse:
     table = exports.table_for(kind, parameters)
     if table.total > export_inline_limit():
         job = export_job_create(
-            actor=request.user,  # type: ignore[arg-type]
+            actor=request.user,
             kind=kind,
             file_format=file_format,
             parameters={**parameters, "language": get_language()},
         )
         return redirect("reports:export_status", pk=job.pk)
     export_download_record(
-        actor=request.user,  # type: ignore[arg-type]
+        actor=request.user,
         kind=kind,
         file_format=file_format,
         rows=table.total,
@@ -252,35 +255,33 @@ def export(request: HttpRequest) -> HttpResponse:
         exports.write(table, file_format, buffer)
         response = HttpResponse(buffer.getvalue(), content_type=XLSX)
     response["Content-Disposition"] = f'attachment; filename="{name}"'
-    return response  # type: ignore[return-value]
+    return response
 
 
 @require_GET
 @require_capability(Capability.VIEW_STATISTICS)
-def export_status(request: HttpRequest, pk: int) -> HttpResponse:
-    job = export_job_for_user(request.user, pk)  # type: ignore[arg-type]
+def export_status(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    job = export_job_for_user(request.user, pk)
     if job is None:
         raise Http404
     template = (
-        "reports/partials/export_status.html"
-        if request.htmx  # type: ignore[attr-defined]
-        else "reports/export_status.html"
+        "reports/partials/export_status.html" if request.htmx else "reports/export_status.html"
     )
     return render(request, template, {"job": job})
 
 
 @require_GET
 @require_capability(Capability.VIEW_STATISTICS)
-def my_exports(request: HttpRequest) -> HttpResponse:
+def my_exports(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The exports this person asked for (nobody else's), newest first."""
-    jobs = export_jobs_of(request.user)  # type: ignore[arg-type]
+    jobs = export_jobs_of(request.user)
     return render(request, "reports/my_exports.html", {"jobs": jobs})
 
 
 @require_GET
 @require_capability(Capability.VIEW_STATISTICS)
-def export_download(request: HttpRequest, pk: int) -> FileResponse:
-    job = export_job_for_user(request.user, pk)  # type: ignore[arg-type]
+def export_download(request: AuthenticatedHttpRequest, pk: int) -> FileResponse:
+    job = export_job_for_user(request.user, pk)
     if job is None or not job.file_path:
         raise Http404
     folder = (Path(settings.MEDIA_ROOT) / EXPORTS_FOLDER).resolve()
@@ -288,7 +289,7 @@ def export_download(request: HttpRequest, pk: int) -> FileResponse:
     if folder not in path.parents or not path.is_file():
         raise Http404
     export_download_record(
-        actor=request.user,  # type: ignore[arg-type]
+        actor=request.user,
         kind=job.kind,
         file_format=job.file_format,
         rows=job.row_count,

@@ -128,7 +128,7 @@ def aid_request_submission_check(
         raise IdentityNotVerified
     profile = applicant_selectors.profile_of(applicant)
     snapshot = household_snapshot(applicant)
-    if profile is None or not snapshot.profile_complete:
+    if profile is None or not snapshot.profile_complete or profile.governorate_id is None:
         raise ProfileIncomplete
     if not aid_type.is_active:
         raise AidTypeUnavailable
@@ -163,7 +163,7 @@ def aid_request_submission_check(
         submission_key=submission_key,
         beneficiary=beneficiary,
         beneficiary_civil_id=beneficiary_civil_id,
-        governorate_id=profile.governorate_id,  # type: ignore[arg-type]  # complete
+        governorate_id=profile.governorate_id,
         snapshot=snapshot,
     )
 

@@ -7,11 +7,12 @@ from typing import Any
 
 from django import forms as django_forms
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from accounts.http import AuthenticatedHttpRequest
 from accounts.models import User
 from aid_requests.models import HELD_STATUSES
 from applicants import selectors
@@ -23,7 +24,7 @@ _SUBMISSIONS = "applicants.submissions"
 _KEEP_SUBMISSIONS = 20
 
 
-def new_submission(request: HttpRequest) -> str:
+def new_submission(request: AuthenticatedHttpRequest) -> str:
     """A one-time token for a form that adds a row (the session keeps the last few)."""
     token = secrets.token_urlsafe(16)
     tokens = request.session.get(_SUBMISSIONS, [])[-(_KEEP_SUBMISSIONS - 1) :]
@@ -31,7 +32,7 @@ def new_submission(request: HttpRequest) -> str:
     return token
 
 
-def use_submission(request: HttpRequest) -> bool:
+def use_submission(request: AuthenticatedHttpRequest) -> bool:
     """True the first time this form's token comes back; False for a repeat or stale form."""
     token = request.POST.get("submission", "")
     tokens = request.session.get(_SUBMISSIONS, [])
@@ -42,13 +43,13 @@ def use_submission(request: HttpRequest) -> bool:
     return True
 
 
-def already_sent(request: HttpRequest, step: Step) -> HttpResponse:
+def already_sent(request: AuthenticatedHttpRequest, step: Step) -> HttpResponse:
     messages.info(request, _("This form was already sent; nothing was added twice."))
     return redirect(f"applicants:{step}")
 
 
-def user_of(request: HttpRequest) -> User:
-    return request.user  # type: ignore[return-value]  # require_capability let only users in
+def user_of(request: AuthenticatedHttpRequest) -> User:
+    return request.user
 
 
 def show_error(form: django_forms.Form, error: ProfileError) -> None:
@@ -56,7 +57,7 @@ def show_error(form: django_forms.Form, error: ProfileError) -> None:
 
 
 def step_context(
-    request: HttpRequest, step: Step, profile: ApplicantProfile | None
+    request: AuthenticatedHttpRequest, step: Step, profile: ApplicantProfile | None
 ) -> dict[str, Any]:
     user = user_of(request)
     done = selectors.completed_steps(profile, user)
@@ -82,7 +83,7 @@ def step_context(
     }
 
 
-def profile_required(request: HttpRequest) -> ApplicantProfile | None:
+def profile_required(request: AuthenticatedHttpRequest) -> ApplicantProfile | None:
     """The user's profile; None (with a message) when the personal step must come first."""
     profile = selectors.profile_of(user_of(request))
     if profile is None:

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_POST
 
+from accounts.http import AuthenticatedHttpRequest
 from accounts.permissions import (
     Capability,
     require_capability,
@@ -37,7 +38,7 @@ from audit.services import client_ip
 
 
 def _documents_page(
-    request: HttpRequest, profile: ApplicantProfile, form: DocumentForm | None = None
+    request: AuthenticatedHttpRequest, profile: ApplicantProfile, form: DocumentForm | None = None
 ) -> HttpResponse:
     context = step_context(request, Step.DOCUMENTS, profile) | {
         "documents": selectors.documents_of(user_of(request)),
@@ -52,7 +53,7 @@ def _documents_page(
 
 @require_GET
 @require_capability(Capability.APPLY)
-def documents(request: HttpRequest) -> HttpResponse:
+def documents(request: AuthenticatedHttpRequest) -> HttpResponse:
     profile = profile_required(request)
     if profile is None:
         return redirect("applicants:personal")
@@ -61,7 +62,7 @@ def documents(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @require_capability(Capability.APPLY)
-def document_upload(request: HttpRequest) -> HttpResponse:
+def document_upload(request: AuthenticatedHttpRequest) -> HttpResponse:
     profile = profile_required(request)
     if profile is None:
         return redirect("applicants:personal")
@@ -88,7 +89,7 @@ def document_upload(request: HttpRequest) -> HttpResponse:
 @require_GET
 @login_required
 @require_personal_data
-def document_download(request: HttpRequest, pk: int) -> FileResponse:
+def document_download(request: AuthenticatedHttpRequest, pk: int) -> FileResponse:
     """Serve a document as an attachment, after the one access check, and log it."""
     user = user_of(request)
     document = aid_selectors.get_document_for_user(
@@ -114,7 +115,7 @@ def document_download(request: HttpRequest, pk: int) -> FileResponse:
 
 @require_POST
 @require_capability(Capability.APPLY)
-def document_remove(request: HttpRequest, pk: int) -> HttpResponse:
+def document_remove(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     document = aid_selectors.get_document_for_user(user_of(request), pk)
     try:
         document_services.document_remove(

@@ -4,12 +4,13 @@ of ``dedup.household_steps``)."""
 from __future__ import annotations
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from accounts.http import AuthenticatedHttpRequest
 from accounts.permissions import Capability, require_capability
 from applicants import selectors
 from applicants.exceptions import ProfileError
@@ -31,7 +32,7 @@ from dedup import household_steps
 
 
 def _household_page(
-    request: HttpRequest, profile: ApplicantProfile, form: MemberForm | None = None
+    request: AuthenticatedHttpRequest, profile: ApplicantProfile, form: MemberForm | None = None
 ) -> HttpResponse:
     user = user_of(request)
     context = step_context(request, Step.HOUSEHOLD, profile) | {
@@ -43,7 +44,7 @@ def _household_page(
     return render(request, "applicants/profile/household.html", context)
 
 
-def _member_saved_messages(request: HttpRequest, saved: MemberSaved) -> None:
+def _member_saved_messages(request: AuthenticatedHttpRequest, saved: MemberSaved) -> None:
     messages.success(request, _("The household member was saved."))
     if saved.listed_elsewhere:
         messages.warning(
@@ -57,7 +58,7 @@ def _member_saved_messages(request: HttpRequest, saved: MemberSaved) -> None:
 
 @require_GET
 @require_capability(Capability.APPLY)
-def household(request: HttpRequest) -> HttpResponse:
+def household(request: AuthenticatedHttpRequest) -> HttpResponse:
     profile = profile_required(request)
     if profile is None:
         return redirect("applicants:personal")
@@ -66,7 +67,7 @@ def household(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @require_capability(Capability.APPLY)
-def member_add(request: HttpRequest) -> HttpResponse:
+def member_add(request: AuthenticatedHttpRequest) -> HttpResponse:
     profile = profile_required(request)
     if profile is None:
         return redirect("applicants:personal")
@@ -88,7 +89,7 @@ def member_add(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @require_capability(Capability.APPLY)
-def member_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def member_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     member = selectors.get_member_for_user(user_of(request), pk)
     initial = {
         name: getattr(member, name)
@@ -118,7 +119,7 @@ def member_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @require_capability(Capability.APPLY)
-def member_remove(request: HttpRequest, pk: int) -> HttpResponse:
+def member_remove(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     member = selectors.get_member_for_user(user_of(request), pk)
     try:
         household_steps.household_member_remove(

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from accounts.http import AuthenticatedHttpRequest
 from accounts.models import User
 from accounts.permissions import Capability, can, require_capability, require_personal_data
 from aid_requests import selectors as aid_selectors
@@ -23,7 +24,7 @@ from audit.services import client_ip
 @require_http_methods(["GET", "POST"])
 @require_capability(Capability.VIEW_ALL_CASES)
 @require_personal_data
-def ministry_lookup(request: HttpRequest) -> HttpResponse:
+def ministry_lookup(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Find an applicant by civil ID, sent by POST; the details page follows by its number.
 
     The civil ID travels in the request body only — never in a URL, where access logs and
@@ -42,7 +43,7 @@ def ministry_lookup(request: HttpRequest) -> HttpResponse:
 
 
 def _ministry_page(
-    request: HttpRequest, applicant: User, form: ProtectionForm | None = None
+    request: AuthenticatedHttpRequest, applicant: User, form: ProtectionForm | None = None
 ) -> HttpResponse:
     """The applicant's details for ministry staff; every showing is logged."""
     user = user_of(request)
@@ -68,7 +69,7 @@ def _ministry_page(
 @require_GET
 @require_capability(Capability.VIEW_ALL_CASES)
 @require_personal_data
-def ministry_applicant(request: HttpRequest, pk: int) -> HttpResponse:
+def ministry_applicant(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     applicant = selectors.get_applicant_for_ministry(user_of(request), pk)
     return _ministry_page(request, applicant)
 
@@ -76,7 +77,7 @@ def ministry_applicant(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @require_capability(Capability.PROTECT_APPLICANTS)
 @require_personal_data
-def protection_set(request: HttpRequest, pk: int) -> HttpResponse:
+def protection_set(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     user = user_of(request)
     applicant = selectors.get_applicant_for_ministry(user, pk)
     profile = selectors.profile_of(applicant)

@@ -10,13 +10,14 @@ from typing import Any
 from django import forms as django_forms
 from django.contrib import messages
 from django.db.models import Model, QuerySet
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from accounts.http import AuthenticatedHttpRequest
 from accounts.models import User
 from accounts.permissions import Capability, require_capability
 from aid_requests.models import HELD_STATUSES
@@ -103,7 +104,7 @@ _OBLIGATIONS = _MoneyPages(
 
 
 def _money_page(
-    request: HttpRequest,
+    request: AuthenticatedHttpRequest,
     pages: _MoneyPages,
     profile: ApplicantProfile,
     form: django_forms.Form | None = None,
@@ -119,14 +120,14 @@ def _money_page(
     return render(request, "applicants/profile/money.html", context)
 
 
-def _money_list(request: HttpRequest, pages: _MoneyPages) -> HttpResponse:
+def _money_list(request: AuthenticatedHttpRequest, pages: _MoneyPages) -> HttpResponse:
     profile = profile_required(request)
     if profile is None:
         return redirect("applicants:personal")
     return _money_page(request, pages, profile)
 
 
-def _money_add(request: HttpRequest, pages: _MoneyPages) -> HttpResponse:
+def _money_add(request: AuthenticatedHttpRequest, pages: _MoneyPages) -> HttpResponse:
     profile = profile_required(request)
     if profile is None:
         return redirect("applicants:personal")
@@ -149,7 +150,7 @@ def _money_add(request: HttpRequest, pages: _MoneyPages) -> HttpResponse:
     return _money_page(request, pages, profile, form)
 
 
-def _money_edit(request: HttpRequest, pages: _MoneyPages, pk: int) -> HttpResponse:
+def _money_edit(request: AuthenticatedHttpRequest, pages: _MoneyPages, pk: int) -> HttpResponse:
     row = pages.get_for_user(user_of(request), pk)
     initial = {name: getattr(row, name) for name in ("kind", "amount", "description")}
     form = pages.form_class(request.POST or None, initial=initial)
@@ -176,7 +177,7 @@ def _money_edit(request: HttpRequest, pages: _MoneyPages, pk: int) -> HttpRespon
     return render(request, "applicants/profile/edit.html", context)
 
 
-def _money_remove(request: HttpRequest, pages: _MoneyPages, pk: int) -> HttpResponse:
+def _money_remove(request: AuthenticatedHttpRequest, pages: _MoneyPages, pk: int) -> HttpResponse:
     row = pages.get_for_user(user_of(request), pk)
     try:
         pages.remove(
@@ -194,47 +195,47 @@ def _money_remove(request: HttpRequest, pages: _MoneyPages, pk: int) -> HttpResp
 
 @require_GET
 @require_capability(Capability.APPLY)
-def incomes(request: HttpRequest) -> HttpResponse:
+def incomes(request: AuthenticatedHttpRequest) -> HttpResponse:
     return _money_list(request, _INCOMES)
 
 
 @require_POST
 @require_capability(Capability.APPLY)
-def income_add(request: HttpRequest) -> HttpResponse:
+def income_add(request: AuthenticatedHttpRequest) -> HttpResponse:
     return _money_add(request, _INCOMES)
 
 
 @require_http_methods(["GET", "POST"])
 @require_capability(Capability.APPLY)
-def income_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def income_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     return _money_edit(request, _INCOMES, pk)
 
 
 @require_POST
 @require_capability(Capability.APPLY)
-def income_remove(request: HttpRequest, pk: int) -> HttpResponse:
+def income_remove(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     return _money_remove(request, _INCOMES, pk)
 
 
 @require_GET
 @require_capability(Capability.APPLY)
-def obligations(request: HttpRequest) -> HttpResponse:
+def obligations(request: AuthenticatedHttpRequest) -> HttpResponse:
     return _money_list(request, _OBLIGATIONS)
 
 
 @require_POST
 @require_capability(Capability.APPLY)
-def obligation_add(request: HttpRequest) -> HttpResponse:
+def obligation_add(request: AuthenticatedHttpRequest) -> HttpResponse:
     return _money_add(request, _OBLIGATIONS)
 
 
 @require_http_methods(["GET", "POST"])
 @require_capability(Capability.APPLY)
-def obligation_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def obligation_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     return _money_edit(request, _OBLIGATIONS, pk)
 
 
 @require_POST
 @require_capability(Capability.APPLY)
-def obligation_remove(request: HttpRequest, pk: int) -> HttpResponse:
+def obligation_remove(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     return _money_remove(request, _OBLIGATIONS, pk)

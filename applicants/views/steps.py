@@ -6,11 +6,12 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from accounts.http import AuthenticatedHttpRequest
 from accounts.permissions import Capability, require_capability
 from aid_requests import selectors as aid_selectors
 from aid_requests.models import HELD_STATUSES
@@ -25,17 +26,17 @@ from audit.services import client_ip
 
 @require_GET
 @require_capability(Capability.VIEW_OWN_REQUESTS)
-def my_requests(request: HttpRequest) -> HttpResponse:
+def my_requests(request: AuthenticatedHttpRequest) -> HttpResponse:
     context = {
-        "profile": selectors.profile_of(request.user),  # type: ignore[arg-type]
-        "requests": aid_selectors.requests_of_applicant(request.user),  # type: ignore[arg-type]
+        "profile": selectors.profile_of(request.user),
+        "requests": aid_selectors.requests_of_applicant(request.user),
     }
     return render(request, "applicants/my_requests.html", context)
 
 
 @require_GET
 @require_capability(Capability.APPLY)
-def profile(request: HttpRequest) -> HttpResponse:
+def profile(request: AuthenticatedHttpRequest) -> HttpResponse:
     user = user_of(request)
     step = selectors.first_incomplete_step(selectors.profile_of(user), user)
     return redirect(f"applicants:{step}")
@@ -43,7 +44,7 @@ def profile(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @require_capability(Capability.APPLY)
-def personal(request: HttpRequest) -> HttpResponse:
+def personal(request: AuthenticatedHttpRequest) -> HttpResponse:
     user = user_of(request)
     current = selectors.profile_of(user)
     initial: dict[str, Any] = {
@@ -86,7 +87,7 @@ def personal(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @require_capability(Capability.APPLY)
-def step_confirm(request: HttpRequest, step: str) -> HttpResponse:
+def step_confirm(request: AuthenticatedHttpRequest, step: str) -> HttpResponse:
     """ "Save and continue" on a list step: mark it done and go to the next step."""
     if step not in CONFIRMED_FIELD:
         raise Http404
@@ -100,7 +101,7 @@ def step_confirm(request: HttpRequest, step: str) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @require_capability(Capability.APPLY)
-def consent(request: HttpRequest) -> HttpResponse:
+def consent(request: AuthenticatedHttpRequest) -> HttpResponse:
     profile = profile_required(request)
     if profile is None:
         return redirect("applicants:personal")
@@ -117,7 +118,7 @@ def consent(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 @require_capability(Capability.APPLY)
-def review(request: HttpRequest) -> HttpResponse:
+def review(request: AuthenticatedHttpRequest) -> HttpResponse:
     profile = profile_required(request)
     if profile is None:
         return redirect("applicants:personal")

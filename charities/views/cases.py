@@ -4,12 +4,13 @@ close, release, reject, write to the applicant)."""
 from __future__ import annotations
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from accounts.http import AuthenticatedHttpRequest
 from accounts.permissions import (
     Capability,
     can,
@@ -45,12 +46,12 @@ from dedup.models import BINDING
 @require_GET
 @require_capability(Capability.VIEW_QUEUE)
 @require_personal_data
-def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def case_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """The full file of a case this organisation holds; every view is recorded."""
-    aid_request, organisation = selectors.get_case_for_staff(request.user, pk)  # type: ignore[arg-type]
+    aid_request, organisation = selectors.get_case_for_staff(request.user, pk)
     aid_request_view_logged(
         aid_request=aid_request,
-        viewer=request.user,  # type: ignore[arg-type]
+        viewer=request.user,
         ip_address=client_ip(request),
     )
     applicant = aid_request.applicant
@@ -101,12 +102,12 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @require_capability(Capability.CLAIM_CASE)
-def claim(request: HttpRequest, pk: int) -> HttpResponse:
-    aid_request, _organisation = selectors.get_open_request_for_staff(request.user, pk)  # type: ignore[arg-type]
+def claim(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    aid_request, _organisation = selectors.get_open_request_for_staff(request.user, pk)
     try:
         aid_request_claim(
             aid_request_id=aid_request.pk,
-            actor=request.user,  # type: ignore[arg-type]
+            actor=request.user,
             second_factor_passed=second_factor_passed(request),
         )
     except (CharityError, AidRequestError) as error:
@@ -118,12 +119,12 @@ def claim(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @require_capability(Capability.APPROVE_CASE)
-def approve(request: HttpRequest, pk: int) -> HttpResponse:
-    aid_request, _organisation = selectors.get_case_for_staff(request.user, pk, write=True)  # type: ignore[arg-type]
+def approve(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    aid_request, _organisation = selectors.get_case_for_staff(request.user, pk, write=True)
     form = ApproveForm(request.POST, aid_request=aid_request)
     if not form.is_valid():
         for error in form.errors.values():
-            messages.error(request, " ".join(error))
+            messages.error(request, " ".join(str(e) for e in error))
         return redirect("charities:case", pk=pk)
     run_action(
         request,
@@ -141,12 +142,12 @@ def approve(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @require_capability(Capability.RECORD_PAYMENT)
-def payment(request: HttpRequest, pk: int) -> HttpResponse:
-    selectors.get_case_for_staff(request.user, pk, write=True)  # type: ignore[arg-type]
+def payment(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    selectors.get_case_for_staff(request.user, pk, write=True)
     form = PaymentForm(request.POST)
     if not form.is_valid():
         for error in form.errors.values():
-            messages.error(request, " ".join(error))
+            messages.error(request, " ".join(str(e) for e in error))
         return redirect("charities:case", pk=pk)
     data = form.cleaned_data
     run_action(
@@ -168,8 +169,8 @@ def payment(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @require_capability(Capability.RECORD_PAYMENT)
-def close(request: HttpRequest, pk: int) -> HttpResponse:
-    selectors.get_case_for_staff(request.user, pk, write=True)  # type: ignore[arg-type]
+def close(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    selectors.get_case_for_staff(request.user, pk, write=True)
     run_action(
         request,
         _("The case is closed."),
@@ -184,8 +185,8 @@ def close(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @require_capability(Capability.RELEASE_CASE)
-def release(request: HttpRequest, pk: int) -> HttpResponse:
-    selectors.get_case_for_staff(request.user, pk, write=True)  # type: ignore[arg-type]
+def release(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    selectors.get_case_for_staff(request.user, pk, write=True)
     form = ReasonForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("Give a reason."))
@@ -205,8 +206,8 @@ def release(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @require_capability(Capability.RELEASE_CASE)
-def reject(request: HttpRequest, pk: int) -> HttpResponse:
-    selectors.get_case_for_staff(request.user, pk, write=True)  # type: ignore[arg-type]
+def reject(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    selectors.get_case_for_staff(request.user, pk, write=True)
     form = ReasonForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("Give a reason."))
@@ -227,11 +228,11 @@ def reject(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @require_capability(Capability.VIEW_QUEUE)
 @require_personal_data
-def case_message(request: HttpRequest, pk: int) -> HttpResponse:
+def case_message(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """Write to the applicant of a case this organisation holds."""
     from aid_requests.services.cases import case_message_send
 
-    selectors.get_case_for_staff(request.user, pk, write=True)  # type: ignore[arg-type]
+    selectors.get_case_for_staff(request.user, pk, write=True)
     form = CaseMessageForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("Write a message first."))

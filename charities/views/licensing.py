@@ -15,6 +15,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from accounts.http import AuthenticatedHttpRequest
 from accounts.permissions import Capability, require_capability
 from audit.services import client_ip
 from charities import selectors
@@ -136,16 +137,16 @@ LICENSING_PAGE_SIZE = 50
 
 @require_GET
 @require_capability(Capability.LICENSE_ORGANISATIONS)
-def licensing(request: HttpRequest) -> HttpResponse:
+def licensing(request: AuthenticatedHttpRequest) -> HttpResponse:
     status = request.GET.get("status") or ""
     if status not in OrganisationStatus.values:
         status = ""
     organisations = selectors.organisations_for_licensing(
-        request.user,  # type: ignore[arg-type]
+        request.user,
         status=status or None,
     )
     page = Paginator(organisations, LICENSING_PAGE_SIZE).get_page(request.GET.get("page"))
-    counts = selectors.organisation_status_counts(request.user)  # type: ignore[arg-type]
+    counts = selectors.organisation_status_counts(request.user)
     filters = [
         {"value": "", "label": _("All"), "count": sum(counts.values())},
         *(
@@ -162,8 +163,8 @@ def licensing(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 @require_capability(Capability.LICENSE_ORGANISATIONS)
-def licensing_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    organisation = selectors.get_organisation_for_licensing(request.user, pk)  # type: ignore[arg-type]
+def licensing_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    organisation = selectors.get_organisation_for_licensing(request.user, pk)
     moves = [
         {"name": name, "url": f"charities:licensing_{name}"}
         for name, (from_status, _to, _action) in ORGANISATION_MOVES.items()
@@ -189,9 +190,9 @@ def licensing_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _licensing_move(
-    request: HttpRequest, pk: int, move: Callable[..., Organisation], success: str
+    request: AuthenticatedHttpRequest, pk: int, move: Callable[..., Organisation], success: str
 ) -> HttpResponse:
-    organisation = selectors.get_organisation_for_licensing(request.user, pk)  # type: ignore[arg-type]
+    organisation = selectors.get_organisation_for_licensing(request.user, pk)
     form = ReasonForm(request.POST)
     if not form.is_valid():
         messages.error(request, str(OrganisationReasonRequired.message))
@@ -211,7 +212,7 @@ def _licensing_move(
 
 @require_POST
 @require_capability(Capability.LICENSE_ORGANISATIONS)
-def licensing_approve(request: HttpRequest, pk: int) -> HttpResponse:
+def licensing_approve(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     return _licensing_move(
         request,
         pk,
@@ -222,7 +223,7 @@ def licensing_approve(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @require_capability(Capability.LICENSE_ORGANISATIONS)
-def licensing_suspend(request: HttpRequest, pk: int) -> HttpResponse:
+def licensing_suspend(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     return _licensing_move(
         request,
         pk,
@@ -233,7 +234,7 @@ def licensing_suspend(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @require_capability(Capability.LICENSE_ORGANISATIONS)
-def licensing_reactivate(request: HttpRequest, pk: int) -> HttpResponse:
+def licensing_reactivate(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     return _licensing_move(
         request,
         pk,
@@ -244,8 +245,8 @@ def licensing_reactivate(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @require_capability(Capability.LICENSE_ORGANISATIONS)
-def licensing_licence(request: HttpRequest, pk: int) -> HttpResponse:
-    organisation = selectors.get_organisation_for_licensing(request.user, pk)  # type: ignore[arg-type]
+def licensing_licence(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    organisation = selectors.get_organisation_for_licensing(request.user, pk)
     form = LicenceForm(request.POST)
     if not form.is_valid():
         for error in form.errors.values():
@@ -256,7 +257,7 @@ def licensing_licence(request: HttpRequest, pk: int) -> HttpResponse:
         _("The licence was saved."),
         lambda: organisation_licence_update(
             organisation_id=organisation.pk,
-            actor=request.user,  # type: ignore[arg-type]
+            actor=request.user,
             governorates=form.cleaned_data["governorates"],
             aid_types=form.cleaned_data["aid_types"],
         ),

@@ -3,46 +3,48 @@
 from __future__ import annotations
 
 from django.db.models import Count
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
+from accounts.http import AuthenticatedHttpRequest
 from accounts.permissions import Capability, require_capability
 from aid_requests.reasons import breakdown_rows
 from charities import selectors
 from charities.forms import QueueFilterForm
+from charities.views.common import organisation_of
 
 
 @require_GET
 @require_capability(Capability.VIEW_QUEUE)
-def dashboard(request: HttpRequest) -> HttpResponse:
-    organisation = selectors.organisation_for_staff(request.user)  # type: ignore[arg-type]
+def dashboard(request: AuthenticatedHttpRequest) -> HttpResponse:
+    organisation = organisation_of(request)
     held = dict(
-        selectors.held_requests(organisation)  # type: ignore[arg-type]
+        selectors.held_requests(organisation)
         .values_list("status")
         .annotate(n=Count("id"))
         .order_by()
     )
     context = {
         "organisation": organisation,
-        "open_in_licence": selectors.open_requests_in_licence(organisation).count(),  # type: ignore[arg-type]
+        "open_in_licence": selectors.open_requests_in_licence(organisation).count(),
         "held": held,
-        "staff": selectors.staff_of(organisation),  # type: ignore[arg-type]
+        "staff": selectors.staff_of(organisation),
     }
     return render(request, "charities/dashboard.html", context)
 
 
 @require_GET
 @require_capability(Capability.VIEW_QUEUE)
-def queue(request: HttpRequest) -> HttpResponse:
+def queue(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The shared queue, anonymised: no name, civil ID or contact before a claim."""
-    organisation = selectors.organisation_for_staff(request.user)  # type: ignore[arg-type]
-    form = QueueFilterForm(request.GET or None, organisation=organisation)  # type: ignore[arg-type]
+    organisation = organisation_of(request)
+    form = QueueFilterForm(request.GET or None, organisation=organisation)
     page = selectors.queue_for(
         organisation,
         form.filters(),
-        after=request.GET.get("after") or None,  # type: ignore[arg-type]
+        after=request.GET.get("after") or None,
     )
     now = timezone.now()
     today = timezone.localdate(now)
@@ -57,11 +59,7 @@ def queue(request: HttpRequest) -> HttpResponse:
     ]
     query = request.GET.copy()
     query.pop("after", None)
-    template = (
-        "charities/partials/queue_rows.html"
-        if request.htmx  # type: ignore[attr-defined]
-        else "charities/queue.html"
-    )
+    template = "charities/partials/queue_rows.html" if request.htmx else "charities/queue.html"
     return render(
         request,
         template,
@@ -77,10 +75,10 @@ def queue(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 @require_capability(Capability.VIEW_QUEUE)
-def my_cases(request: HttpRequest) -> HttpResponse:
+def my_cases(request: AuthenticatedHttpRequest) -> HttpResponse:
     from django.conf import settings
 
-    organisation = selectors.organisation_for_staff(request.user)  # type: ignore[arg-type]
+    organisation = organisation_of(request)
     now = timezone.now()
     cases = [
         {
@@ -88,6 +86,6 @@ def my_cases(request: HttpRequest) -> HttpResponse:
             "overdue": c.is_claim_overdue(settings.CLAIM_DEADLINE_DAYS, now),
             "deadline": c.claim_deadline(settings.CLAIM_DEADLINE_DAYS),
         }
-        for c in selectors.cases_of(organisation)  # type: ignore[arg-type]
+        for c in selectors.cases_of(organisation)
     ]
     return render(request, "charities/my_cases.html", {"cases": cases})

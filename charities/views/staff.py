@@ -2,50 +2,54 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 from django.contrib import messages
+from django.forms import ChoiceField
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from accounts.http import AuthenticatedHttpRequest
 from accounts.permissions import Capability, require_capability
 from charities import selectors
 from charities.exceptions import CharityError, EmailAlreadyHasAccount
 from charities.forms import StaffInviteForm, StaffRoleForm
 from charities.services import staff as services_staff
 from charities.services.staff import staff_role_change
-from charities.views.common import site_url
+from charities.views.common import organisation_of, site_url
 
 # --- staff (managers, own organisation only) ------------------------------------------------
 
 
-def _staff_page(request: HttpRequest, invite_form: StaffInviteForm) -> HttpResponse:
-    members = list(selectors.staff_for_manager(request.user))  # type: ignore[arg-type]
+def _staff_page(request: AuthenticatedHttpRequest, invite_form: StaffInviteForm) -> HttpResponse:
+    members = list(selectors.staff_for_manager(request.user))
     context = {
-        "organisation": selectors.organisation_for_staff(request.user),  # type: ignore[arg-type]
+        "organisation": organisation_of(request),
         "current": [m for m in members if m.is_active],
         "former": [m for m in members if not m.is_active],
         "invite_form": invite_form,
-        "role_choices": StaffRoleForm.base_fields["role"].choices,  # type: ignore[attr-defined]
+        "role_choices": cast(ChoiceField, StaffRoleForm.base_fields["role"]).choices,
     }
     return render(request, "charities/staff.html", context)
 
 
 @require_GET
 @require_capability(Capability.MANAGE_STAFF)
-def staff(request: HttpRequest) -> HttpResponse:
+def staff(request: AuthenticatedHttpRequest) -> HttpResponse:
     return _staff_page(request, StaffInviteForm())
 
 
 @require_POST
 @require_capability(Capability.MANAGE_STAFF)
-def staff_invite(request: HttpRequest) -> HttpResponse:
+def staff_invite(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = StaffInviteForm(request.POST)
     if not form.is_valid():
         return _staff_page(request, form)
     try:
         services_staff.staff_invite(
-            actor=request.user,  # type: ignore[arg-type]
+            actor=request.user,
             full_name=form.cleaned_data["full_name"],
             email=form.cleaned_data["email"],
             role=form.cleaned_data["role"],
@@ -70,15 +74,15 @@ def _after_staff_change(request: HttpRequest, user_id: int) -> HttpResponse:
 
 @require_POST
 @require_capability(Capability.MANAGE_STAFF)
-def staff_role(request: HttpRequest, pk: int) -> HttpResponse:
-    membership = selectors.get_membership_for_manager(request.user, pk)  # type: ignore[arg-type]
+def staff_role(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    membership = selectors.get_membership_for_manager(request.user, pk)
     form = StaffRoleForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("Choose caseworker or manager."))
         return redirect("charities:staff")
     try:
         staff_role_change(
-            actor=request.user,  # type: ignore[arg-type]
+            actor=request.user,
             membership_id=membership.pk,
             role=form.cleaned_data["role"],
         )
@@ -91,10 +95,10 @@ def staff_role(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @require_capability(Capability.MANAGE_STAFF)
-def staff_remove(request: HttpRequest, pk: int) -> HttpResponse:
-    membership = selectors.get_membership_for_manager(request.user, pk)  # type: ignore[arg-type]
+def staff_remove(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    membership = selectors.get_membership_for_manager(request.user, pk)
     try:
-        services_staff.staff_remove(actor=request.user, membership_id=membership.pk)  # type: ignore[arg-type]
+        services_staff.staff_remove(actor=request.user, membership_id=membership.pk)
     except CharityError as error:
         messages.error(request, str(error.message))
         return redirect("charities:staff")

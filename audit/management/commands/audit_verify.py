@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.core.management.base import BaseCommand, CommandError
 
 from audit.services import audit_chain_verify
@@ -13,7 +15,7 @@ class Command(BaseCommand):
         "print a summary and exit 1 if the chain is broken."
     )
 
-    def add_arguments(self, parser):  # type: ignore[no-untyped-def]
+    def add_arguments(self, parser):
         parser.add_argument(
             "--chunk-size",
             type=int,
@@ -21,8 +23,8 @@ class Command(BaseCommand):
             help="rows fetched per round trip (memory stays flat whatever the trail's length)",
         )
 
-    def handle(self, *args: object, **options: object) -> None:
-        report = audit_chain_verify(chunk_size=int(options["chunk_size"]))  # type: ignore[call-overload]
+    def handle(self, *args: object, **options: Any) -> None:
+        report = audit_chain_verify(chunk_size=int(options["chunk_size"]))
         if not report.intact:
             self.stdout.write(
                 f"audit_verify: chain broken at entry {report.broken_id}: {report.reason} "
