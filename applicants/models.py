@@ -186,7 +186,23 @@ class IncomeKind(models.TextChoices):
     OTHER = "other", _("Other income")
 
 
-class IncomeSource(models.Model):
+class MonthlyAmount(models.Model):
+    """What an income source and a monthly obligation share: a kind, an amount in KWD a month,
+    a description. Each subclass names its profile relation, its kinds and its constraints."""
+
+    amount = models.DecimalField(_("monthly amount (KWD)"), max_digits=12, decimal_places=3)
+    description = models.CharField(_("description"), max_length=200, blank=True)
+    created_at = models.DateTimeField(_("declared at"), default=timezone.now)
+
+    class Meta:
+        abstract = True
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.amount}"  # type: ignore[attr-defined]
+
+
+class IncomeSource(MonthlyAmount):
     """One monthly income of the household, in KWD."""
 
     profile = models.ForeignKey(
@@ -196,18 +212,11 @@ class IncomeSource(models.Model):
         verbose_name=_("profile"),
     )
     kind = models.CharField(_("kind"), max_length=20, choices=IncomeKind.choices)
-    amount = models.DecimalField(_("monthly amount (KWD)"), max_digits=12, decimal_places=3)
-    description = models.CharField(_("description"), max_length=200, blank=True)
-    created_at = models.DateTimeField(_("declared at"), default=timezone.now)
 
-    class Meta:
+    class Meta(MonthlyAmount.Meta):
         verbose_name = _("income source")
         verbose_name_plural = _("income sources")
-        ordering = ["id"]
         constraints = _monthly_amount_constraints("income")
-
-    def __str__(self) -> str:
-        return f"{self.get_kind_display()} {self.amount}"
 
 
 class ObligationKind(models.TextChoices):
@@ -219,7 +228,7 @@ class ObligationKind(models.TextChoices):
     OTHER = "other", _("Other obligation")
 
 
-class MonthlyObligation(models.Model):
+class MonthlyObligation(MonthlyAmount):
     """One monthly payment the household must make, in KWD."""
 
     profile = models.ForeignKey(
@@ -229,18 +238,11 @@ class MonthlyObligation(models.Model):
         verbose_name=_("profile"),
     )
     kind = models.CharField(_("kind"), max_length=20, choices=ObligationKind.choices)
-    amount = models.DecimalField(_("monthly amount (KWD)"), max_digits=12, decimal_places=3)
-    description = models.CharField(_("description"), max_length=200, blank=True)
-    created_at = models.DateTimeField(_("declared at"), default=timezone.now)
 
-    class Meta:
+    class Meta(MonthlyAmount.Meta):
         verbose_name = _("monthly obligation")
         verbose_name_plural = _("monthly obligations")
-        ordering = ["id"]
         constraints = _monthly_amount_constraints("obligation")
-
-    def __str__(self) -> str:
-        return f"{self.get_kind_display()} {self.amount}"
 
 
 # --- documents ----------------------------------------------------------------------------

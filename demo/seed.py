@@ -117,7 +117,7 @@ def seed(now: datetime.datetime | None = None) -> SeedReport:
             StaffMembership.objects.update_or_create(
                 user=user, defaults={"organisation": org, "is_active": True}
             )
-            report.logins.append((f"{role.label} ({en})", email, status.label))  # type: ignore[arg-type]
+            report.logins.append((f"{role.label} ({en})", email, str(status.label)))
 
     statuses = [s for s, _label in RequestStatus.choices]
     gov_list = list(governorates.values())
@@ -172,9 +172,9 @@ def seed(now: datetime.datetime | None = None) -> SeedReport:
             report.logins.append(("applicant", civil_id, APPLICANT_NOTES[index]))
         if index < 2:
             continue  # the first two show the identity step and a first request, from scratch
-        status = statuses[index % len(statuses)]  # type: ignore[assignment]
+        request_status = statuses[index % len(statuses)]
         aid_type = type_list[index % len(type_list)]
-        seed_request(rng, user, profile, aid_type, status, organisations, now, index)
+        seed_request(rng, user, profile, aid_type, request_status, organisations, now, index)
 
     report.counts = {
         "governorates": Governorate.objects.count(),
