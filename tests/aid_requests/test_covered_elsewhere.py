@@ -23,10 +23,9 @@ from charities.tasks import return_covered_requests_task
 from dedup.models import BINDING, AidCommitment
 from dedup.request_steps import aid_request_withdraw
 from notifications.models import Notification
-from tests.charities.test_services import on
 from tests.factories import civil_id_for
 from tests.factories.applicants import make_ready_applicant
-from tests.factories.cases import caseworker, family, open_request
+from tests.factories.cases import caseworker, family, on, open_request
 
 pytestmark = pytest.mark.django_db
 S = RequestStatus

@@ -26,7 +26,6 @@ from applicants.models import Kinship
 from charities.services.claim import aid_request_claim
 from charities.services.payments import aid_request_approve
 from dedup.models import ConflictStatus, CoverageConflict
-from tests.dedup.test_household_changes import add_member
 from tests.factories import (
     PASSWORD,
     CharityStaffFactory,
@@ -38,6 +37,7 @@ from tests.factories import (
 from tests.factories.applicants import ReadyProfileFactory
 from tests.factories.cases import (
     SHARED,
+    add_member,
     caseworker,
     family,
     needy_aid_type,

@@ -30,7 +30,7 @@ from config.dates import add_months
 from dedup.models import AidCommitment
 from notifications.models import Notification
 from tests.factories import CharityStaffFactory, StaffUserFactory
-from tests.factories.cases import caseworker, family, open_request
+from tests.factories.cases import caseworker, family, on, open_request
 from tests.factories.second_factor import totp_device
 
 pytestmark = pytest.mark.django_db
@@ -54,14 +54,6 @@ def pay(aid_request, actor, amount="150.000"):
         paid_on=timezone.localdate(),
         method=PaymentMethod.BANK_TRANSFER,
         reference="TRX-1",
-    )
-
-
-def on(day: datetime.date) -> time_machine.travel:
-    """Travel to noon of ``day`` in the portal's time zone (payments are dated "today")."""
-    return time_machine.travel(
-        datetime.datetime.combine(day, datetime.time(12), tzinfo=timezone.get_current_timezone()),
-        tick=False,
     )
 
 

@@ -13,9 +13,8 @@ from dedup.exceptions import AdjudicationNotAllowed, AlreadyDecided
 from dedup.models import ConflictStatus, CoverageConflict
 from dedup.services.adjudication import coverage_conflict_resolve, possible_duplicate_decide
 from notifications.models import Notification
-from tests.dedup.test_household_changes import add_member, claimed
 from tests.factories import StaffUserFactory
-from tests.factories.cases import SHARED, caseworker, family
+from tests.factories.cases import SHARED, add_member, caseworker, claimed_case, family
 
 pytestmark = pytest.mark.django_db
 PAGE = "dedup:adjudication"
@@ -23,9 +22,9 @@ PAGE = "dedup:adjudication"
 
 @pytest.fixture
 def conflict(capital, needy):
-    claimed(capital, needy, family(capital, applicant_civil_id=SHARED))
+    claimed_case(capital, needy, family(capital, applicant_civil_id=SHARED))
     applicant = family(capital)
-    claimed(capital, needy, applicant, approve=True)
+    claimed_case(capital, needy, applicant, approve=True)
     add_member(applicant, SHARED)
     return (
         PossibleDuplicate.objects.get(profile__user=applicant),

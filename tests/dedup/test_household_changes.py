@@ -15,45 +15,28 @@ from django.utils import timezone
 
 from accounts.models import Role
 from aid_requests.models import Payment, PaymentMethod
-from applicants.models import HouseholdMember, Kinship
+from applicants.models import HouseholdMember
 from audit.models import AuditEntry
 from charities.exceptions import PaymentHeldByConflict
 from charities.services.claim import aid_request_claim
-from charities.services.payments import aid_request_approve, payment_record
+from charities.services.payments import payment_record
 from config.dates import add_months
 from dedup import household_steps
 from dedup import services as dedup
 from dedup.models import AidCommitment, CommitmentStatus, ConflictStatus, CoverageConflict
 from notifications.models import Notification
 from tests.factories import StaffUserFactory, civil_id_for
-from tests.factories.cases import SHARED, caseworker, family, open_request
+from tests.factories.cases import (
+    SHARED,
+    add_member,
+    caseworker,
+    claimed_case,
+    family,
+    open_request,
+)
 
 pytestmark = pytest.mark.django_db
 NEWCOMER = civil_id_for(5_000_888)
-
-
-def add_member(applicant, civil_id, name="فرد جديد"):
-    return household_steps.household_member_add(
-        actor=applicant,
-        civil_id=civil_id,
-        name=name,
-        kinship=Kinship.SON,
-        birth_date=None,
-        has_disability=False,
-        is_student=False,
-    )
-
-
-def claimed(capital, needy, applicant, *, approve=False):
-    manager = caseworker([needy], [capital], role=Role.MANAGER)
-    aid_request = open_request(applicant, needy, capital, amount="900.000")
-    aid_request_claim(aid_request_id=aid_request.pk, actor=manager)
-    if approve:
-        aid_request_approve(
-            aid_request_id=aid_request.pk, actor=manager, amount=Decimal("150"), payments=6
-        )
-    aid_request.refresh_from_db()
-    return aid_request, manager
 
 
 def pay(aid_request, manager, period=1):
@@ -83,7 +66,7 @@ def raw_payment(aid_request, manager):
 
 def test_member_added_to_a_claimed_household_is_covered_by_its_aid(capital, needy):
     applicant = family(capital, [civil_id_for(1)])
-    aid_request, _ = claimed(capital, needy, applicant)
+    aid_request, _ = claimed_case(capital, needy, applicant)
     add_member(applicant, NEWCOMER)
     slot = AidCommitment.objects.get(aid_request=aid_request, civil_id=NEWCOMER)
     assert slot.status == CommitmentStatus.RESERVED
@@ -96,7 +79,7 @@ def test_member_added_to_a_claimed_household_is_covered_by_its_aid(capital, need
 
 def test_member_added_to_an_approved_household_gets_an_active_commitment(capital, needy):
     applicant = family(capital)
-    aid_request, _ = claimed(capital, needy, applicant, approve=True)
+    aid_request, _ = claimed_case(capital, needy, applicant, approve=True)
     add_member(applicant, NEWCOMER)
     assert AidCommitment.objects.get(civil_id=NEWCOMER).status == CommitmentStatus.ACTIVE
 
@@ -109,9 +92,9 @@ def test_member_added_to_an_open_household_is_not_committed_yet(capital, needy):
 
 
 def test_member_holding_the_aid_elsewhere_is_listed_and_a_conflict_holds_payments(capital, needy):
-    own_request, _ = claimed(capital, needy, family(capital, applicant_civil_id=SHARED))
+    own_request, _ = claimed_case(capital, needy, family(capital, applicant_civil_id=SHARED))
     applicant = family(capital)
-    household_case, manager = claimed(capital, needy, applicant, approve=True)
+    household_case, manager = claimed_case(capital, needy, applicant, approve=True)
 
     saved = add_member(applicant, SHARED)
 
@@ -151,9 +134,9 @@ def test_member_holding_the_aid_elsewhere_is_listed_and_a_conflict_holds_payment
 
 def test_only_the_later_case_is_held_back(capital, needy):
     own_applicant = family(capital, applicant_civil_id=SHARED)
-    own_request, own_manager = claimed(capital, needy, own_applicant, approve=True)
+    own_request, own_manager = claimed_case(capital, needy, own_applicant, approve=True)
     applicant = family(capital)
-    claimed(capital, needy, applicant, approve=True)
+    claimed_case(capital, needy, applicant, approve=True)
     add_member(applicant, SHARED)
     assert pay(own_request, own_manager).period == 1
 
@@ -161,7 +144,7 @@ def test_only_the_later_case_is_held_back(capital, needy):
 def test_removed_member_is_covered_until_the_end_of_the_current_period(capital, needy):
     start = timezone.localdate()
     applicant = family(capital, [NEWCOMER])
-    aid_request, _ = claimed(capital, needy, applicant, approve=True)
+    aid_request, _ = claimed_case(capital, needy, applicant, approve=True)
     member = HouseholdMember.objects.get(civil_id=NEWCOMER)
     with time_machine.travel(
         datetime.datetime.combine(
@@ -182,7 +165,7 @@ def test_removed_member_is_covered_until_the_end_of_the_current_period(capital, 
 
 def test_person_freed_by_a_removal_may_be_covered_from_the_next_period(capital, needy):
     applicant = family(capital, [NEWCOMER])
-    claimed(capital, needy, applicant)
+    claimed_case(capital, needy, applicant)
     household_steps.household_member_remove(
         actor=applicant, member=HouseholdMember.objects.get(civil_id=NEWCOMER)
     )
@@ -194,7 +177,7 @@ def test_person_freed_by_a_removal_may_be_covered_from_the_next_period(capital, 
 
 def test_a_changed_civil_id_moves_the_coverage_to_the_new_number(capital, needy):
     applicant = family(capital, [NEWCOMER])
-    aid_request, _ = claimed(capital, needy, applicant)
+    aid_request, _ = claimed_case(capital, needy, applicant)
     member = HouseholdMember.objects.get(civil_id=NEWCOMER)
     corrected = civil_id_for(5_000_889)
     household_steps.household_member_update(

@@ -21,8 +21,7 @@ from charities.services.payments import (
     period_start,
 )
 from dedup.models import AidCommitment
-from tests.charities.test_services import on
-from tests.factories.cases import SHARED, caseworker, family, open_request
+from tests.factories.cases import SHARED, caseworker, family, on, open_request
 
 pytestmark = pytest.mark.django_db
 S = RequestStatus

@@ -10,12 +10,17 @@ import datetime
 from decimal import Decimal
 from typing import Any
 
+import time_machine
 from django.utils import timezone
 
 from accounts.models import Role
 from aid_requests.models import AidRequest, AidScope, AidType, RequestStatus
-from aid_requests.periods import add_months, coverage_end
+from aid_requests.periods import coverage_end
 from applicants.models import ApplicantProfile, HouseholdMember, Kinship
+from charities.services.claim import aid_request_claim
+from charities.services.payments import aid_request_approve
+from config.dates import add_months
+from dedup import household_steps
 from tests.factories import (
     AidRequestFactory,
     ApplicantUserFactory,
@@ -114,3 +119,38 @@ def caseworker(aid_types, governorates, role=Role.CASEWORKER, **org):
 def later(months: int) -> datetime.date:
     """Today plus ``months`` calendar months."""
     return add_months(timezone.localdate(), months)
+
+
+def add_member(applicant, civil_id, name="فرد جديد"):
+    """A son joins ``applicant``'s household (through the household step, coverage following)."""
+    return household_steps.household_member_add(
+        actor=applicant,
+        civil_id=civil_id,
+        name=name,
+        kinship=Kinship.SON,
+        birth_date=None,
+        has_disability=False,
+        is_student=False,
+    )
+
+
+def claimed_case(capital, needy, applicant, *, approve=False):
+    """A request of ``applicant`` claimed by a new organisation's manager (approved for six
+    payments of 150 when ``approve``); returns the request and the manager."""
+    manager = caseworker([needy], [capital], role=Role.MANAGER)
+    aid_request = open_request(applicant, needy, capital, amount="900.000")
+    aid_request_claim(aid_request_id=aid_request.pk, actor=manager)
+    if approve:
+        aid_request_approve(
+            aid_request_id=aid_request.pk, actor=manager, amount=Decimal("150"), payments=6
+        )
+    aid_request.refresh_from_db()
+    return aid_request, manager
+
+
+def on(day: datetime.date) -> time_machine.travel:
+    """Travel to noon of ``day`` in the portal's time zone (payments are dated "today")."""
+    return time_machine.travel(
+        datetime.datetime.combine(day, datetime.time(12), tzinfo=timezone.get_current_timezone()),
+        tick=False,
+    )
