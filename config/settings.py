@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "applicants",
     "aid_requests",
     "charities",
+    "benefits",
     "dedup",
     "reports",
     "audit",

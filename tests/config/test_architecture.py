@@ -16,6 +16,7 @@ APPS = (
     "aid_requests",
     "applicants",
     "audit",
+    "benefits",
     "charities",
     "config",
     "dedup",
