@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils import timezone
 
 from benefits.exceptions import BenefitsError
 from benefits.services import DEFAULT_BATCH_SIZE, benefit_file_import
@@ -70,10 +71,12 @@ class Command(BaseCommand):
         batch = outcome.batch
         if outcome.resumed_from:
             self.stderr.write(f"resumed an interrupted import after {outcome.resumed_from:,} rows")
-        if outcome.earlier is not None:
+        earlier = outcome.earlier
+        if earlier is not None:
+            when = timezone.localtime(earlier.started_at)
             self.stderr.write(
-                f"this file was already imported on {outcome.earlier.started_at:%Y-%m-%d %H:%M}"
-                " (import batch {}): its rows are unchanged".format(outcome.earlier.pk)
+                f"this file was already imported on {when:%Y-%m-%d %H:%M} "
+                f"(import batch {earlier.pk}): its rows are unchanged"
             )
         if batch.dry_run:
             self.stderr.write("dry run: nothing was loaded")
