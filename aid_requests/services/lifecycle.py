@@ -191,7 +191,7 @@ def aid_request_reject_in_queue(*, aid_request_id: int, actor: User, reason: str
     """A ministry administrator rejects a request waiting in the queue, saying why.
 
     For requests that should never have been open (e.g. evidence found forged). Once a charity
-    holds the case, the charity rejects it (``charities.services.aid_request_reject``). The
+    holds the case, the charity rejects it (``charities.services.cases.aid_request_reject``). The
     applicant is told the reason and may appeal.
     """
     if not can(actor, Capability.REJECT_REQUESTS):
