@@ -61,6 +61,7 @@ class BenefitKind(models.Model):
 
 class ImportSource(models.TextChoices):
     FILE = "file", _("File (command line)")
+    LOOKUP = "lookup", _("Live lookup")
 
 
 class ImportStatus(models.TextChoices):
@@ -72,7 +73,10 @@ class ImportStatus(models.TextChoices):
 class ImportBatch(models.Model):
     """One run of an import over one file. Written batch by batch: ``rows_done`` and the counts
     advance in the same transaction as the records, so a run that stops (killed, failed) is
-    resumed by running the same file (same ``sha256``) again."""
+    resumed by running the same file (same ``sha256``) again.
+
+    A refresh from the agencies' live lookup (``source`` ``lookup``) is a batch too: no file
+    (``file_name`` names the adapter, ``sha256`` is empty), one row per benefit answered."""
 
     file_name = models.CharField(_("file name"), max_length=255)
     sha256 = models.CharField(_("SHA-256 of the file"), max_length=64, db_index=True)

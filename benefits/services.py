@@ -139,7 +139,7 @@ def benefit_file_import(
                 if end <= resumed_from or dry_run:
                     # Loaded by the run that stopped (its counts are in the batch), or a dry
                     # run: compare only, for the report and the dry run's counts.
-                    plan = _plan(good, batch=batch, lock=False)
+                    plan = plan_upsert(good, batch=batch, lock=False)
                     if dry_run:
                         dry_counts.add(plan, errors=len(bad))
                 else:
@@ -198,8 +198,11 @@ def _existing(good: list[GoodRow], *, lock: bool) -> dict[tuple[int, str], Benef
     return found
 
 
-def _plan(good: list[GoodRow], *, batch: ImportBatch, lock: bool) -> Plan:
-    """Compare each good row with the stored record of its key (see the module docstring)."""
+def plan_upsert(good: list[GoodRow], *, batch: ImportBatch, lock: bool) -> Plan:
+    """Compare each good row with the stored record of its key (see the module docstring).
+
+    Shared by the file import and the live lookup (``benefits.lookup``); ``lock``: lock the
+    stored records (``select_for_update``) for ``plan_apply`` in the same transaction."""
     plan = Plan()
     existing = _existing(good, lock=lock)
     now = timezone.now()
@@ -248,6 +251,12 @@ def _plan(good: list[GoodRow], *, batch: ImportBatch, lock: bool) -> Plan:
         record.updated_at = now  # bulk_update does not apply auto_now
         plan.update.append(record)
     return plan
+
+
+def plan_apply(plan: Plan) -> None:
+    """Write a plan's new and changed records (inside the transaction that planned it)."""
+    BenefitRecord.objects.bulk_create(plan.create, batch_size=STATEMENT_ROWS)
+    BenefitRecord.objects.bulk_update(plan.update, UPDATED_FIELDS, batch_size=STATEMENT_ROWS)
 
 
 def _report(writer: Any, rows: list[BadRow]) -> None:
@@ -304,9 +313,8 @@ def _batch_load(pk: int, *, start: int, end: int, good: list[GoodRow], errors: i
         if batch.rows_done != start:
             # Another run of the same file loaded these rows meanwhile.
             raise ImportConflict
-        plan = _plan(good, batch=batch, lock=True)
-        BenefitRecord.objects.bulk_create(plan.create, batch_size=STATEMENT_ROWS)
-        BenefitRecord.objects.bulk_update(plan.update, UPDATED_FIELDS, batch_size=STATEMENT_ROWS)
+        plan = plan_upsert(good, batch=batch, lock=True)
+        plan_apply(plan)
         batch.rows_done = end
         batch.created_count += len(plan.create)
         batch.updated_count += plan.updated

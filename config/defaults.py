@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from celery.schedules import crontab
+
 #: The default wire format of Hawiyati (Kuwait Mobile ID, PACI), whose specification is not
 #: public: settings.HAWIYATI_MAPPING starts from it (HAWIYATI_MAPPING_JSON is merged over it).
 HAWIYATI_MAPPING: dict[str, Any] = {
@@ -68,4 +70,37 @@ CONTENT_SECURITY_POLICY: dict[str, Any] = {
         "base-uri": ["'self'"],
         "object-src": ["'none'"],
     }
+}
+
+
+#: The periodic jobs: settings.CELERY_BEAT_SCHEDULE is a copy. Celery beat sends them to a worker
+#: in production; ``manage.py run_periodic`` runs them in-process under ``make run``.
+BEAT_SCHEDULE: dict[str, dict[str, Any]] = {
+    "worker-heartbeat": {"task": "reports.tasks.worker_heartbeat", "schedule": 60.0},
+    "release-expired-claims": {
+        "task": "charities.tasks.release_expired_claims",
+        "schedule": 3600.0,
+    },
+    "refresh-report-rollups": {"task": "reports.tasks.refresh_rollups", "schedule": 300.0},
+    # Requests out of the queue while covered elsewhere come back when that coverage ends.
+    "return-covered-requests": {
+        "task": "charities.tasks.return_covered_requests",
+        "schedule": 3600.0,
+    },
+    # Notifications left pending (broker down at the commit, a lost task) are sent again.
+    "resend-pending-notifications": {
+        "task": "notifications.tasks.resend_pending_notifications",
+        "schedule": 120.0,
+    },
+    # Attempts nobody answered within their lifetime end (the page expires its own too).
+    "identity-expire-stale-attempts": {
+        "task": "identity.tasks.expire_stale_attempts",
+        "schedule": 60.0,
+    },
+    # Nightly, when the agencies are quiet: the state benefits of everyone in a live request
+    # are asked again (benefits/tasks.py).
+    "benefits-refresh-live-cases": {
+        "task": "benefits.tasks.refresh_live_cases",
+        "schedule": crontab(hour=2, minute=30),
+    },
 }

@@ -204,24 +204,8 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = "Asia/Kuwait"
-CELERY_BEAT_SCHEDULE = {
-    "worker-heartbeat": {"task": "reports.tasks.worker_heartbeat", "schedule": 60.0},
-    "release-expired-claims": {
-        "task": "charities.tasks.release_expired_claims",
-        "schedule": 3600.0,
-    },
-    "refresh-report-rollups": {"task": "reports.tasks.refresh_rollups", "schedule": 300.0},
-    # Requests out of the queue while covered elsewhere come back when that coverage ends.
-    "return-covered-requests": {
-        "task": "charities.tasks.return_covered_requests",
-        "schedule": 3600.0,
-    },
-    # Notifications left pending (broker down at the commit, a lost task) are sent again.
-    "resend-pending-notifications": {
-        "task": "notifications.tasks.resend_pending_notifications",
-        "schedule": 120.0,
-    },
-}
+# The periodic jobs (Celery beat; `manage.py run_periodic` under make run): config/defaults.py.
+CELERY_BEAT_SCHEDULE = {name: dict(entry) for name, entry in defaults.BEAT_SCHEDULE.items()}
 
 # --- accounts (django-allauth) ------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
@@ -394,11 +378,26 @@ if PRODUCTION:
         if globals()[_name] and not globals()[_name].startswith("https://"):
             raise ImproperlyConfigured(f"{_name} must be an https:// URL in production.")
 
-CELERY_BEAT_SCHEDULE["identity-expire-stale-attempts"] = {
-    "task": "identity.tasks.expire_stale_attempts",
-    "schedule": 60.0,
-}
 # --- end identity verification ------------------------------------------------------------
+
+# --- state benefits: the agencies' live lookup (benefits/agencies/) -------------------------
+# "simulator" answers from the records of benefits_import; "http" asks each agency of
+# BENEFITS_AGENCY_URLS (code=URL,…) with its Bearer key from BENEFITS_AGENCY_KEYS (code=key,…).
+BENEFITS_LOOKUP = env.str("BENEFITS_LOOKUP", default="simulator")
+BENEFITS_AGENCY_URLS: dict[str, str] = env.dict("BENEFITS_AGENCY_URLS", default={})
+BENEFITS_AGENCY_KEYS: dict[str, str] = env.dict("BENEFITS_AGENCY_KEYS", default={})
+BENEFITS_HTTP_CONNECT_TIMEOUT = env.float("BENEFITS_HTTP_CONNECT_TIMEOUT", default=5.0)
+BENEFITS_HTTP_READ_TIMEOUT = env.float("BENEFITS_HTTP_READ_TIMEOUT", default=10.0)
+# A timeout, reset, 5xx or 429 is tried again RETRIES times, after BACKOFF, 2×BACKOFF, … s.
+BENEFITS_HTTP_RETRIES = env.int("BENEFITS_HTTP_RETRIES", default=2)
+BENEFITS_HTTP_BACKOFF_SECONDS = env.float("BENEFITS_HTTP_BACKOFF_SECONDS", default=0.5)
+if BENEFITS_LOOKUP not in {"simulator", "http"}:
+    raise ImproperlyConfigured("BENEFITS_LOOKUP must be simulator or http.")
+# As for the identity providers: plain http only outside production (a stub on 127.0.0.1).
+if PRODUCTION and BENEFITS_LOOKUP == "http":
+    for _code, _url in BENEFITS_AGENCY_URLS.items() or [("(none)", "")]:
+        if not (_url.startswith("https://") and BENEFITS_AGENCY_KEYS.get(_code)):
+            raise ImproperlyConfigured(f"Agency {_code} needs an https:// URL and a key.")
 
 # --- internationalisation -----------------------------------------------------------------
 LANGUAGE_CODE = "ar"

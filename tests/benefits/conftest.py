@@ -11,6 +11,7 @@ import pytest
 from django.utils import translation
 
 from benefits.importing import COLUMNS
+from tests.benefits.stub import AgencyStub
 from tests.factories import civil_id_for
 
 Row = dict[str, Any]
@@ -61,3 +62,18 @@ def english() -> Iterator[None]:
     """Reasons in English, to assert on them."""
     with translation.override("en"):
         yield
+
+
+@pytest.fixture
+def agency(settings) -> Iterator[AgencyStub]:
+    """Social Security as a stub on loopback, and the settings pointing the http lookup at it:
+    short timeouts (a slow answer is one that takes over 0.2 s) and retries without waiting."""
+    with AgencyStub() as stub:
+        settings.BENEFITS_LOOKUP = "http"
+        settings.BENEFITS_AGENCY_URLS = {stub.code: stub.url}
+        settings.BENEFITS_AGENCY_KEYS = {stub.code: stub.key}
+        settings.BENEFITS_HTTP_CONNECT_TIMEOUT = 1.0
+        settings.BENEFITS_HTTP_READ_TIMEOUT = 0.2
+        settings.BENEFITS_HTTP_RETRIES = 2
+        settings.BENEFITS_HTTP_BACKOFF_SECONDS = 0
+        yield stub

@@ -1,0 +1,31 @@
+"""Background work of the benefits app."""
+
+from __future__ import annotations
+
+from celery import shared_task
+
+from benefits.agencies.base import AgencyMisconfigured
+from benefits.lookup import benefits_refresh
+from benefits.people import live_case_civil_ids
+
+
+@shared_task(name="benefits.tasks.refresh_live_cases")
+def refresh_live_cases() -> dict[str, int]:
+    """Refresh from the agencies the benefits of everyone in a live request (Celery beat,
+    nightly): each applicant and their household members.
+
+    A misconfigured lookup fails the job (so the ministry's overview shows it); a person the
+    agencies could not answer for is only counted, and asked again the next night.
+    """
+    result = benefits_refresh(civil_ids=live_case_civil_ids())
+    if result.misconfigured:
+        raise AgencyMisconfigured(
+            f"benefits lookup misconfigured: {len(result.not_refreshed)} not refreshed"
+        )
+    return {
+        "refreshed": len(result.refreshed),
+        "not_refreshed": len(result.not_refreshed),
+        "created": result.batch.created_count,
+        "updated": result.batch.updated_count,
+        "ended": result.batch.ended_count,
+    }
