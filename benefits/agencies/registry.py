@@ -35,6 +35,7 @@ def get_lookup(name: str | None = None) -> AgencyLookup:
             http=HttpClient(
                 connect_timeout=settings.BENEFITS_HTTP_CONNECT_TIMEOUT,
                 read_timeout=settings.BENEFITS_HTTP_READ_TIMEOUT,
+                service="benefits agency",
             ),
             retries=settings.BENEFITS_HTTP_RETRIES,
             backoff=settings.BENEFITS_HTTP_BACKOFF_SECONDS,

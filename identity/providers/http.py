@@ -35,9 +35,15 @@ class Response:
 
 
 class HttpClient:
-    def __init__(self, *, connect_timeout: float, read_timeout: float) -> None:
+    """One HTTP(S) request at a time with bounded timeouts and answer size. ``service`` names
+    the other side in log lines and the User-Agent (an identity provider, a benefits agency)."""
+
+    def __init__(
+        self, *, connect_timeout: float, read_timeout: float, service: str = "identity provider"
+    ) -> None:
         self.connect_timeout = connect_timeout
         self.read_timeout = read_timeout
+        self.service = service
 
     def request(
         self,
@@ -53,7 +59,7 @@ class HttpClient:
         parts = urlsplit(url)
         if parts.scheme not in {"http", "https"} or not parts.hostname:
             raise ProviderMisconfigured("the provider URL is not an http(s) URL")
-        all_headers = {"Accept": "application/json", "User-Agent": "Musaada-identity/1"}
+        all_headers = {"Accept": "application/json", "User-Agent": f"Musaada ({self.service})"}
         body: bytes | None = None
         if json_body is not None:
             body = json.dumps(json_body).encode()
@@ -87,11 +93,12 @@ class HttpClient:
             answer = connection.getresponse()
             payload = answer.read(MAX_BODY_BYTES + 1)
         except TimeoutError as exc:
-            logger.warning("identity provider timed out: %s %s", method, parts.hostname)
+            logger.warning("%s timed out: %s %s", self.service, method, parts.hostname)
             raise ProviderUnavailable("timeout") from exc
         except (OSError, http.client.HTTPException) as exc:
             logger.warning(
-                "identity provider unreachable: %s %s (%s)",
+                "%s unreachable: %s %s (%s)",
+                self.service,
                 method,
                 parts.hostname,
                 type(exc).__name__,
@@ -103,11 +110,12 @@ class HttpClient:
             raise ProviderUnavailable("the provider's answer is too large")
         status = answer.status
         if status >= 500 or status == 429:
-            logger.warning("identity provider answered %s: %s %s", status, method, parts.hostname)
+            logger.warning("%s answered %s: %s %s", self.service, status, method, parts.hostname)
             raise ProviderUnavailable(f"HTTP {status}")
         if status in (401, 403):
             logger.error(
-                "identity provider refused our credentials (%s): %s %s",
+                "%s refused our credentials (%s): %s %s",
+                self.service,
                 status,
                 method,
                 parts.hostname,
