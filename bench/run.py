@@ -24,6 +24,7 @@ import tempfile
 import time
 from collections.abc import Callable
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 from bench.common import PROJECT_DIR, database_name, database_url, server_url
@@ -377,6 +378,88 @@ class Child:
             outcomes=outcomes,
         )
 
+    # -- 6. the state-benefits import, against PostgreSQL's own COPY ------------------------
+
+    def benefits_import(self) -> None:
+        """Issue 14: ``benefit_file_import`` on a CSV of as many rows as the scale has
+        applicants, PostgreSQL's COPY of the same file as the ceiling, then the same file again
+        (every row unchanged). What it created is deleted afterwards."""
+        from django.db.models import Q
+
+        from benefits.models import BenefitRecord, ImportBatch
+        from benefits.services import DEFAULT_BATCH_SIZE, benefit_file_import
+
+        if self.connection.vendor != "postgresql":
+            self.add("benefits_import", "benefits import: skipped (PostgreSQL only)")
+            return
+        rows = self.scale
+        token = f"bench{time.time_ns():x}"  # references unique to this run
+        with tempfile.TemporaryDirectory(prefix="musaada-bench-") as directory:
+            path = Path(directory) / f"benefits-{rows}.csv"
+            started = time.perf_counter()
+            write_benefits_file(path, rows, token, self.rng)
+            log(
+                f"{self.scale:>9,} wrote {rows:,} rows ({path.stat().st_size / 1e6:.0f} MB) "
+                f"in {time.perf_counter() - started:.1f} s"
+            )
+            batches: list[int] = []
+            try:
+                timed: dict[str, tuple[float, str]] = {}
+                for key in ("import", "copy", "again"):
+                    started = time.perf_counter()
+                    if key == "copy":
+                        self._benefits_copy(path)
+                        summary_line = ""
+                    else:
+                        outcome = benefit_file_import(
+                            path=path, started_by=None, batch_size=DEFAULT_BATCH_SIZE
+                        )
+                        batches.append(outcome.batch.pk)
+                        summary_line = outcome.batch.summary_line()
+                    timed[key] = (time.perf_counter() - started, summary_line)
+            finally:
+                with self.connection.cursor() as cursor:
+                    cursor.execute("DROP TABLE IF EXISTS bench_benefits_copy")
+                # The run's records (by their references) and batches; the two audit entries
+                # stay, since the audit chain is append-only.
+                BenefitRecord.objects.filter(
+                    Q(reference__startswith=f"{token}-") | Q(batch_id__in=batches)
+                ).delete()
+                # (by name too: a run that failed half-way left its batch behind)
+                ImportBatch.objects.filter(Q(pk__in=batches) | Q(file_name=path.name)).delete()
+        copy_rate = rows / timed["copy"][0]
+        for key, step, label in (
+            ("benefits_import", "import", f"benefits import: {rows:,} new rows, real service"),
+            ("benefits_copy", "copy", f"benefits ceiling: COPY of the same {rows:,} rows"),
+            ("benefits_import_again", "again", "benefits import: the same file again"),
+        ):
+            seconds, summary_line = timed[step]
+            rate = rows / seconds
+            self.add(
+                key,
+                label,
+                median_ms=seconds * 1000,
+                throughput=rate,
+                ratio=None if step == "copy" else rate / copy_rate,
+                outcomes={"summary": summary_line} if summary_line else None,
+            )
+
+    def _benefits_copy(self, path: Path) -> None:
+        """The file into a plain table of its own columns (no indexes), streamed with COPY."""
+        with self.connection.cursor() as cursor:
+            cursor.execute("DROP TABLE IF EXISTS bench_benefits_copy")
+            cursor.execute(
+                "CREATE TABLE bench_benefits_copy (civil_id varchar(12), agency varchar(40), "
+                "benefit varchar(60), monthly_amount numeric(12, 3), start_date date, "
+                "end_date date, reference varchar(64))"
+            )
+            with (
+                path.open("rb") as stream,
+                cursor.copy(COPY_BENEFITS) as copy,
+            ):
+                while data := stream.read(1 << 20):
+                    copy.write(data)
+
     # -- 5. ministry statistics and export ------------------------------------------------
 
     def ministry(self) -> None:
@@ -663,6 +746,48 @@ class RawClaimer:
 # ==========================================================================================
 
 
+COPY_BENEFITS = "COPY bench_benefits_copy FROM STDIN WITH (FORMAT csv, HEADER true)"
+
+
+def write_benefits_file(path: Path, rows: int, token: str, rng: random.Random) -> None:
+    """A valid agency file of ``rows`` rows: the civil IDs of the bench's applicants (the
+    generator's scheme, ``make_kw_civil_id``), the seeded agencies and benefits, amounts with 3
+    decimals, ISO dates (a third with an end date), references unique to this run."""
+    import datetime
+
+    from accounts.civil_id import make_kw_civil_id
+    from bench.generate import ADULT_DAYS, ADULT_FIRST
+
+    kinds = [
+        ("social_security", "retirement_pension"),
+        ("social_security", "disability_allowance"),
+        ("social_security", "family_allowance"),
+        ("social_welfare", "monthly_assistance"),
+        ("social_welfare", "housing_allowance"),
+    ]
+    first = datetime.date(2018, 1, 1)
+    starts = [(first + datetime.timedelta(days=d)).isoformat() for d in range(0, 2_500, 7)]
+    ends = [(first + datetime.timedelta(days=d)).isoformat() for d in range(2_600, 4_000, 7)]
+    born = [ADULT_FIRST + datetime.timedelta(days=d) for d in range(ADULT_DAYS)]
+    randrange, choice = rng.randrange, rng.choice
+    with path.open("w", encoding="utf-8", newline="") as stream:
+        stream.write("civil_id,agency,benefit,monthly_amount,start_date,end_date,reference\n")
+        lines = []
+        for i in range(rows):
+            civil_id = make_kw_civil_id(born[i % ADULT_DAYS], (i // ADULT_DAYS) * 16)
+            agency, benefit = choice(kinds)
+            fils = randrange(50_000, 2_000_000)
+            end = choice(ends) if randrange(3) == 0 else ""
+            lines.append(
+                f"{civil_id},{agency},{benefit},{fils // 1000}.{fils % 1000:03d},"
+                f"{choice(starts)},{end},{token}-{i}\n"
+            )
+            if len(lines) == 10_000:
+                stream.writelines(lines)
+                lines.clear()
+        stream.writelines(lines)
+
+
 def _merge_outcomes(runs: list[tuple[int, dict[str, Any]]]) -> dict[str, Any]:
     """The outcome counts of several runs added up, the CPU per claim averaged over all claims."""
     cpu_key = "process CPU ms each"
@@ -822,7 +947,7 @@ def _signup_function(index: int) -> Callable[[], bool]:
     return sign_up
 
 
-SCENARIOS = ("queue", "claims", "submission", "ministry", "signup")
+SCENARIOS = ("queue", "claims", "submission", "ministry", "signup", "benefits_import")
 
 
 def child_main(scale: int, quick: bool, out: str, only: list[str]) -> None:
@@ -930,6 +1055,14 @@ def print_table(results: dict[int, list[dict[str, Any]]]) -> list[str]:
             if key == "signup":
                 ok = (row.get("throughput") or 0) >= 50
                 target = f"≥ 50/s: {'ok' if ok else 'MISSED'}"
+            if key == "benefits_import":
+                rate = row.get("throughput") or 0
+                ok = rate > 0 and 1_000_000 / rate < 600
+                target = f"1,000,000 rows in minutes (< 10): {'ok' if ok else 'MISSED'}"
+                if rate:
+                    target += f", {1_000_000 / rate / 60:.1f} min per 1M"
+            if key.startswith("benefits_import") and row.get("ratio") is not None:
+                target = f"{row['ratio']:.0%} of COPY" + (f"; {target}" if target else "")
             if key == "dedup_audit":
                 target = f"{row.get('violations')} violations (must be 0)"
             median = _fmt(row.get("median_ms"), "{:.1f}")
