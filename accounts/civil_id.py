@@ -14,14 +14,22 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-_ARABIC_INDIC = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹", "01234567890123456789")
+#: Arabic-Indic and Persian digits to ASCII (civil IDs, amounts and dates typed or sent in them).
+ARABIC_INDIC_DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹", "01234567890123456789")
 
 KW_WEIGHTS = (2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 
 
 def normalise_digits(value: str) -> str:
     """Arabic-Indic and Persian digits to ASCII; spaces and dashes removed."""
-    return value.translate(_ARABIC_INDIC).replace(" ", "").replace("-", "")
+    return value.translate(ARABIC_INDIC_DIGITS).replace(" ", "").replace("-", "")
+
+
+def masked_civil_id(civil_id: str) -> str:
+    """What a report, a log line or an audit entry may show of a civil ID: its last four digits
+    (nothing of a shorter one)."""
+    civil_id = civil_id.strip()
+    return "…" + civil_id[-4:] if len(civil_id) > 4 else "…"
 
 
 def normalise_login(value: str) -> str:

@@ -17,6 +17,7 @@ from django.core.cache import cache
 from django.db import connection, transaction
 from django.utils import timezone
 
+from accounts.civil_id import masked_civil_id
 from accounts.models import STAFF_ROLES
 from audit.exceptions import AuditTrailIsAppendOnly
 from audit.models import AuditEntry
@@ -234,7 +235,7 @@ def _masked_login(login: str) -> str:
     login = login.strip()
     if "@" in login:
         return "…@" + login.rsplit("@", 1)[1][:100]
-    return "…" + login[-4:] if len(login) > 4 else "…"
+    return masked_civil_id(login)
 
 
 def sign_in_step_up_record(*, user: User, step: str, ip_address: str | None) -> AuditEntry:

@@ -26,7 +26,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
-from accounts.civil_id import parse_civil_id
+from accounts.civil_id import ARABIC_INDIC_DIGITS, parse_civil_id
 from benefits.exceptions import ImportFileError
 from benefits.models import Agency, BenefitKind
 
@@ -45,7 +45,6 @@ REFERENCE_MAX_LENGTH = 64
 
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _DAY_FIRST_DATE = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
-_DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹", "01234567890123456789")
 
 
 def file_sha256(path: Path) -> str:
@@ -176,12 +175,6 @@ class BadRow:
     reason: str
 
 
-def masked(civil_id: str) -> str:
-    """What a report may show of a civil ID: its last four digits (nothing of a shorter one)."""
-    civil_id = civil_id.strip()
-    return "…" + civil_id[-4:] if len(civil_id) > 4 else "…"
-
-
 def cell_text(value: Any) -> str:
     """A cell as text: spreadsheet numbers without a trailing ``.0`` (civil IDs typed as
     numbers), dates in ISO form."""
@@ -281,7 +274,7 @@ class RowChecker:
 
     @staticmethod
     def _amount(value: Any, reasons: list[str]) -> Decimal | None:
-        text = cell_text(value).translate(_DIGITS)
+        text = cell_text(value).translate(ARABIC_INDIC_DIGITS)
         try:
             amount = Decimal(text)
         except InvalidOperation:
@@ -307,7 +300,7 @@ class RowChecker:
             return value.date()
         if isinstance(value, datetime.date):
             return value
-        text = cell_text(value).translate(_DIGITS)
+        text = cell_text(value).translate(ARABIC_INDIC_DIGITS)
         if not text:
             if not end:
                 reasons.append(_("The start date is empty."))

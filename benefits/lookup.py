@@ -25,7 +25,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from accounts.civil_id import parse_civil_id
+from accounts.civil_id import masked_civil_id, parse_civil_id
 from audit.services import audit_record
 from benefits.agencies.base import (
     AgencyAnswerInvalid,
@@ -35,7 +35,7 @@ from benefits.agencies.base import (
     AgencyMisconfigured,
 )
 from benefits.agencies.registry import get_lookup
-from benefits.importing import GoodRow, masked
+from benefits.importing import GoodRow
 from benefits.models import Agency, BenefitKind, ImportBatch, ImportSource, ImportStatus
 from benefits.services import COUNT_FIELDS, plan_apply, plan_upsert
 
@@ -92,7 +92,7 @@ def benefits_refresh(
             rows = catalogue.rows(number, lookup.lookup(number))
             _person_load(result.batch.pk, rows)
         except AgencyError as error:
-            logger.warning("benefits of %s not refreshed: %s", masked(number), error)
+            logger.warning("benefits of %s not refreshed: %s", masked_civil_id(number), error)
             result.not_refreshed.append((civil_id, error.reason))
             stop = isinstance(error, AgencyMisconfigured)
             continue
@@ -177,9 +177,9 @@ def _batch_finish(result: RefreshResult, *, lookup: str, started_by: User | None
             target=batch,
             data={
                 "lookup": lookup,
-                "refreshed": [masked(civil_id) for civil_id in result.refreshed],
+                "refreshed": [masked_civil_id(civil_id) for civil_id in result.refreshed],
                 "not_refreshed": [
-                    [masked(civil_id), reason] for civil_id, reason in result.not_refreshed
+                    [masked_civil_id(civil_id), reason] for civil_id, reason in result.not_refreshed
                 ],
                 "created": batch.created_count,
                 "updated": batch.updated_count,

@@ -34,9 +34,10 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts.civil_id import masked_civil_id
 from audit.services import audit_record
 from benefits.exceptions import ImportConflict
-from benefits.importing import BadRow, GoodRow, ImportFile, RawRow, RowChecker, file_sha256, masked
+from benefits.importing import BadRow, GoodRow, ImportFile, RawRow, RowChecker, file_sha256
 from benefits.models import BenefitRecord, ImportBatch, ImportSource, ImportStatus
 
 if TYPE_CHECKING:
@@ -262,7 +263,7 @@ def plan_apply(plan: Plan) -> None:
 def _report(writer: Any, rows: list[BadRow]) -> None:
     """Append these bad rows to the report (``writer``: a ``csv.writer``), in line order."""
     for row in sorted(rows, key=lambda bad: bad.line):
-        writer.writerow([row.line, masked(row.civil_id), row.reason])
+        writer.writerow([row.line, masked_civil_id(row.civil_id), row.reason])
 
 
 def _batch_open(
