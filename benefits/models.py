@@ -122,6 +122,17 @@ class ImportBatch(models.Model):
                 name="import_batch_rows_done_within_total",
                 violation_error_message=_("Rows done cannot exceed the rows in the file."),
             ),
+            # Two runs of one file started at the same moment share one batch (the second
+            # finds the first's), so their rows are loaded once: see _batch_open.
+            models.UniqueConstraint(
+                fields=["sha256"],
+                condition=Q(status=ImportStatus.RUNNING, dry_run=False, source=ImportSource.FILE),
+                name="import_batch_one_running_per_file",
+                violation_error_message=_(
+                    "Another import of the same file is running. Wait until it ends, then run "
+                    "it again."
+                ),
+            ),
         ]
 
     def __str__(self) -> str:

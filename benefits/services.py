@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -276,6 +276,38 @@ def _batch_open(
     report_path: Path,
 ) -> tuple[ImportBatch, int]:
     """The batch to load into: the unfinished one of the same file, or a new one."""
+    try:
+        return _batch_open_once(
+            path=path,
+            sha256=sha256,
+            total=total,
+            dry_run=dry_run,
+            started_by=started_by,
+            report_path=report_path,
+        )
+    except IntegrityError:
+        # Another run of this file opened its batch at the same moment (at most one runs per
+        # file: import_batch_one_running_per_file). Join it: each chunk is then loaded by
+        # whichever run gets to it first, and the other stops with ImportConflict.
+        return _batch_open_once(
+            path=path,
+            sha256=sha256,
+            total=total,
+            dry_run=dry_run,
+            started_by=started_by,
+            report_path=report_path,
+        )
+
+
+def _batch_open_once(
+    *,
+    path: Path,
+    sha256: str,
+    total: int,
+    dry_run: bool,
+    started_by: User | None,
+    report_path: Path,
+) -> tuple[ImportBatch, int]:
     with transaction.atomic(durable=True):
         if not dry_run:
             unfinished = (
