@@ -114,8 +114,10 @@ class PostgresServer:
                 "-c listen_addresses=127.0.0.1",
                 # Its socket in its own folder: never beside the shared server's socket.
                 f"-c unix_socket_directories={self.root}",
+                # No fsync (only a failing machine would lose data), but each commit is written
+                # before it answers (synchronous_commit stays on): an immediate stop keeps every
+                # committed change, as a real server's crash does.
                 "-c fsync=off",
-                "-c synchronous_commit=off",
                 "-c full_page_writes=off",
                 "-c shared_buffers=16MB",
                 "-c max_connections=30",

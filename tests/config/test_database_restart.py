@@ -315,7 +315,11 @@ def test_a_change_cut_off_by_a_database_restart_answers_the_error_page_and_write
             " AND relation = %s::regclass AND mode = 'RowExclusiveLock')",
             [backend, IncomeSource._meta.db_table],
         ).fetchone()[0]
-        portal.database.stop("fast")
+        # Stopped at once, as by a crash or a kill (the server recovers on start). A fast stop
+        # ends the sessions one by one: the holder's may end first, and the edit, woken with
+        # the lock, can commit before its own end comes (a whole change, which proves nothing
+        # here; it happened once in CI).
+        portal.database.stop("immediate")
     finally:
         holder.close()
     sender.join(timeout=30)
@@ -341,7 +345,8 @@ def test_a_change_cut_off_by_a_database_restart_answers_the_error_page_and_write
 
     # The same portal process serves again, and a change now goes through whole.
     assert portal.browser.get("/healthz").status == 200
-    assert portal.browser.get("/apply/profile/incomes/").status == 200
+    after = portal.browser.get("/apply/profile/incomes/")
+    assert after.status == 200, (after.status, after.location, portal.logs())
     saved = portal.edit_income("765.432")
     assert (saved.status, saved.location) == (302, "/apply/profile/incomes/"), saved.body[:2000]
     assert portal.income_amount() == Decimal("765.432")
