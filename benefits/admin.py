@@ -6,7 +6,7 @@ from __future__ import annotations
 from django.contrib import admin
 from django.http import HttpRequest
 
-from benefits.models import Agency, BenefitKind, BenefitRecord, ImportBatch
+from benefits.models import Agency, AidTypeBenefitRule, BenefitKind, BenefitRecord, ImportBatch
 
 
 class BenefitKindInline(admin.TabularInline):
@@ -19,6 +19,15 @@ class AgencyAdmin(admin.ModelAdmin):
     list_display = ["code", "name_ar", "name_en", "is_active"]
     list_filter = ["is_active"]
     inlines = [BenefitKindInline]
+
+
+@admin.register(AidTypeBenefitRule)
+class AidTypeBenefitRuleAdmin(admin.ModelAdmin):
+    """Per aid type, which benefits exclude it and which count as verified income."""
+
+    list_display = ["aid_type", "kind", "effect"]
+    list_filter = ["effect", "aid_type", "kind__agency"]
+    list_select_related = ["aid_type", "kind", "kind__agency"]
 
 
 @admin.register(BenefitKind)

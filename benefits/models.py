@@ -201,3 +201,46 @@ class BenefitRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.agency.code}/{self.reference}"
+
+
+class BenefitEffect(models.TextChoices):
+    """What a state benefit means for one aid type, as the ministry decides."""
+
+    EXCLUDES = "excludes", _("Excludes this aid type")
+    INCOME = "income", _("Counts as verified income")
+
+
+class AidTypeBenefitRule(models.Model):
+    """The ministry's rule for one (aid type, benefit kind): the benefit either excludes the aid
+    type (a person receiving it cannot be given that aid type by a charity over the same period)
+    or counts as verified income in that aid type's screening and need score. A benefit with no
+    rule for an aid type has no effect on it."""
+
+    aid_type = models.ForeignKey(
+        "aid_requests.AidType",
+        on_delete=models.CASCADE,
+        related_name="benefit_rules",
+        verbose_name=_("aid type"),
+    )
+    kind = models.ForeignKey(
+        BenefitKind,
+        on_delete=models.PROTECT,
+        related_name="aid_type_rules",
+        verbose_name=_("benefit"),
+    )
+    effect = models.CharField(_("effect"), max_length=10, choices=BenefitEffect.choices)
+
+    class Meta:
+        verbose_name = _("aid type rule for a benefit")
+        verbose_name_plural = _("aid type rules for benefits")
+        ordering = ["aid_type_id", "kind_id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["aid_type", "kind"],
+                name="benefit_rule_one_effect_per_aid_type",
+                violation_error_message=_("This benefit already has a rule for this aid type."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} → {self.aid_type_id}: {self.get_effect_display()}"
