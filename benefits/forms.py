@@ -53,9 +53,8 @@ class UploadForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.initial.setdefault("submission_key", secrets.token_urlsafe(24))
         self.fields["file"].help_text = _(
-            "CSV (UTF-8) or XLSX, at most %(size)d MB, with the columns civil_id, agency, "
-            "benefit, monthly_amount, start_date, end_date, reference. Larger files are "
-            "imported with the command benefits_import."
+            "CSV (UTF-8) or XLSX, at most %(size)d MB. Larger files are imported with the "
+            "command benefits_import."
         ) % {"size": upload_limit_mb()}
 
     def clean_file(self) -> UploadedFile:
