@@ -199,8 +199,12 @@ def benefit_upload_run(*, batch_id: int, language: str) -> ImportBatch:
 def _upload_failed(batch_id: int, *, error: Exception) -> ImportBatch:
     """Mark the batch failed (the import does too, if the database answered) and audit it."""
     with transaction.atomic(durable=True):
+        # Only the batch's row is locked (PostgreSQL locks no row of an outer join's
+        # nullable side).
         batch = (
-            ImportBatch.objects.select_for_update().select_related("started_by").get(pk=batch_id)
+            ImportBatch.objects.select_for_update(of=("self",))
+            .select_related("started_by")
+            .get(pk=batch_id)
         )
         if batch.status == ImportStatus.RUNNING:
             batch.status = ImportStatus.FAILED

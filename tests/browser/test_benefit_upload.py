@@ -53,7 +53,8 @@ def sign_in(page, live_server, admin, secret: str, language: str) -> None:
     assert page.url.startswith(f"{live_server.url}/accounts/2fa/authenticate/")
     page.locator("input[name=code]").fill(totp_code(secret))
     page.locator("main form button[type=submit].btn-primary").click()
-    page.wait_for_load_state()
+    page.wait_for_url(lambda url: "/accounts/2fa/" not in url)
+    assert page.locator("[data-testid=signed-in-as]").inner_text().strip() == admin.full_name
 
 
 @pytest.mark.parametrize("language", ["ar", "en"])
