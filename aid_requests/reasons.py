@@ -34,8 +34,17 @@ def reason_text(reason: dict[str, Any]) -> str:
     return _("Not eligible under this aid type's rules.")
 
 
+def _monthly(value: str) -> str:
+    return _("%(value)s KWD a month") % {"value": f"{Decimal(value):.3f}"}
+
+
 def breakdown_rows(breakdown: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """The need-score parts with a label and an explanation for each."""
+    """The need-score parts with a label and an explanation for each.
+
+    When the state agencies were asked (requests screened since issue 14), the income part is
+    preceded by two lines without points of their own (``info``): the declared income and the
+    income verified with the agencies, a total only.
+    """
     labels = {
         "income": _("Income per person after obligations"),
         "dependants": _("Dependants in the household"),
@@ -44,6 +53,23 @@ def breakdown_rows(breakdown: list[dict[str, Any]]) -> list[dict[str, Any]]:
     }
     rows = []
     for part in breakdown:
+        if part["part"] == "income" and part.get("verified") is not None:
+            rows.append(
+                {
+                    "part": "declared_income",
+                    "label": _("Declared income"),
+                    "detail": _monthly(part["declared"]),
+                    "info": True,
+                }
+            )
+            rows.append(
+                {
+                    "part": "verified_income",
+                    "label": _("Income verified with the state agencies"),
+                    "detail": _monthly(part["verified"]),
+                    "info": True,
+                }
+            )
         if part["part"] == "income":
             detail = _("%(value)s KWD a month against a limit of %(threshold)s KWD") % {
                 "value": f"{Decimal(part['value']):.3f}",
@@ -51,5 +77,24 @@ def breakdown_rows(breakdown: list[dict[str, Any]]) -> list[dict[str, Any]]:
             }
         else:
             detail = str(part["value"])
-        rows.append({**part, "label": labels.get(part["part"], part["part"]), "detail": detail})
+        rows.append(
+            {
+                **part,
+                "label": labels.get(part["part"], part["part"]),
+                "detail": detail,
+                "info": False,
+            }
+        )
     return rows
+
+
+def verified_from_text(source: str) -> str:
+    """Where a request's verified income came from, for the case file."""
+    if source == "agencies":
+        return _("The state agencies answered when the request was submitted.")
+    if source == "records_held":
+        return _(
+            "A state agency did not answer when the request was submitted: the records already "
+            "held were used."
+        )
+    return _("From the records the state agencies sent before the request was submitted.")

@@ -27,6 +27,7 @@ from applicants.models import (
     ApplicantProfile,
     Document,
     HouseholdMember,
+    IncomeKind,
     IncomeSource,
     MonthlyObligation,
     PossibleDuplicate,
@@ -177,6 +178,24 @@ def household_finances(user: User) -> HouseholdFinances:
         obligations_total=obligations,
         household_size=1 + members_of(user).count(),
     )
+
+
+#: The declared kinds that the state agencies pay (in Kuwait pensions are paid by the Public
+#: Institution for Social Security): screening replaces these lines by the larger of them and
+#: the income verified with the agencies, so one benefit is not counted twice.
+STATE_BENEFIT_INCOME_KINDS = frozenset({IncomeKind.SOCIAL_SECURITY, IncomeKind.PENSION})
+
+
+def declared_state_income(user: User) -> Decimal:
+    """The monthly income ``user``'s household declares as state benefits (one query)."""
+    lines = incomes_of(user).filter(kind__in=STATE_BENEFIT_INCOME_KINDS)
+    return lines.aggregate(total=Sum("amount"))["total"] or Decimal(0)
+
+
+def household_civil_ids(user: User) -> list[str]:
+    """The civil IDs of ``user`` and of every household member who has one, sorted."""
+    members = members_of(user).exclude(civil_id="").values_list("civil_id", flat=True)
+    return sorted({civil_id for civil_id in [user.civil_id, *members] if civil_id})
 
 
 # --- the steps of the profile -------------------------------------------------------------

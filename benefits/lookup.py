@@ -10,9 +10,12 @@ Per person, all or nothing: each person's records are written in one transaction
 from a whole, valid answer. ``AgencyUnavailable`` (after the adapter's retries) and
 ``AgencyAnswerInvalid`` leave that person's records untouched and report them not refreshed;
 ``AgencyMisconfigured`` means every lookup would fail alike, so the refresh stops asking and
-reports everyone left not refreshed. One audit entry per refresh (``benefits.looked_up``),
-civil IDs masked to their last four digits. A refresh that crashes half-way keeps the people
-loaded so far and ends as failed (``benefits.lookup_failed``), then raises.
+reports everyone left not refreshed; so does ``AgencyUnavailable`` when the caller asks it to
+(``give_up_when_unavailable``: a submission waits on the lookup, and an agency that timed out
+for one person after its retries would time out for the next). One audit entry per refresh
+(``benefits.looked_up``), civil IDs masked to their last four digits. A refresh that crashes
+half-way keeps the people loaded so far and ends as failed (``benefits.lookup_failed``), then
+raises.
 """
 
 from __future__ import annotations
@@ -34,6 +37,7 @@ from benefits.agencies.base import (
     AgencyError,
     AgencyLookup,
     AgencyMisconfigured,
+    AgencyUnavailable,
 )
 from benefits.agencies.registry import get_lookup
 from benefits.importing import GoodRow
@@ -69,17 +73,19 @@ def benefits_refresh(
     civil_ids: Iterable[str],
     actor: User | None = None,
     lookup: AgencyLookup | None = None,
+    give_up_when_unavailable: bool = False,
 ) -> RefreshResult:
     """Ask the lookup about each civil ID and load the answers (see the module docstring).
 
-    ``actor``: the ministry user, or None for the nightly task. Raises ``AgencyMisconfigured``
-    only when the adapter cannot even be built from the settings (nothing asked).
+    ``actor``: the ministry user or the applicant submitting, or None for the nightly task.
+    Raises ``AgencyMisconfigured`` only when the adapter cannot even be built from the settings
+    (nothing asked).
     """
     lookup = lookup or get_lookup()
     people = sorted(set(civil_ids))
     result = RefreshResult(batch=_batch_open(lookup.name, started_by=actor))
     try:
-        _refresh_people(result, people, lookup)
+        _refresh_people(result, people, lookup, give_up_when_unavailable)
     except BaseException as error:
         # Crashed half-way (a bug, the database, the worker stopped): the people loaded so far
         # stay loaded; the batch ends as failed, never "running" for ever.
@@ -89,12 +95,14 @@ def benefits_refresh(
     return result
 
 
-def _refresh_people(result: RefreshResult, people: list[str], lookup: AgencyLookup) -> None:
+def _refresh_people(
+    result: RefreshResult, people: list[str], lookup: AgencyLookup, give_up_when_unavailable: bool
+) -> None:
     catalogue = _Catalogue()
-    stop = False
+    stop: str | None = None  # the reason everyone left is not asked
     for civil_id in people:
         if stop:
-            result.not_refreshed.append((civil_id, AgencyMisconfigured.reason))
+            result.not_refreshed.append((civil_id, stop))
             continue
         try:
             number = parse_civil_id(civil_id).number
@@ -107,7 +115,10 @@ def _refresh_people(result: RefreshResult, people: list[str], lookup: AgencyLook
         except AgencyError as error:
             logger.warning("benefits of %s not refreshed: %s", masked_civil_id(number), error)
             result.not_refreshed.append((civil_id, error.reason))
-            stop = isinstance(error, AgencyMisconfigured)
+            if isinstance(error, AgencyMisconfigured) or (
+                give_up_when_unavailable and isinstance(error, AgencyUnavailable)
+            ):
+                stop = error.reason
             continue
         result.refreshed.append(civil_id)
 

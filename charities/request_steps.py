@@ -20,6 +20,7 @@ from aid_requests.services.submission import (
     aid_request_submission_check,
 )
 from applicants.models import Document, HouseholdMember
+from benefits.income import verified_income_at_submission
 from charities.services.covered import aid_request_check_coverage
 
 
@@ -40,8 +41,10 @@ def aid_request_submit(
 
     A form sent twice (the same ``submission_key``) makes one request: the first is returned.
     Every check that can refuse the submission runs before any file is stored (see
-    ``aid_requests.services.submission``); the request is then made, screened and weighed in
-    one transaction.
+    ``aid_requests.services.submission``). Then the state agencies are asked about the
+    household (``benefits.income``: an HTTP call, so before the transaction; an agency that
+    does not answer leaves the records already held, and the submission goes on). The request
+    is then made, screened (with the verified income) and weighed in one transaction.
     """
     if submission_key:
         sent = aid_request_sent(applicant=applicant, submission_key=submission_key)
@@ -58,8 +61,9 @@ def aid_request_submit(
         submission_key=submission_key,
         beneficiary=beneficiary,
     )
+    verified = verified_income_at_submission(applicant=applicant, aid_type=aid_type)
     with transaction.atomic(durable=True):
-        aid_request, created = aid_request_create(submission=submission)
+        aid_request, created = aid_request_create(submission=submission, verified=verified)
         if created:
             # Everyone it covers already holds this aid type elsewhere: out of the queue at
             # once (an open request only; its row is this transaction's own, not yet committed).

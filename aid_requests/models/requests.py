@@ -118,6 +118,26 @@ class AidRequest(models.Model):
         blank=True,
         help_text=_("Eligibility reasons and the need-score breakdown, as computed at screening."),
     )
+    # What screening used of the household's income (issue 14), kept so the case file shows it
+    # without asking the agencies again. Empty for requests screened before the link.
+    declared_income = models.DecimalField(
+        _("declared income at screening (KWD a month)"),
+        max_digits=12,
+        decimal_places=3,
+        null=True,
+        blank=True,
+    )
+    verified_income = models.DecimalField(
+        _("income verified with the state agencies at screening (KWD a month)"),
+        max_digits=12,
+        decimal_places=3,
+        null=True,
+        blank=True,
+        help_text=_("A total only: which agency or benefit is not kept on the request."),
+    )
+    income_below_verified = models.BooleanField(
+        _("declared income below the verified income"), default=False
+    )
     coverage_start = models.DateField(_("coverage from"))
     coverage_end = models.DateField(_("coverage until"))
     claimed_by = models.ForeignKey(
@@ -227,6 +247,13 @@ class AidRequest(models.Model):
                 violation_error_message=_(
                     "You already have a request of this aid type for this person that is still"
                     " in progress."
+                ),
+            ),
+            models.CheckConstraint(
+                condition=Q(income_below_verified=False) | Q(verified_income__isnull=False),
+                name="income_flag_needs_verified_income",
+                violation_error_message=_(
+                    "A request can be flagged for income only when its income was verified."
                 ),
             ),
             models.UniqueConstraint(

@@ -2,15 +2,16 @@
 
 The step is ``charities.request_steps.aid_request_submit``: it calls, in order,
 ``aid_request_sent`` (the form was already sent), ``aid_request_submission_check`` (every
-check that can refuse, then the new files stored), and — in its one durable transaction —
-``aid_request_create`` (the request, its timeline, audit and notification, and screening),
-followed by its own coverage check.
+check that can refuse, then the new files stored), asks the state agencies (``benefits``, above
+this app: the verified income arrives here as a figure, ``VerifiedIncome``), and — in its one
+durable transaction — ``aid_request_create`` (the request, its timeline, audit and
+notification, and screening), followed by its own coverage check.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
@@ -32,7 +33,7 @@ from aid_requests.exceptions import (
 from aid_requests.models import HELD_STATUSES, AidRequest, AidType, RequestStatus, TimelineEntry
 from aid_requests.periods import coverage_end
 from aid_requests.reasons import reason_text
-from aid_requests.scoring import HouseholdSnapshot, screen
+from aid_requests.scoring import HouseholdSnapshot, VerifiedFrom, VerifiedIncome, screen
 from aid_requests.services.lifecycle import aid_request_move, in_both_languages, live_requests
 from aid_requests.states import Actor
 from applicants import selectors as applicant_selectors
@@ -59,6 +60,7 @@ def household_snapshot(applicant: User) -> HouseholdSnapshot:
         disabled_members=members.filter(has_disability=True).count(),
         student_members=members.filter(is_student=True).count(),
         profile_complete=applicant_selectors.Step.REVIEW in steps,
+        declared_state_income=applicant_selectors.declared_state_income(applicant),
     )
 
 
@@ -168,9 +170,15 @@ def aid_request_submission_check(
     )
 
 
-def aid_request_create(*, submission: Submission) -> tuple[AidRequest, bool]:
+def aid_request_create(
+    *, submission: Submission, verified: VerifiedIncome | None = None
+) -> tuple[AidRequest, bool]:
     """Make the request checked by ``aid_request_submission_check`` and screen it, in the
     caller's (durable) transaction. Returns the request and whether it was made here.
+
+    ``verified``: the household's state income verified with the agencies for this aid type
+    (None: not asked); screening counts it with the declared income (``scoring``) and the
+    request keeps the declared total, the verified total and the flag.
 
     ``submission_key`` is the random key of the form that sent it: when the applicant already
     has a request with that key (the form was sent twice, even at the same moment), that
@@ -227,6 +235,10 @@ def aid_request_create(*, submission: Submission) -> tuple[AidRequest, bool]:
             "aid_type": aid_type.code,
             "amount": str(submission.amount),
             "beneficiary": "member" if submission.beneficiary else "applicant",
+            # Whether the agencies answered (a total only; never their records).
+            "verified_income": None
+            if verified is None
+            else {"total": str(verified.total), "from": str(verified.source)},
         },
         ip_address=submission.ip_address,
     )
@@ -236,7 +248,15 @@ def aid_request_create(*, submission: Submission) -> tuple[AidRequest, bool]:
         aid_request=aid_request,
         context={"reference": aid_request.reference},
     )
-    _screen(aid_request, submission.snapshot, {d.kind for d in submission.documents})
+    snapshot = submission.snapshot
+    if verified is not None:
+        snapshot = replace(snapshot, verified_income=verified.total)
+    _screen(
+        aid_request,
+        snapshot,
+        {d.kind for d in submission.documents},
+        verified_from=verified.source if verified else None,
+    )
     return aid_request, True
 
 
@@ -258,17 +278,36 @@ def _beneficiary_civil_id(
     return beneficiary.civil_id
 
 
-def _screen(aid_request: AidRequest, snapshot: HouseholdSnapshot, kinds: set[str]) -> None:
+def _screen(
+    aid_request: AidRequest,
+    snapshot: HouseholdSnapshot,
+    kinds: set[str],
+    *,
+    verified_from: VerifiedFrom | None,
+) -> None:
     aid_type = aid_request.aid_type
     result = screen(
         snapshot,
         threshold=aid_type.max_income_per_capita,
         required_documents=list(aid_type.required_documents),
         documents_attached=frozenset(kinds),
+        verified_from=verified_from,
     )
     aid_request.need_score = result.score
     aid_request.screening = result.as_json()
-    aid_request.save(update_fields=["need_score", "screening", "updated_at"])
+    aid_request.declared_income = snapshot.income_total
+    aid_request.verified_income = snapshot.verified_income
+    aid_request.income_below_verified = snapshot.below_verified
+    aid_request.save(
+        update_fields=[
+            "need_score",
+            "screening",
+            "declared_income",
+            "verified_income",
+            "income_below_verified",
+            "updated_at",
+        ]
+    )
     aid_request_move(aid_request=aid_request, to=S.SCREENED, actor=Actor.SYSTEM, user=None)
     if result.eligible:
         aid_request_move(

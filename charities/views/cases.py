@@ -20,7 +20,7 @@ from accounts.permissions import (
 )
 from aid_requests.exceptions import AidRequestError
 from aid_requests.models import RequestStatus
-from aid_requests.reasons import breakdown_rows
+from aid_requests.reasons import breakdown_rows, verified_from_text
 from aid_requests.services.cases import aid_request_view_logged
 from aid_requests.states import Actor, is_allowed
 from applicants import selectors as applicant_selectors
@@ -59,6 +59,9 @@ def case_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     period = next_period(aid_request)
     read_only = selectors.case_is_read_only(aid_request)
     decides = can(request.user, Capability.RELEASE_CASE)  # managers release and reject
+    # What screening used of the income, as stored (the agencies are not asked again); the
+    # verified income is a total only: no agency, benefit or reference reaches this page.
+    screening_income = (aid_request.screening or {}).get("income")
     context = {
         "aid_request": aid_request,
         "applicant": applicant,
@@ -74,6 +77,9 @@ def case_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         "coverage_conflicts": dedup_selectors.open_conflicts_of_case(aid_request.pk),
         "timeline": aid_request.timeline.select_related("actor"),
         "breakdown": breakdown_rows((aid_request.screening or {}).get("breakdown", [])),
+        "screening_income": screening_income,
+        "verified_from": screening_income
+        and verified_from_text(screening_income.get("verified_from", "")),
         "read_only": read_only,
         "can_approve": can(request.user, Capability.APPROVE_CASE),
         "approve_form": ApproveForm(aid_request=aid_request),

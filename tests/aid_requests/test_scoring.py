@@ -1,5 +1,6 @@
 """Need score and eligibility, against examples computed by hand (see aid_requests/scoring.py)."""
 
+from dataclasses import replace
 from decimal import Decimal
 
 from aid_requests.scoring import HouseholdSnapshot, need_score, screen
@@ -95,3 +96,108 @@ def test_eligible_when_everything_is_there():
     assert result.eligible
     assert result.reasons == []
     assert result.as_json()["breakdown"][0]["points"] == 30
+
+
+# --- verified income (issue 14): worked by hand ---------------------------------------------
+# Income counted = declared total − declared state-benefit lines + max(those lines, verified).
+
+
+def test_verified_income_the_applicant_did_not_declare_lowers_the_score_and_raises_the_flag():
+    # Four people; salary 600 declared, no state benefit declared; rent 200; the agencies
+    # verify 200 a month. Limit 150.
+    # Declared only: (600 − 200) ÷ 4 = 100.000 → income 60 × (1 − 100/150) = 20;
+    #   3 dependants × 5 = 15 → 35.
+    # With the verified income: 600 − 0 + max(0, 200) = 800; (800 − 200) ÷ 4 = 150.000 →
+    #   income 60 × (1 − 150/150) = 0; dependants 15 → 15. Flag: 0 declared < 200 verified.
+    declared = snapshot(household_size=4, income_total=Decimal(600), obligations_total=Decimal(200))
+    assert need_score(declared, Decimal(150))[0] == 35
+    verified = replace(declared, verified_income=Decimal(200))
+    assert verified.income_counted == Decimal(800)
+    score, parts = need_score(verified, Decimal(150))
+    assert [p["points"] for p in parts] == [0, 15, 0, 0]
+    assert score == 15
+    assert parts[0]["value"] == "150.000"
+    assert (parts[0]["declared"], parts[0]["verified"]) == ("600.000", "200.000")
+    assert verified.below_verified is True
+    result = screen(
+        verified, threshold=Decimal(150), required_documents=[], documents_attached=frozenset()
+    )
+    assert result.eligible is True  # 150.000 is not above 150
+    assert result.income == {
+        "declared": "600.000",
+        "declared_state": "0.000",
+        "verified": "200.000",
+        "counted": "800.000",
+        "below_verified": True,
+        "verified_from": "",
+    }
+
+
+def test_a_declared_state_benefit_that_the_agencies_verify_counts_once():
+    # Three people; salary 300 and social security 150 declared (450); rent 100; the agencies
+    # verify 150. No limit: 250.
+    # Counted: 450 − 150 + max(150, 150) = 450; (450 − 100) ÷ 3 = 116.667 →
+    #   income 60 × (1 − 116.667/250) = 60 × 0.533332 = 31.99992 → 32; 2 dependants × 5 = 10
+    #   → 42. No flag (150 declared = 150 verified).
+    # Adding the verified 150 on top would count it twice: 600 → (600 − 100) ÷ 3 = 166.667 →
+    #   60 × (1 − 166.667/250) = 19.99992 → 20, + 10 = 30.
+    family = snapshot(
+        household_size=3,
+        income_total=Decimal(450),
+        obligations_total=Decimal(100),
+        declared_state_income=Decimal(150),
+        verified_income=Decimal(150),
+    )
+    score, parts = need_score(family, None)
+    assert family.income_counted == Decimal(450)
+    assert parts[0]["value"] == "116.667"
+    assert [p["points"] for p in parts] == [32, 10, 0, 0]
+    assert score == 42
+    assert family.below_verified is False
+
+
+def test_a_declared_state_benefit_above_the_verified_one_is_kept():
+    # Two people; a pension of 300 declared (a state-benefit kind), the agencies verify 120
+    # (another benefit may not count for this aid type, or an agency was not reached).
+    # Counted: 300 − 300 + max(300, 120) = 300; 300 ÷ 2 = 150.000; limit 200 →
+    #   income 60 × (1 − 150/200) = 15; 1 dependant × 5 = 5 → 20. No flag.
+    couple = snapshot(
+        household_size=2,
+        income_total=Decimal(300),
+        declared_state_income=Decimal(300),
+        verified_income=Decimal(120),
+    )
+    score, parts = need_score(couple, Decimal(200))
+    assert parts[0]["value"] == "150.000"
+    assert [p["points"] for p in parts] == [15, 5, 0, 0]
+    assert score == 20
+    assert couple.below_verified is False
+
+
+def test_a_whole_declared_income_below_the_verified_one_is_flagged_and_can_make_ineligible():
+    # One person; social security 100 declared, the agencies verify 250. Limit 200.
+    # Declared only: 100 ÷ 1 = 100.000 → 60 × (1 − 100/200) = 30 → eligible, score 30.
+    # Counted: 100 − 100 + max(100, 250) = 250 → 250.000 > 200: ineligible, income points
+    #   60 × (1 − 250/200) < 0 → 0; score 0. Flag: 100 declared < 250 verified.
+    alone = snapshot(income_total=Decimal(100), declared_state_income=Decimal(100))
+    assert need_score(alone, Decimal(200))[0] == 30
+    verified = replace(alone, verified_income=Decimal(250))
+    result = screen(
+        verified, threshold=Decimal(200), required_documents=[], documents_attached=frozenset()
+    )
+    assert result.score == 0
+    assert result.eligible is False
+    assert result.reasons == [
+        {"code": "income_above_threshold", "per_capita": "250.000", "threshold": "200"}
+    ]
+    assert result.income is not None
+    assert result.income["below_verified"] is True
+
+
+def test_without_verified_income_the_declared_income_counts_and_nothing_is_recorded():
+    declared = snapshot(income_total=Decimal(100), declared_state_income=Decimal(100))
+    assert declared.income_counted == Decimal(100)
+    assert declared.below_verified is False
+    result = screen(declared, threshold=None, required_documents=[], documents_attached=frozenset())
+    assert "income" not in result.as_json()
+    assert "verified" not in result.breakdown[0]
