@@ -347,7 +347,10 @@ def beneficiaries(request: AuthenticatedHttpRequest) -> HttpResponse:
 def sources(request: AuthenticatedHttpRequest) -> HttpResponse:
     """State benefits next to charity aid: people by source in a month, amounts by agency
     and month. Counts and sums only: no person is named."""
-    form = SourcesMonthForm(request.GET or None)
+    data = request.GET.copy()
+    if not data.get("month"):  # the field shows the month the figures are for
+        data["month"] = f"{timezone.localdate():%Y-%m}"
+    form = SourcesMonthForm(data)
     month = form.chosen_month()
     context = {
         "form": form,

@@ -30,6 +30,17 @@ CHARITY = "charity"
 STATE = "state"
 
 
+def month_runs(months: list[datetime.date]) -> list[tuple[datetime.date, datetime.date]]:
+    """Sorted first-of-month days as runs of consecutive months: (first, last) each."""
+    runs: list[tuple[datetime.date, datetime.date]] = []
+    for month in months:
+        if runs and month_number(month) == month_number(runs[-1][1]) + 1:
+            runs[-1] = (runs[-1][0], month)
+        else:
+            runs.append((month, month))
+    return runs
+
+
 @dataclass(frozen=True)
 class Person:
     """Someone of the household as the registry knows them."""
@@ -86,6 +97,10 @@ class Entry:
     both_months: list[datetime.date] = field(default_factory=list)
 
     @property
+    def both_runs(self) -> list[tuple[datetime.date, datetime.date]]:
+        return month_runs(self.both_months)
+
+    @property
     def is_charity(self) -> bool:
         return self.source == CHARITY
 
@@ -100,6 +115,10 @@ class Overlap:
 
     person: Person
     months: list[datetime.date]
+
+    @property
+    def runs(self) -> list[tuple[datetime.date, datetime.date]]:
+        return month_runs(self.months)
 
 
 @dataclass(frozen=True)

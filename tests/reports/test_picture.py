@@ -12,7 +12,7 @@ from django.utils import translation
 
 from accounts.models import Role
 from audit.models import AuditEntry
-from reports.selectors.picture import CHARITY, STATE, beneficiary_picture
+from reports.selectors.picture import CHARITY, STATE, beneficiary_picture, month_runs
 from reports.selectors.sources import beneficiaries_by_source, totals_by_agency
 from reports.services.picture import PICTURE_VIEWED
 from tests.factories import (
@@ -87,6 +87,12 @@ def test_months_received_from_both_sources_are_named_per_person(world):
     assert overlap.months == [D(2026, 1, 1), D(2026, 2, 1)]
     case, allowance = picture.entries
     assert case.both_months == allowance.both_months == [D(2026, 1, 1), D(2026, 2, 1)]
+
+
+def test_months_are_shown_as_runs_of_consecutive_months():
+    months = [D(2025, 11, 1), D(2025, 12, 1), D(2026, 1, 1), D(2026, 3, 1)]
+    assert month_runs(months) == [(D(2025, 11, 1), D(2026, 1, 1)), (D(2026, 3, 1), D(2026, 3, 1))]
+    assert month_runs([]) == []
 
 
 def test_a_person_known_only_to_the_agencies_has_state_entries_and_no_household(world):
@@ -230,7 +236,7 @@ def test_ministry_staff_with_the_second_factor_open_a_picture_and_it_is_audited(
     assert world.family_case.reference in body
     assert "SS-M1" in body
     assert 'data-testid="both-sources"' in body
-    assert "01/2026, 02/2026" in body  # the months of both sources, month first-day-less
+    assert "01/2026–02/2026" in body  # the months of both sources, as one run
     assert "10/01/2026" in body  # a payment's date, day first
     assert "150.000" in body
     assert "120.000" in body
