@@ -19,6 +19,7 @@ from django.utils.functional import Promise
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from accounts.models import Role, User
 from aid_requests.models import HELD_STATUSES, AidRequest, AidScope, Payment
 from applicants.models import ApplicantProfile, HouseholdMember
 from benefits.models import BenefitRecord
@@ -128,15 +129,17 @@ class Picture:
     households: list[Household]
     entries: list[Entry]
     overlaps: list[Overlap]
+    registered: bool  # a household lists the civil ID, or it has an applicant account
 
     @property
     def on_record(self) -> bool:
         """The registry or an agency knows this civil ID at all."""
-        return bool(self.households or self.entries)
+        return self.registered or bool(self.entries)
 
     @property
     def in_registry(self) -> bool:
-        return bool(self.households)
+        """A household lists the person, or they have an applicant account."""
+        return self.registered
 
     @property
     def sources(self) -> set[str]:
@@ -333,6 +336,20 @@ def _mark_both(
     ]
 
 
+def _outside_households(civil_id: str) -> Person | None:
+    """Someone no household lists: an applicant who has not started a profile (None: a
+    person only the agencies know, or nobody)."""
+    account = User.objects.filter(civil_id=civil_id, role=Role.APPLICANT).first()
+    if account is not None:
+        return Person(
+            civil_id=civil_id,
+            name=account.full_name,
+            relation=_("Applicant (profile not started)"),
+            is_subject=True,
+        )
+    return None
+
+
 def beneficiary_picture(civil_id: str) -> Picture:
     """Everything on record for ``civil_id`` (already validated) and its household(s): newest
     first. A civil ID nobody knows gives a picture with no household and no entry."""
@@ -341,9 +358,12 @@ def beneficiary_picture(civil_id: str) -> Picture:
     for household in households:
         for person in household.people:
             people.setdefault(person.civil_id, person)
-    subject = people.get(civil_id) or Person(
-        civil_id=civil_id, name="", relation=_("Not in the registry"), is_subject=True
-    )
+    subject = people.get(civil_id) or _outside_households(civil_id)
+    registered = subject is not None
+    if subject is None:
+        subject = Person(
+            civil_id=civil_id, name="", relation=_("Not in the registry"), is_subject=True
+        )
     people.setdefault(civil_id, subject)
     applicant_civil_ids = {household.applicant_civil_id for household in households}
     charity, periods = _charity_entries(people, applicant_civil_ids)
@@ -358,4 +378,5 @@ def beneficiary_picture(civil_id: str) -> Picture:
         households=households,
         entries=entries,
         overlaps=overlaps,
+        registered=registered,
     )

@@ -343,3 +343,14 @@ def test_the_pages_are_in_the_ministry_navigation(client):
     assert f'href="{SOURCES}"' in body
     assert reverse("reports:beneficiaries") == URL
     assert reverse("reports:sources") == SOURCES
+
+
+def test_an_applicant_without_a_profile_is_in_the_registry(world, english):
+    account = ApplicantUserFactory(full_name="Huda New")
+    picture = beneficiary_picture(account.civil_id)
+    assert picture.on_record
+    assert picture.in_registry
+    assert picture.households == []
+    assert picture.entries == []
+    assert picture.subject.name == "Huda New"
+    assert str(picture.subject.relation) == "Applicant (profile not started)"
