@@ -31,6 +31,35 @@ DEMO_FILE = "demo-agencies.csv"
 NOT_REGISTERED = make_kw_civil_id(datetime.date(1958, 4, 9), 9100)
 
 
+#: The agencies and benefits the demo uses, as benefits' migration 0002 creates them; created
+#: here when missing (a test database flushed between tests has lost the migration's rows).
+AGENCIES = {
+    "social_security": (
+        "المؤسسة العامة للتأمينات الاجتماعية",
+        "Public Institution for Social Security",
+    ),
+    "social_welfare": ("إدارة المساعدات العامة", "Social Welfare (public assistance)"),
+}
+KINDS = {
+    ("social_security", "retirement_pension"): ("معاش تقاعدي", "Retirement pension"),
+    ("social_security", "disability_allowance"): ("بدل عجز", "Disability allowance"),
+    ("social_security", "family_allowance"): ("علاوة أولاد", "Family allowance"),
+    ("social_welfare", "monthly_assistance"): ("مساعدة شهرية", "Monthly assistance"),
+}
+
+
+def _kind(agency: str, kind: str) -> tuple[Agency, BenefitKind]:
+    name_ar, name_en = AGENCIES[agency]
+    agency_row, _created = Agency.objects.get_or_create(
+        code=agency, defaults={"name_ar": name_ar, "name_en": name_en}
+    )
+    kind_ar, kind_en = KINDS[(agency, kind)]
+    kind_row, _created = BenefitKind.objects.get_or_create(
+        agency=agency_row, code=kind, defaults={"name_ar": kind_ar, "name_en": kind_en}
+    )
+    return agency_row, kind_row
+
+
 @dataclass(frozen=True)
 class DemoBenefits:
     both: str  # the civil ID of the applicant whose family is served by both
@@ -49,13 +78,13 @@ def _record(
     end: datetime.date | None,
     reference: str,
 ) -> None:
-    agency_row = Agency.objects.get(code=agency)
+    agency_row, kind_row = _kind(agency, kind)
     BenefitRecord.objects.get_or_create(
         agency=agency_row,
         reference=reference,
         defaults={
             "civil_id": civil_id,
-            "kind": BenefitKind.objects.get(agency=agency_row, code=kind),
+            "kind": kind_row,
             "monthly_amount": Decimal(amount),
             "start_date": start,
             "end_date": end,
