@@ -22,6 +22,7 @@ _NAV = [
     (Capability.VIEW_STATISTICS, "reports:statistics", _("Statistics")),
     (Capability.VIEW_STATISTICS, "audit:trail", _("Audit trail")),
     (Capability.VIEW_ALL_CASES, "applicants:ministry_lookup", _("Applicants")),
+    (Capability.VIEW_ALL_CASES, "reports:beneficiaries", _("Beneficiary picture")),
     (Capability.VIEW_ALL_CASES, "dedup:adjudication", _("Duplicates")),
     (Capability.REVIEW_APPEALS, "aid_requests:appeals", _("Appeals")),
     (Capability.MANAGE_STAFF, "charities:staff", _("Staff")),

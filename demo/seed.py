@@ -33,6 +33,7 @@ from demo.applicants import (
     seed_household,
     seed_money,
 )
+from demo.benefits import seed_benefits
 from demo.catalogue import (
     AID_TYPES,
     APPLICANT_COUNT,
@@ -52,6 +53,8 @@ from demo.requests import seed_request
 class SeedReport:
     logins: list[tuple[str, str, str]] = field(default_factory=list)  # (role, login, note)
     counts: dict[str, int] = field(default_factory=dict)
+    #: Civil IDs worth searching on the ministry's beneficiary picture: (civil ID, what shows).
+    pictures: list[tuple[str, str]] = field(default_factory=list)
 
 
 def _staff(email: str, name: str, role: Role) -> User:
@@ -176,6 +179,16 @@ def seed(now: datetime.datetime | None = None) -> SeedReport:
         aid_type = type_list[index % len(type_list)]
         seed_request(rng, user, profile, aid_type, request_status, organisations, now, index)
 
+    # The state's benefits, after the requests: one family is served by a charity's case and
+    # by the state at once.
+    benefits = seed_benefits(now, state_only_civil_id=KNOWN_APPLICANTS[1])
+    if benefits.both:
+        report.pictures.append((benefits.both, "a family served by a charity and by the state"))
+    report.pictures += [
+        (benefits.state_only, "an applicant served by the state only"),
+        (benefits.not_registered, "a person only an agency knows"),
+    ]
+
     report.counts = {
         "governorates": Governorate.objects.count(),
         "aid types": AidType.objects.count(),
@@ -186,5 +199,6 @@ def seed(now: datetime.datetime | None = None) -> SeedReport:
         "income sources": IncomeSource.objects.count(),
         "monthly obligations": MonthlyObligation.objects.count(),
         "requests": AidRequest.objects.count(),
+        "state benefit records": benefits.records,
     }
     return report

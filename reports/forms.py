@@ -13,6 +13,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from accounts.fields import CivilIdField
 from aid_requests.models import AidType
 from applicants.models import Governorate
 from charities.models import Organisation
@@ -168,3 +169,20 @@ class ExportForm(RequestFilterForm):
         if self.cleaned_data["kind"] != ExportKind.REQUESTS:
             params.pop("basis", None)
         return params
+
+
+class BeneficiaryLookupForm(forms.Form):
+    """The civil ID whose picture a ministry official opens (sent by POST, never in a URL)."""
+
+    civil_id = CivilIdField(label=_("Civil ID (applicant or household member)"))
+
+
+class SourcesMonthForm(forms.Form):
+    """The month of the figures by source (this month when empty or invalid)."""
+
+    month = MonthField(label=_("Month"), required=False)
+
+    def chosen_month(self) -> datetime.date:
+        if self.is_valid() and self.cleaned_data.get("month"):
+            return self.cleaned_data["month"]  # type: ignore[no-any-return]
+        return month_start(timezone.localdate())

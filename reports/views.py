@@ -26,21 +26,29 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.http import AuthenticatedHttpRequest
-from accounts.permissions import Capability, require_capability
+from accounts.permissions import Capability, require_capability, require_personal_data
 from audit.services import client_ip
 from charities.models import Organisation
 from reports import exports
 from reports.events import MONEY_FIGURES
-from reports.forms import ExportForm, PeriodForm, RequestFilterForm
+from reports.forms import (
+    BeneficiaryLookupForm,
+    ExportForm,
+    PeriodForm,
+    RequestFilterForm,
+    SourcesMonthForm,
+)
 from reports.models import ExportFormat
 from reports.selectors.drilldown import CLAIM_WARNING_DAYS, requests_page
 from reports.selectors.exports import export_job_for_user, export_jobs_of
 from reports.selectors.filters import Period, rollup_state
 from reports.selectors.organisations import organisation_report
 from reports.selectors.overview import ministry_overview
+from reports.selectors.picture import CHARITY, STATE, beneficiary_picture
+from reports.selectors.sources import beneficiaries_by_source, totals_by_agency
 from reports.selectors.statistics import Breakdown
 from reports.selectors.statistics import statistics as statistics_of
 from reports.services.exports import (
@@ -49,6 +57,7 @@ from reports.services.exports import (
     export_inline_limit,
     export_job_create,
 )
+from reports.services.picture import beneficiary_picture_view_record
 from reports.tasks import refresh_rollups
 
 logger = logging.getLogger(__name__)
@@ -302,3 +311,51 @@ def export_download(request: AuthenticatedHttpRequest, pk: int) -> FileResponse:
         filename=exports.filename(job.kind, job.file_format, job.parameters),
         content_type=XLSX if job.file_format == ExportFormat.XLSX else "text/csv; charset=utf-8",
     )
+
+
+@require_http_methods(["GET", "POST"])
+@require_capability(Capability.VIEW_ALL_CASES)
+@require_personal_data
+def beneficiaries(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """One person's picture: who they are in the registry, and everything their household
+    received from charities and from the state, on one timeline.
+
+    The civil ID is sent by POST and the picture is the answer: it never travels in a URL
+    (access logs and browser histories keep those). A query string is dropped by a redirect
+    to the bare page. Every picture shown is audited, an empty one too.
+    """
+    if request.method == "GET" and request.GET:
+        return redirect("reports:beneficiaries")
+    form = BeneficiaryLookupForm(request.POST if request.method == "POST" else None)
+    picture = None
+    if form.is_bound and form.is_valid():
+        picture = beneficiary_picture(form.cleaned_data["civil_id"])
+        beneficiary_picture_view_record(
+            actor=request.user,
+            civil_id=picture.civil_id,
+            found=picture.on_record,
+            applicant_id=picture.households[0].applicant_id if picture.households else None,
+            ip_address=client_ip(request),
+        )
+        form = BeneficiaryLookupForm()  # the next search starts empty
+    context = {"form": form, "picture": picture, "charity": CHARITY, "state": STATE}
+    return render(request, "reports/beneficiaries.html", context)
+
+
+@require_GET
+@require_capability(Capability.VIEW_STATISTICS)
+def sources(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """State benefits next to charity aid: people by source in a month, amounts by agency
+    and month. Counts and sums only: no person is named."""
+    data = request.GET.copy()
+    if not data.get("month"):  # the field shows the month the figures are for
+        data["month"] = f"{timezone.localdate():%Y-%m}"
+    form = SourcesMonthForm(data)
+    month = form.chosen_month()
+    context = {
+        "form": form,
+        "month": month,
+        "counts": beneficiaries_by_source(month),
+        "totals": totals_by_agency(month),
+    }
+    return render(request, "reports/sources.html", context)

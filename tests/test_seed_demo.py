@@ -122,3 +122,39 @@ def test_seeded_logins_work(client):
         response = client.post("/accounts/login/", {"login": login, "password": "musaada-demo"})
         assert response.status_code == 302, login
         assert response["Location"] == target
+
+
+def test_seed_demo_gives_the_beneficiary_picture_a_family_served_by_both():
+    """State benefits for three people: a registered family that a charity's case also covers
+    (some months received from both), an applicant served by the state only, and a person
+    in no household. Every record's civil ID is valid; a second run adds none."""
+    from benefits.models import BenefitRecord, ImportBatch
+    from reports.selectors.picture import CHARITY, STATE, beneficiary_picture
+    from reports.selectors.sources import beneficiaries_by_source
+
+    out = StringIO()
+    call_command("seed_demo", stdout=out)
+    records = list(BenefitRecord.objects.all())
+    assert len(records) == 4
+    for record in records:
+        parse_civil_id(record.civil_id, scheme="kw")
+    assert ImportBatch.objects.count() == 1
+
+    lines = out.getvalue().split("Beneficiary picture (")[1].splitlines()
+    both, state_only, stranger = (line.split()[0] for line in lines[1:4])
+    family = beneficiary_picture(both)
+    assert family.in_registry
+    assert family.sources == {CHARITY, STATE}
+    assert family.overlaps, "no month received from both sources"
+    month = family.overlaps[0].months[0]
+    assert beneficiaries_by_source(month).both >= 1
+
+    alone = beneficiary_picture(state_only)
+    assert alone.in_registry
+    assert alone.sources == {STATE}
+    unknown = beneficiary_picture(stranger)
+    assert not unknown.in_registry
+    assert unknown.sources == {STATE}
+
+    call_command("seed_demo", stdout=StringIO())
+    assert BenefitRecord.objects.count() == 4

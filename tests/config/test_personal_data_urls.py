@@ -87,6 +87,7 @@ SHOWS_PERSONAL_DATA_TO_STAFF = {
     "aid_requests:detail": "the request: justification, household, income breakdown, documents",
     "aid_requests:reject": "acts on a request and then shows it",
     "aid_requests:appeal_decide": "the applicant's own words in the appeal, the request",
+    "reports:beneficiaries": "civil ID → the person's household, charity cases and state benefits",
     "audit:trail": "who saw whom: staff names, filter by an applicant's civil ID",
     "audit:entry": "one entry: staff name, the applicant, reasons",
     "dedup:adjudication": "both sides of each duplicate and conflict: names, civil IDs",
@@ -143,6 +144,7 @@ NO_PERSONAL_DATA_FOR_STAFF = {
             "my_exports",
             "export_status",
             "export_download",
+            "sources",
         )
     },
     # charities
@@ -417,6 +419,13 @@ VISITS: dict[str, Visit] = {
         "get",
         lambda w: reverse("aid_requests:appeal_decide", args=[w.appeal.pk]),
         shows=lambda w: APPEAL_REASON,
+    ),
+    "reports:beneficiaries": Visit(
+        "official",
+        "post",
+        lambda w: reverse("reports:beneficiaries"),
+        lambda w: {"civil_id": w.applicant.civil_id},
+        shows=lambda w: MEMBER,
     ),
     "audit:trail": Visit(
         "official",

@@ -124,6 +124,8 @@ def ministry_urls(objects: dict, job_pk: int) -> list[tuple[str, str, dict, tupl
             MINISTRY,
         ),
         ("get", reverse("reports:my_exports"), {}, MINISTRY),
+        ("get", reverse("reports:sources"), {"month": "2026-01"}, MINISTRY),
+        ("get", reverse("reports:beneficiaries"), {}, MINISTRY),
         ("get", reverse("reports:export_status", args=[job_pk]), {}, MINISTRY),
         ("get", reverse("reports:export_download", args=[job_pk]), {}, MINISTRY),
         ("get", reverse("audit:trail"), {}, MINISTRY),
@@ -204,6 +206,6 @@ def test_the_wrong_method_is_405_on_every_reports_and_audit_page(client, objects
         if not url.startswith("/ministry/"):
             continue  # other apps' pages are tested by their owners
         other = "get" if method == "post" else "post"
-        if url == reverse("audit:trail"):
-            other = "put"  # its filter form is a POST (no civil ID in the URL)
+        if url in (reverse("audit:trail"), reverse("reports:beneficiaries")):
+            other = "put"  # its search form is a POST (no civil ID in the URL)
         assert getattr(client, other)(url).status_code == 405, url

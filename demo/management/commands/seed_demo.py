@@ -15,3 +15,7 @@ class Command(BaseCommand):
         self.stdout.write(f"\nDemo logins (password for all: {DEMO_PASSWORD}):")
         for role, login, note in report.logins:
             self.stdout.write(f"  {role:<56} {login:<26} {note}")
+        if report.pictures:
+            self.stdout.write("\nBeneficiary picture (ministry staff → Beneficiary picture):")
+            for civil_id, note in report.pictures:
+                self.stdout.write(f"  {civil_id:<26} {note}")
