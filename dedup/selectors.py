@@ -23,6 +23,10 @@ def open_coverage_conflicts(user: User) -> QuerySet[CoverageConflict]:
             "aid_request__claimed_by",
             "held__aid_request__applicant",
             "held__organisation",
+            "held__benefit_record__kind",
+            "held__benefit_record__agency",
+            "benefit_record__kind",
+            "benefit_record__agency",
         )
         .order_by("opened_at", "pk")
     )
