@@ -18,6 +18,8 @@ from django.utils import timezone, translation
 
 from accounts.models import Role
 from aid_requests.models import PaymentMethod
+from audit.models import AuditEntry
+from benefits.lookup import benefits_refresh
 from benefits.models import AidTypeBenefitRule, BenefitEffect, BenefitKind, BenefitRecord
 from benefits.rules import benefit_rule_remove, benefit_rule_set
 from benefits.services import benefit_file_import
@@ -33,9 +35,19 @@ from dedup.models import (
     CoverageConflict,
     PreventedDuplicate,
 )
+from notifications.models import Notification
 from tests.benefits.conftest import benefit_row
+from tests.benefits.stub import benefit as stub_benefit
 from tests.factories import StaffUserFactory, civil_id_for
-from tests.factories.cases import caseworker, claimed_case, family, needy_aid_type, open_request
+from tests.factories.cases import (
+    add_member,
+    caseworker,
+    claimed_case,
+    family,
+    needy_aid_type,
+    open_request,
+)
+from tests.factories.second_factor import sign_in_with_second_factor
 
 PERSON = civil_id_for(4_100_001)
 MEMBER = civil_id_for(4_100_002)
@@ -335,3 +347,67 @@ def test_statistics_of_charity_aid_do_not_see_state_commitments(
     load(write_csv, tmp_path, [benefit_row(1, civil_id=PERSON)])
     assert AidCommitment.all_sources.count() == 1
     assert AidCommitment.objects.count() == 0
+
+
+def test_a_member_with_an_excluding_benefit_joining_a_held_household_opens_a_conflict(
+    write_csv, tmp_path, capital, needy, ministry_admin
+):
+    exclude(needy, ministry_admin)
+    load(write_csv, tmp_path, [benefit_row(1, civil_id=MEMBER, end_date="2099-06-30")])
+    applicant = family(capital)
+    aid_request, manager = claimed_case(capital, needy, applicant, approve=True)
+
+    add_member(applicant, MEMBER)  # the family change stands
+
+    conflict = CoverageConflict.objects.get(aid_request=aid_request)
+    assert conflict.civil_id == MEMBER
+    assert conflict.held is not None
+    assert conflict.held.is_state
+    assert conflict.state_benefit == BenefitRecord.objects.get(civil_id=MEMBER)
+    # The charity's managers are told; there is no other organisation to tell.
+    assert Notification.objects.filter(recipient=manager, kind="coverage_conflict_opened").exists()
+    with pytest.raises(PaymentHeldByConflict):
+        payment_record(
+            aid_request_id=aid_request.pk,
+            actor=manager,
+            amount=Decimal("150"),
+            paid_on=timezone.localdate(),
+            method=PaymentMethod.CHEQUE,
+        )
+
+
+def test_a_live_lookup_reserves_like_an_import(agency, capital, needy, ministry_admin):
+    exclude(needy, ministry_admin)
+    agency.people[PERSON] = [stub_benefit(1, end_date="2099-06-30")]
+
+    benefits_refresh(civil_ids=[PERSON])
+
+    assert state_commitments(civil_id=PERSON).get().period_end == datetime.date(2099, 6, 30)
+    agency.people[PERSON] = [stub_benefit(1, end_date="2025-06-30")]
+    benefits_refresh(civil_ids=[PERSON])
+    assert state_commitments(civil_id=PERSON).get().period_end == datetime.date(2025, 6, 30)
+
+
+def test_the_admin_adds_and_deletes_a_rule_through_its_service(client, write_csv, tmp_path, needy):
+    load(write_csv, tmp_path, [benefit_row(1, civil_id=PERSON)])
+    admin_user = StaffUserFactory(role=Role.MINISTRY_ADMIN, is_staff=True, is_superuser=True)
+    sign_in_with_second_factor(client, admin_user)
+
+    added = client.post(
+        "/django-admin/benefits/aidtypebenefitrule/add/",
+        {"aid_type": needy.pk, "kind": pension().pk, "effect": BenefitEffect.EXCLUDES},
+    )
+
+    assert added.status_code == 302, added.content[:3000]
+    rule = AidTypeBenefitRule.objects.get()
+    assert state_commitments(civil_id=PERSON).count() == 1
+    assert AuditEntry.objects.filter(action="benefit_rule.set").exists()
+
+    deleted = client.post(
+        f"/django-admin/benefits/aidtypebenefitrule/{rule.pk}/delete/", {"post": "yes"}
+    )
+
+    assert deleted.status_code == 302
+    assert not AidTypeBenefitRule.objects.exists()
+    assert not state_commitments().exists()
+    assert AuditEntry.objects.filter(action="benefit_rule.remove").exists()
