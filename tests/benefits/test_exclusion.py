@@ -151,6 +151,12 @@ def test_an_open_ended_benefit_refuses_until_further_notice(
         claim(aid_request, caseworker([needy], [capital]))
 
     assert "for Social Security until further notice" in str(refused.value.message)
+    # Everyone it covers is held by the state: out of the queue, until further notice.
+    aid_request.refresh_from_db()
+    assert aid_request.covered_until == UNTIL_FURTHER_NOTICE
+    told = Notification.objects.get(recipient=aid_request.applicant, kind="request_covered")
+    assert "until further notice" in told.message(language="en").body
+    assert "إشعار آخر" in told.message(language="ar").body
 
 
 def test_arabic_refusal_names_the_benefit_and_the_agency(
