@@ -475,6 +475,13 @@ class CoverageConflict(models.Model):
         return f"conflict #{self.aid_request_id} …{self.civil_id[-4:]} ({self.status})"
 
     @property
+    def is_state(self) -> bool:
+        """The person is covered by a state benefit that excludes the aid type."""
+        return self.benefit_record_id is not None or (
+            self.held is not None and self.held.benefit_record_id is not None
+        )
+
+    @property
     def state_benefit(self) -> object | None:
         """The state benefit covering the person, when the cover is the state's."""
         if self.benefit_record_id is not None:

@@ -65,5 +65,6 @@ def open_conflicts_of_case(aid_request_id: int) -> list[CoverageConflict]:
     return list(
         CoverageConflict.objects.filter(status=ConflictStatus.OPEN)
         .filter(Q(aid_request_id=aid_request_id) | Q(held__aid_request_id=aid_request_id))
+        .select_related("held")
         .order_by("opened_at", "pk")
     )

@@ -35,6 +35,7 @@ from dedup.models import (
     CoverageConflict,
     PreventedDuplicate,
 )
+from dedup.services.adjudication import coverage_conflict_resolve
 from notifications.models import Notification
 from tests.benefits.conftest import benefit_row
 from tests.benefits.stub import benefit as stub_benefit
@@ -417,3 +418,38 @@ def test_the_admin_adds_and_deletes_a_rule_through_its_service(client, write_csv
     assert not AidTypeBenefitRule.objects.exists()
     assert not state_commitments().exists()
     assert AuditEntry.objects.filter(action="benefit_rule.remove").exists()
+
+
+def test_the_charity_sees_the_state_conflict_and_the_ministry_lets_payments_go_on(
+    client, write_csv, tmp_path, capital, needy, ministry_admin
+):
+    aid_request, manager = claimed_case(
+        capital, needy, family(capital, applicant_civil_id=PERSON), approve=True
+    )
+    exclude(needy, ministry_admin)
+    load(write_csv, tmp_path, [benefit_row(1, civil_id=PERSON)])
+    conflict = CoverageConflict.objects.get()
+    client.force_login(manager)
+
+    with translation.override("en"):
+        body = client.get(
+            reverse("charities:case", args=[aid_request.pk]), HTTP_ACCEPT_LANGUAGE="en"
+        ).content.decode()
+
+    assert 'data-side="held-back"' in body
+    assert "state benefit" in body or "معونة حكومية" in body
+    assert "SS-1" not in body  # the agency's record is not the charity's to see
+
+    coverage_conflict_resolve(
+        conflict_id=conflict.pk,
+        actor=ministry_admin,
+        resolution="cases_adjusted",
+        reason="The pension started after the case; the charity stops at the next period.",
+    )
+    payment_record(
+        aid_request_id=aid_request.pk,
+        actor=manager,
+        amount=Decimal("150"),
+        paid_on=timezone.localdate(),
+        method=PaymentMethod.CHEQUE,
+    )
