@@ -27,6 +27,7 @@ _NAV = [
     (Capability.MANAGE_STAFF, "charities:staff", _("Staff")),
     (Capability.LICENSE_ORGANISATIONS, "charities:licensing", _("Licensing")),
     (Capability.MANAGE_AID_TYPES, "aid_requests:aid_types", _("Aid types")),
+    (Capability.IMPORT_BENEFITS, "benefits:imports", _("Benefit imports")),
 ]
 
 

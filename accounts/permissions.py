@@ -48,6 +48,9 @@ class Capability(enum.StrEnum):
     #: Mark an applicant as protected (contact details hidden from charities), or undo it.
     #: Ministry administrators only: it changes what charities may see of a person.
     PROTECT_APPLICANTS = "protect_applicants"
+    #: Upload an agency's file of state benefits in the portal and read the imports.
+    #: Ministry administrators only: it writes records that bind every charity.
+    IMPORT_BENEFITS = "import_benefits"
 
 
 _CASEWORKER = {
@@ -73,6 +76,7 @@ ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
             Capability.REVIEW_APPEALS,
             Capability.REJECT_REQUESTS,
             Capability.PROTECT_APPLICANTS,
+            Capability.IMPORT_BENEFITS,
         }
     ),
 }

@@ -11,7 +11,8 @@ from a whole, valid answer. ``AgencyUnavailable`` (after the adapter's retries) 
 ``AgencyAnswerInvalid`` leave that person's records untouched and report them not refreshed;
 ``AgencyMisconfigured`` means every lookup would fail alike, so the refresh stops asking and
 reports everyone left not refreshed. One audit entry per refresh (``benefits.looked_up``),
-civil IDs masked to their last four digits.
+civil IDs masked to their last four digits. A refresh that crashes half-way keeps the people
+loaded so far and ends as failed (``benefits.lookup_failed``), then raises.
 """
 
 from __future__ import annotations
@@ -77,6 +78,18 @@ def benefits_refresh(
     lookup = lookup or get_lookup()
     people = sorted(set(civil_ids))
     result = RefreshResult(batch=_batch_open(lookup.name, started_by=actor))
+    try:
+        _refresh_people(result, people, lookup)
+    except BaseException as error:
+        # Crashed half-way (a bug, the database, the worker stopped): the people loaded so far
+        # stay loaded; the batch ends as failed, never "running" for ever.
+        _batch_failed(result, lookup=lookup.name, started_by=actor, error=error)
+        raise
+    result.batch = _batch_finish(result, lookup=lookup.name, started_by=actor)
+    return result
+
+
+def _refresh_people(result: RefreshResult, people: list[str], lookup: AgencyLookup) -> None:
     catalogue = _Catalogue()
     stop = False
     for civil_id in people:
@@ -97,8 +110,6 @@ def benefits_refresh(
             stop = isinstance(error, AgencyMisconfigured)
             continue
         result.refreshed.append(civil_id)
-    result.batch = _batch_finish(result, lookup=lookup.name, started_by=actor)
-    return result
 
 
 class _Catalogue:
@@ -188,3 +199,33 @@ def _batch_finish(result: RefreshResult, *, lookup: str, started_by: User | None
             },
         )
     return batch
+
+
+def _batch_failed(
+    result: RefreshResult, *, lookup: str, started_by: User | None, error: BaseException
+) -> None:
+    """Mark a crashed refresh failed, with its audit entry, if the database still answers."""
+    try:
+        with transaction.atomic(durable=True):
+            batch = ImportBatch.objects.select_for_update().get(pk=result.batch.pk)
+            batch.error_count = len(result.not_refreshed)
+            batch.status = ImportStatus.FAILED
+            batch.finished_at = timezone.now()
+            batch.save(update_fields=["error_count", "status", "finished_at"])
+            audit_record(
+                actor=started_by,
+                action="benefits.lookup_failed",
+                target=batch,
+                data={
+                    "lookup": lookup,
+                    "error": type(error).__name__,
+                    "refreshed": [masked_civil_id(civil_id) for civil_id in result.refreshed],
+                    "created": batch.created_count,
+                    "updated": batch.updated_count,
+                    "unchanged": batch.unchanged_count,
+                    "ended": batch.ended_count,
+                },
+            )
+    except Exception:
+        # The original error is the one to show.
+        logger.exception("refresh batch %s could not be marked failed", result.batch.pk)

@@ -105,10 +105,12 @@ def benefit_file_import(
     report_path: Path | None = None,
     batch_size: int = DEFAULT_BATCH_SIZE,
     progress: Progress | None = None,
+    batch_id: int | None = None,
 ) -> ImportOutcome:
     """Import one agency file; raise ``ImportFileError`` (nothing loaded) when it cannot be read.
 
-    ``started_by`` is the ministry user, or None from the command line.
+    ``started_by`` is the ministry user, or None from the command line. ``batch_id``: the batch
+    an upload from the portal opened for this file beforehand (``benefits.uploads``).
     """
     source = ImportFile(path)  # the format, the encoding and the header, before anything else
     sha256 = file_sha256(path)
@@ -121,6 +123,7 @@ def benefit_file_import(
         dry_run=dry_run,
         started_by=started_by,
         report_path=report_path,
+        batch_id=batch_id,
     )
     earlier = (
         ImportBatch.objects.filter(sha256=sha256, dry_run=False, status=ImportStatus.DONE)
@@ -152,9 +155,9 @@ def benefit_file_import(
     except ImportConflict:
         raise  # the other run goes on with the batch
     except BaseException:
-        # Killed or failed: the batch stays resumable; mark it, if the database still answers.
-        if not dry_run:
-            _batch_failed(batch.pk)
+        # Killed or failed: the batch stays resumable; mark it, if the database still answers
+        # (a dry run too: it must not stay "running" for ever).
+        _batch_failed(batch.pk)
         raise
     batch = _batch_finish(
         batch.pk,
@@ -279,8 +282,10 @@ def _batch_open(
     dry_run: bool,
     started_by: User | None,
     report_path: Path,
+    batch_id: int | None = None,
 ) -> tuple[ImportBatch, int]:
-    """The batch to load into: the unfinished one of the same file, or a new one."""
+    """The batch to load into: the one opened for it (``batch_id``), the unfinished one of the
+    same file, or a new one."""
     try:
         return _batch_open_once(
             path=path,
@@ -289,6 +294,7 @@ def _batch_open(
             dry_run=dry_run,
             started_by=started_by,
             report_path=report_path,
+            batch_id=batch_id,
         )
     except IntegrityError:
         # Another run of this file opened its batch at the same moment (at most one runs per
@@ -301,6 +307,7 @@ def _batch_open(
             dry_run=dry_run,
             started_by=started_by,
             report_path=report_path,
+            batch_id=batch_id,
         )
 
 
@@ -312,8 +319,14 @@ def _batch_open_once(
     dry_run: bool,
     started_by: User | None,
     report_path: Path,
+    batch_id: int | None,
 ) -> tuple[ImportBatch, int]:
     with transaction.atomic(durable=True):
+        if batch_id is not None:
+            # Opened by the upload, so its page shows it at once. A second delivery of the
+            # task resumes it (a dry run loads nothing, so it starts again).
+            opened = ImportBatch.objects.select_for_update().get(pk=batch_id, sha256=sha256)
+            return opened, 0 if opened.dry_run else opened.rows_done
         if not dry_run:
             unfinished = (
                 ImportBatch.objects.select_for_update()

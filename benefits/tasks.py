@@ -7,6 +7,7 @@ from celery import shared_task
 from benefits.agencies.base import AgencyMisconfigured
 from benefits.lookup import benefits_refresh
 from benefits.people import live_case_civil_ids
+from benefits.uploads import benefit_upload_run
 
 
 @shared_task(name="benefits.tasks.refresh_live_cases")
@@ -29,3 +30,10 @@ def refresh_live_cases() -> dict[str, int]:
         "updated": result.batch.updated_count,
         "ended": result.batch.ended_count,
     }
+
+
+@shared_task(name="benefits.tasks.run_upload")
+def run_upload(batch_id: int, language: str) -> str:
+    """Import a file a ministry administrator uploaded in the portal (a failure is recorded on
+    its batch, not raised)."""
+    return benefit_upload_run(batch_id=batch_id, language=language).status

@@ -391,6 +391,8 @@ BENEFITS_HTTP_READ_TIMEOUT = env.float("BENEFITS_HTTP_READ_TIMEOUT", default=10.
 # A timeout, reset, 5xx or 429 is tried again RETRIES times, after BACKOFF, 2×BACKOFF, … s.
 BENEFITS_HTTP_RETRIES = env.int("BENEFITS_HTTP_RETRIES", default=2)
 BENEFITS_HTTP_BACKOFF_SECONDS = env.float("BENEFITS_HTTP_BACKOFF_SECONDS", default=0.5)
+# A "small file" a ministry administrator may upload in the portal (bigger ones: the command).
+BENEFITS_UPLOAD_MAX_BYTES = env.int("BENEFITS_UPLOAD_MAX_BYTES", default=5 * 1024 * 1024)
 if BENEFITS_LOOKUP not in {"simulator", "http"}:
     raise ImproperlyConfigured("BENEFITS_LOOKUP must be simulator or http.")
 # As for the identity providers: plain http only outside production (a stub on 127.0.0.1).

@@ -14,6 +14,7 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("ministry/audit/", include("audit.urls")),
     path("ministry/adjudication/", include("dedup.urls")),
+    path("ministry/benefits/", include("benefits.urls")),
     path("ministry/", include("reports.urls")),
     path("charity/", include("charities.urls")),
     path("apply/", include("applicants.urls")),

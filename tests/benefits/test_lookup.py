@@ -19,7 +19,7 @@ from benefits.agencies.base import (
 from benefits.agencies.registry import get_lookup
 from benefits.agencies.simulator import SimulatorLookup
 from benefits.lookup import benefits_refresh
-from benefits.models import BenefitRecord, ImportSource, ImportStatus
+from benefits.models import BenefitRecord, ImportBatch, ImportSource, ImportStatus
 from benefits.services import benefit_file_import
 from tests.benefits.conftest import benefit_row
 from tests.benefits.stub import benefit
@@ -303,3 +303,44 @@ def test_the_simulator_answers_from_the_imported_records(write_csv):
     result = benefits_refresh(civil_ids=[PERSON, civil_id_for(2), civil_id_for(3)])
     assert len(result.refreshed) == 3
     assert counts(result) == (0, 0, 3, 0)
+
+
+# --- a refresh that crashes -----------------------------------------------------------------
+
+
+class StoppingLookup:
+    """The http adapter against the stub, until the worker stops while asking about ``at``
+    (as a killed or crashed worker does: the exception is no ``AgencyError``)."""
+
+    def __init__(self, at: str) -> None:
+        self.inner = get_lookup()
+        self.name = self.inner.name
+        self.at = at
+
+    def lookup(self, civil_id: str) -> list[AgencyBenefit]:
+        if civil_id == self.at:
+            raise SystemExit("worker stopped")
+        return self.inner.lookup(civil_id)
+
+
+def test_a_refresh_that_crashes_half_way_ends_as_failed_and_keeps_what_it_loaded(agency):
+    agency.people[PERSON] = [benefit(1)]
+    agency.people[OTHER] = [benefit(2)]
+    first, second = sorted([PERSON, OTHER])
+
+    with pytest.raises(SystemExit):
+        benefits_refresh(civil_ids=[PERSON, OTHER], lookup=StoppingLookup(at=second))
+
+    batch = ImportBatch.objects.get(source=ImportSource.LOOKUP)
+    assert batch.status == ImportStatus.FAILED
+    assert batch.finished_at is not None
+    assert (batch.created_count, batch.rows_done) == (1, 1)
+    assert list(BenefitRecord.objects.values_list("civil_id", flat=True)) == [first]
+    entry = AuditEntry.objects.get(action="benefits.lookup_failed")
+    assert entry.object_id == str(batch.pk)
+    assert entry.data["error"] == "SystemExit"
+    assert entry.data["refreshed"] == ["…" + first[-4:]]
+    assert not AuditEntry.objects.filter(action="benefits.looked_up").exists()
+
+    # The next refresh is a batch of its own, done.
+    assert benefits_refresh(civil_ids=[PERSON, OTHER]).batch.status == ImportStatus.DONE

@@ -291,6 +291,16 @@ def test_an_interrupted_import_resumes_where_it_stopped(write_csv):
     assert values(snapshot()) == values(resumed)
 
 
+def test_an_interrupted_dry_run_ends_as_failed(write_csv):
+    path = write_csv([benefit_row(n) for n in range(1, 8)])
+    with pytest.raises(Interrupted):
+        run(path, batch_size=3, dry_run=True, progress=stop_after(1))
+    stopped = ImportBatch.objects.get()
+    assert (stopped.dry_run, stopped.status) == (True, ImportStatus.FAILED)
+    assert stopped.finished_at is not None
+    assert not BenefitRecord.objects.exists()
+
+
 def test_a_killed_import_left_running_is_resumed_with_another_batch_size(write_csv):
     path = write_csv([benefit_row(n) for n in range(1, 11)])
     with pytest.raises(Interrupted):

@@ -25,6 +25,8 @@ from aid_requests.models import Appeal, RequestStatus
 from aid_requests.services.cases import aid_request_view_logged
 from applicants.models import PossibleDuplicate
 from audit.models import AuditEntry
+from benefits.services import benefit_file_import
+from benefits.uploads import UPLOADS_FOLDER
 from dedup.models import AidCommitment, CoverageConflict
 from tests.dedup.conftest import capital, needy  # noqa: F401
 from tests.factories import (
@@ -90,6 +92,7 @@ SHOWS_PERSONAL_DATA_TO_STAFF = {
     "dedup:adjudication": "both sides of each duplicate and conflict: names, civil IDs",
     "dedup:conflict_resolve": "decides and then shows the adjudication page",
     "dedup:duplicate_decide": "decides and then shows the adjudication page",
+    "benefits:report": "an import's bad rows: line, civil ID (last four digits), reason",
 }
 
 #: Pattern → why staff see no personal data there.
@@ -213,6 +216,9 @@ NO_PERSONAL_DATA_FOR_STAFF = {
     "aid_requests:aid_types": "the aid-type catalogue",
     "aid_requests:aid_type_new": "the aid-type catalogue",
     "aid_requests:aid_type_edit": "the aid-type catalogue",
+    # benefits: the imports by file name, who started them and their counts
+    "benefits:imports": "imports by file name, the ministry staff who started them, counts",
+    "benefits:batch": "one import: file name, who started it, progress and counts",
     # notifications: the signed-in person's own
     **{
         f"notifications:{name}": "the signed-in person's own notifications"
@@ -257,6 +263,7 @@ class World:
     entry: Any
     conflict: Any
     duplicate: Any
+    benefits_batch: Any = None
 
     def markers(self, visitor: Any) -> list[str]:
         """What must not reach ``visitor`` (their own name is in the page's header)."""
@@ -327,6 +334,16 @@ def world(settings, tmp_path, capital, needy) -> World:  # noqa: F811
         civil_id=other.user.civil_id,
         opened_at=timezone.now(),
     )
+    # An upload whose report names the applicant (a bad row), in the uploads' folder.
+    folder = tmp_path / UPLOADS_FOLDER / "form-key-of-the-world"
+    folder.mkdir(parents=True)
+    agency_file = folder / "agency.csv"
+    agency_file.write_text(
+        "civil_id,agency,benefit,monthly_amount,start_date,end_date,reference\n"
+        f"{profile.user.civil_id},social_security,retirement_pension,-1,2024-01-01,,SS-1\n",
+        encoding="utf-8",
+    )
+    benefits_batch = benefit_file_import(path=agency_file, started_by=admin).batch
     aid_request_view_logged(aid_request=held, viewer=manager, ip_address="127.0.0.1")
     entry = AuditEntry.objects.filter(actor=manager).latest("pk")
     for staff in (manager, official, admin):
@@ -343,6 +360,7 @@ def world(settings, tmp_path, capital, needy) -> World:  # noqa: F811
         entry,
         conflict,
         duplicate,
+        benefits_batch,
     )
 
 
@@ -425,6 +443,12 @@ VISITS: dict[str, Visit] = {
         "post",
         lambda w: reverse("dedup:duplicate_decide", args=[w.duplicate.pk]),
         lambda w: {"decision": "dismiss", "reason": "two different people"},
+    ),
+    "benefits:report": Visit(
+        "admin",
+        "get",
+        lambda w: reverse("benefits:report", args=[w.benefits_batch.pk]),
+        shows=lambda w: w.applicant.civil_id[-4:],
     ),
 }
 

@@ -8,7 +8,10 @@ second factor into the session.
 
 from __future__ import annotations
 
+import time
+
 from allauth.account.models import EmailAddress
+from allauth.mfa import app_settings
 from allauth.mfa.models import Authenticator
 from allauth.mfa.totp.internal.auth import (
     TOTP,
@@ -33,8 +36,18 @@ def totp_device(user) -> str:  # type: ignore[no-untyped-def]
     return decrypt(device.data["secret"])
 
 
+#: A code is typed at least this many seconds before its period ends.
+TYPING_SECONDS = 5
+
+
 def totp_code(secret: str) -> str:
-    """The code the authenticator app shows now."""
+    """The code the authenticator app shows now — or, in a period's last seconds, the next
+    one, waited for: allauth takes only the current period's code (no tolerance), and a slow
+    browser under load would otherwise type a code that expired on the way (seen in CI)."""
+    period = app_settings.TOTP_PERIOD
+    left = period - time.time() % period
+    if left < TYPING_SECONDS:
+        time.sleep(left + 0.1)
     counter = list(yield_hotp_counters_from_time())[0]
     return format_hotp_value(hotp_value(secret, counter))
 
