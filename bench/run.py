@@ -388,6 +388,7 @@ class Child:
 
         from benefits.models import BenefitRecord, ImportBatch
         from benefits.services import DEFAULT_BATCH_SIZE, benefit_file_import
+        from dedup.models import AidCommitment
 
         if self.connection.vendor != "postgresql":
             self.add("benefits_import", "benefits import: skipped (PostgreSQL only)")
@@ -422,9 +423,13 @@ class Child:
                     cursor.execute("DROP TABLE IF EXISTS bench_benefits_copy")
                 # The run's records (by their references) and batches; the two audit entries
                 # stay, since the audit chain is append-only.
-                BenefitRecord.objects.filter(
+                records = BenefitRecord.objects.filter(
                     Q(reference__startswith=f"{token}-") | Q(batch_id__in=batches)
-                ).delete()
+                )
+                # The state commitments of their excluding benefits, when the ministry's rules
+                # gave them any, go first (they protect their records).
+                AidCommitment.all_sources.filter(benefit_record__in=records).delete()
+                records.delete()
                 # (by name too: a run that failed half-way left its batch behind)
                 ImportBatch.objects.filter(Q(pk__in=batches) | Q(file_name=path.name)).delete()
         copy_rate = rows / timed["copy"][0]

@@ -25,3 +25,13 @@ class ImportConflict(BenefitsError):
     message = _(
         "Another import of the same file is running. Wait until it ends, then run it again."
     )
+
+
+class RuleInvalid(BenefitsError):
+    """A rule that cannot be set: unknown effect, a second rule for the same aid type and
+    benefit, or a rule that no longer exists."""
+
+    message = _(
+        "This rule cannot be saved: each benefit has at most one rule per aid type, with one "
+        "of the effects offered."
+    )

@@ -175,7 +175,7 @@ def _person_load(batch_pk: int, rows: list[GoodRow]) -> None:
         plan = plan_upsert(rows, batch=batch, lock=True)
         if plan.bad:
             raise AgencyAnswerInvalid("a reference belongs to another civil ID in the records")
-        plan_apply(plan)
+        plan_apply(plan, actor=batch.started_by if batch.started_by_id else None)
         batch.rows_total += len(rows)
         batch.rows_done += len(rows)
         batch.created_count += len(plan.create)

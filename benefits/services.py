@@ -36,6 +36,7 @@ from django.utils.translation import gettext as _
 
 from accounts.civil_id import masked_civil_id
 from audit.services import audit_record
+from benefits.commitments import commitments_follow_records
 from benefits.exceptions import ImportConflict
 from benefits.importing import BadRow, GoodRow, ImportFile, RawRow, RowChecker, file_sha256
 from benefits.models import BenefitRecord, ImportBatch, ImportSource, ImportStatus
@@ -257,10 +258,14 @@ def plan_upsert(good: list[GoodRow], *, batch: ImportBatch, lock: bool) -> Plan:
     return plan
 
 
-def plan_apply(plan: Plan) -> None:
-    """Write a plan's new and changed records (inside the transaction that planned it)."""
+def plan_apply(plan: Plan, *, actor: User | None = None) -> None:
+    """Write a plan's new and changed records (inside the transaction that planned it); the
+    state commitments of their excluding benefits follow in the same transaction
+    (``benefits.commitments``: one pass per batch, none when no rule excludes). ``actor``: who
+    started the import, named on a coverage conflict it opens."""
     BenefitRecord.objects.bulk_create(plan.create, batch_size=STATEMENT_ROWS)
     BenefitRecord.objects.bulk_update(plan.update, UPDATED_FIELDS, batch_size=STATEMENT_ROWS)
+    commitments_follow_records(plan.create, changed=plan.update, actor=actor)
 
 
 def _report(writer: Any, rows: list[BadRow]) -> None:
@@ -360,7 +365,7 @@ def _batch_load(pk: int, *, start: int, end: int, good: list[GoodRow], errors: i
             # Another run of the same file loaded these rows meanwhile.
             raise ImportConflict
         plan = plan_upsert(good, batch=batch, lock=True)
-        plan_apply(plan)
+        plan_apply(plan, actor=batch.started_by if batch.started_by_id else None)
         batch.rows_done = end
         batch.created_count += len(plan.create)
         batch.updated_count += plan.updated

@@ -24,6 +24,7 @@ from aid_requests.periods import coverage_end
 from applicants.models import HouseholdMember
 from audit.services import audit_record
 from config.rows import insert_row, update_row
+from dedup.models import UNTIL_FURTHER_NOTICE
 from notifications.services import notify
 
 
@@ -55,11 +56,19 @@ def mark_covered(aid_request: AidRequest, until: datetime.date) -> None:
     aid_request.covered_until = until
     update_row(aid_request, ["covered_until", "updated_at"])
     # The timeline keeps one text; it is written in the portal's default language (Arabic).
+    # A state benefit paid until further notice says so, not its far-off stand-in date.
+    open_ended = until >= UNTIL_FURTHER_NOTICE
+    date: str | dict[str, str] = until.isoformat()
+    if open_ended:
+        date = {}
+        for code, _name in settings.LANGUAGES:
+            with override(code):
+                date[code] = _("further notice")
     with override(settings.LANGUAGE_CODE):
         note = _(
             "Everyone this request covers already receives this aid until %(date)s; "
             "out of the queue until then."
-        ) % {"date": date_format(until, "j F Y")}
+        ) % {"date": _("further notice") if open_ended else date_format(until, "j F Y")}
     _timeline(aid_request, note)
     audit_record(
         actor=None,
@@ -72,7 +81,7 @@ def mark_covered(aid_request: AidRequest, until: datetime.date) -> None:
         recipient=aid_request.applicant,
         kind="request_covered",
         aid_request=aid_request,
-        context={"reference": aid_request.reference, "date": until.isoformat()},
+        context={"reference": aid_request.reference, "date": date},
     )
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime
 
+from django.utils import dateformat
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
@@ -50,6 +51,33 @@ class DuplicateAid(CharityError):
                 "Refused: a person in this case already receives %(aid_type)s for this period."
             ) % {"aid_type": aid_type_name}
         super().__init__(message)
+
+
+class ExcludedByStateBenefit(DuplicateAid):
+    """The rule refused the claim because a person it covers receives a state benefit that
+    excludes the aid type: names the benefit, its agency and until when (day first) — never the
+    agency's reference or the amount."""
+
+    def __init__(
+        self, aid_type_name: str, benefit: str, agency: str, until: datetime.date | None
+    ) -> None:
+        self.held_until = until
+        if until is None:
+            message = _(
+                "Refused: a person in this case receives %(benefit)s from %(agency)s until "
+                "further notice, which excludes %(aid_type)s."
+            ) % {"benefit": benefit, "agency": agency, "aid_type": aid_type_name}
+        else:
+            message = _(
+                "Refused: a person in this case receives %(benefit)s from %(agency)s until "
+                "%(date)s, which excludes %(aid_type)s."
+            ) % {
+                "benefit": benefit,
+                "agency": agency,
+                "date": dateformat.format(until, "d/m/Y"),
+                "aid_type": aid_type_name,
+            }
+        CharityError.__init__(self, message)
 
 
 class CaseAmountNotAllowed(CharityError):

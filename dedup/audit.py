@@ -100,7 +100,7 @@ def coverage_gaps() -> list[CoverageGap]:
     elsewhere_ids = [row[7] for row in rows if row[7] is not None]
     holders = {
         pk: (request, organisation)
-        for pk, request, organisation in AidCommitment.objects.filter(
+        for pk, request, organisation in AidCommitment.all_sources.filter(
             pk__in=elsewhere_ids
         ).values_list("pk", "aid_request_id", "organisation_id")
     }
@@ -127,7 +127,12 @@ def open_coverage_conflicts() -> list[str]:
     )
     return [
         f"OPEN CONFLICT {conflict.pk}: request {conflict.aid_request_id} (aid type "
-        f"{conflict.aid_type_id}) cannot cover …{conflict.civil_id[-4:]}, held by commitment "
-        f"{conflict.held_id}; open since {conflict.opened_at:%Y-%m-%d}"
+        f"{conflict.aid_type_id}) cannot cover …{conflict.civil_id[-4:]}, held by "
+        + (
+            f"commitment {conflict.held_id}"
+            if conflict.held_id is not None
+            else f"state benefit record {conflict.benefit_record_id}"
+        )
+        + f"; open since {conflict.opened_at:%Y-%m-%d}"
         for conflict in conflicts
     ]

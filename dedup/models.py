@@ -15,6 +15,12 @@ active commitments:
 
 ``dedup.services.ledger`` does not check first: it inserts, the database refuses an overlap, and
 only then is the conflicting commitment looked up, to name it in the refusal.
+
+The state's excluding benefits are commitments too (``benefit_record`` set, no request and no
+organisation): a benefit the ministry says excludes an aid type holds that aid type for the
+person over the benefit's period, under the same constraint (``benefits.commitments`` keeps
+them in step with the records). ``AidCommitment.objects`` reads the charities' commitments only
+(the statistics of charity aid, the case pages); the rule's own reads use ``all_sources``.
 """
 
 from __future__ import annotations
@@ -39,21 +45,45 @@ class CommitmentStatus(models.TextChoices):
 #: Commitments in these states take part in the rule.
 BINDING = (CommitmentStatus.RESERVED, CommitmentStatus.ACTIVE)
 
+#: The end of a state commitment whose benefit is paid until further notice (no end date).
+UNTIL_FURTHER_NOTICE = datetime.date(9999, 12, 31)
+
+
+class CharityCommitments(models.Manager["AidCommitment"]):
+    """The commitments charities' cases hold: the state's excluding benefits left out."""
+
+    def get_queryset(self) -> models.QuerySet[AidCommitment]:
+        return super().get_queryset().filter(benefit_record__isnull=True)
+
 
 class AidCommitment(models.Model):
-    """One person's slot of one aid type over a period, held by one organisation's case."""
+    """One person's slot of one aid type over a period, held by one organisation's case — or,
+    for a state benefit that excludes the aid type, by the benefit record (then no request and
+    no organisation)."""
 
     aid_request = models.ForeignKey(
         "aid_requests.AidRequest",
         on_delete=models.PROTECT,
+        null=True,
+        blank=True,
         related_name="commitments",
         verbose_name=_("request"),
     )
     organisation = models.ForeignKey(
         "charities.Organisation",
         on_delete=models.PROTECT,
+        null=True,
+        blank=True,
         related_name="commitments",
         verbose_name=_("organisation"),
+    )
+    benefit_record = models.ForeignKey(
+        "benefits.BenefitRecord",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="commitments",
+        verbose_name=_("state benefit"),
     )
     aid_type = models.ForeignKey(
         "aid_requests.AidType",
@@ -81,10 +111,33 @@ class AidCommitment(models.Model):
     # commitments_shorten): the statistics' incremental refresh rebuilds the coverage then.
     shortened_at = models.DateTimeField(_("shortened at"), null=True, blank=True)
 
+    # The first manager is the default one (the admin, related rows): every commitment.
+    all_sources = models.Manager()
+    objects = CharityCommitments()
+
     class Meta:
         verbose_name = _("aid commitment")
         verbose_name_plural = _("aid commitments")
         constraints = [
+            models.CheckConstraint(
+                condition=(
+                    Q(
+                        benefit_record__isnull=True,
+                        aid_request__isnull=False,
+                        organisation__isnull=False,
+                    )
+                    | Q(
+                        benefit_record__isnull=False,
+                        aid_request__isnull=True,
+                        organisation__isnull=True,
+                    )
+                ),
+                name="commitment_one_source",
+                violation_error_message=_(
+                    "A commitment is held either by a case of an organisation or by a state "
+                    "benefit."
+                ),
+            ),
             models.CheckConstraint(
                 condition=Q(period_end__gte=F("period_start")),
                 name="commitment_period_ordered",
@@ -110,6 +163,11 @@ class AidCommitment(models.Model):
 
     def __str__(self) -> str:
         return f"…{self.civil_id[-4:]} {self.aid_type_id} {self.period_start}–{self.period_end}"
+
+    @property
+    def is_state(self) -> bool:
+        """Held by a state benefit that excludes the aid type, not by a charity's case."""
+        return self.benefit_record_id is not None
 
 
 class BlockedAttempt(models.Model):
@@ -315,12 +373,15 @@ class ConflictResolution(models.TextChoices):
 
 
 class CoverageConflict(models.Model):
-    """A household member the binding household aid of ``aid_request`` could not cover, because
-    the person already holds that aid type elsewhere (``held``, the earlier commitment).
+    """A person covered twice for one aid type: the binding aid of ``aid_request`` and either
+    an earlier commitment elsewhere (``held``) or a state benefit that excludes the aid type
+    (``benefit_record``).
 
-    Opened when the member is added after the claim: the family change is kept, the database
-    refused the second commitment. While it is open the database refuses every new payment of
-    ``aid_request`` (trigger from migration 0006), until the ministry resolves it.
+    Opened when a household member is added after the claim (the family change is kept, the
+    database refused the second commitment), or when the state reports an excluding benefit
+    over a period a charity's case already covers (the record is kept, the state commitment
+    covers only the rest of its period). While it is open the database refuses every new
+    payment of ``aid_request`` (trigger from migration 0006), until the ministry resolves it.
     """
 
     aid_request = models.ForeignKey(
@@ -332,8 +393,18 @@ class CoverageConflict(models.Model):
     held = models.ForeignKey(
         AidCommitment,
         on_delete=models.PROTECT,
+        null=True,
+        blank=True,
         related_name="+",
         verbose_name=_("commitment covering the person"),
+    )
+    benefit_record = models.ForeignKey(
+        "benefits.BenefitRecord",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="coverage_conflicts",
+        verbose_name=_("state benefit covering the person"),
     )
     aid_type = models.ForeignKey(
         "aid_requests.AidType",
@@ -374,6 +445,13 @@ class CoverageConflict(models.Model):
         ordering = ["opened_at", "id"]
         constraints = [
             models.CheckConstraint(
+                condition=Q(held__isnull=False) | Q(benefit_record__isnull=False),
+                name="coverage_conflict_names_the_cover",
+                violation_error_message=_(
+                    "A conflict names the commitment or the state benefit covering the person."
+                ),
+            ),
+            models.CheckConstraint(
                 condition=(
                     Q(status=ConflictStatus.OPEN, decided_at__isnull=True, resolution="")
                     | (
@@ -395,3 +473,19 @@ class CoverageConflict(models.Model):
 
     def __str__(self) -> str:
         return f"conflict #{self.aid_request_id} …{self.civil_id[-4:]} ({self.status})"
+
+    @property
+    def is_state(self) -> bool:
+        """The person is covered by a state benefit that excludes the aid type."""
+        return self.benefit_record_id is not None or (
+            self.held is not None and self.held.benefit_record_id is not None
+        )
+
+    @property
+    def state_benefit(self) -> object | None:
+        """The state benefit covering the person, when the cover is the state's."""
+        if self.benefit_record_id is not None:
+            return self.benefit_record
+        if self.held is not None and self.held.benefit_record_id is not None:
+            return self.held.benefit_record
+        return None

@@ -23,6 +23,10 @@ def open_coverage_conflicts(user: User) -> QuerySet[CoverageConflict]:
             "aid_request__claimed_by",
             "held__aid_request__applicant",
             "held__organisation",
+            "held__benefit_record__kind",
+            "held__benefit_record__agency",
+            "benefit_record__kind",
+            "benefit_record__agency",
         )
         .order_by("opened_at", "pk")
     )
@@ -61,5 +65,6 @@ def open_conflicts_of_case(aid_request_id: int) -> list[CoverageConflict]:
     return list(
         CoverageConflict.objects.filter(status=ConflictStatus.OPEN)
         .filter(Q(aid_request_id=aid_request_id) | Q(held__aid_request_id=aid_request_id))
+        .select_related("held")
         .order_by("opened_at", "pk")
     )

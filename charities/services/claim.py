@@ -18,9 +18,15 @@ from accounts.permissions import Capability
 from aid_requests.models import AidRequest, AidScope, RequestStatus
 from aid_requests.services.lifecycle import aid_request_move
 from aid_requests.states import Actor
+from benefits.selectors import excluding_benefit
 from charities import coverage
 from charities.claim_sql import household_now, lock_for_claim
-from charities.exceptions import DuplicateAid, NoLongerOpen, NotLicensed
+from charities.exceptions import (
+    DuplicateAid,
+    ExcludedByStateBenefit,
+    NoLongerOpen,
+    NotLicensed,
+)
 from charities.models import Organisation
 from charities.services.cases import require_staff
 from charities.services.covered import request_covered_until
@@ -63,10 +69,24 @@ def aid_request_claim(
             time.sleep(0.01 * attempt)
             continue
         if refusal is not None:
-            held_until = refusal.conflicting.period_end if refusal.conflicting else None
-            raise DuplicateAid(str(aid_request.aid_type), held_until)
+            raise _refusal_error(aid_request, refusal)
         return aid_request
     raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _refusal_error(aid_request: AidRequest, refusal: AidAlreadyGranted) -> DuplicateAid:
+    """What the caseworker is told: the aid held until when, or — held by the state — the
+    benefit, its agency and until when (read only now: a claim that goes through reads
+    nothing more)."""
+    held = refusal.conflicting
+    if held is None:
+        return DuplicateAid(str(aid_request.aid_type), None)
+    if held.benefit_record_id is not None:
+        benefit = excluding_benefit(held.benefit_record_id, until=held.period_end)
+        return ExcludedByStateBenefit(
+            str(aid_request.aid_type), benefit.benefit, benefit.agency, benefit.until
+        )
+    return DuplicateAid(str(aid_request.aid_type), held.period_end)
 
 
 def _claim_once(

@@ -3,6 +3,7 @@
 - ``ledger``: reserve, activate, shorten and release a case's commitments; blocked attempts.
 - ``household``: a member joining or leaving a household whose household aid is held.
 - ``adjudication``: the ministry resolves coverage conflicts and decides possible duplicates.
+- ``state``: the state's excluding benefits as commitments (``state_commitments_set``).
 
 The other apps call the rule through the names below (``from dedup import services as dedup``).
 """
@@ -19,8 +20,11 @@ from dedup.services.ledger import (
     find_conflict,
     has_open_conflict,
 )
+from dedup.services.state import StateCover, StateSync, state_commitments_set
 
 __all__ = [
+    "StateCover",
+    "StateSync",
     "blocked_attempt_record",
     "commitments_activate",
     "commitments_release",
@@ -33,4 +37,5 @@ __all__ = [
     "household_coverage_end",
     "household_coverage_extend",
     "possible_duplicate_decide",
+    "state_commitments_set",
 ]

@@ -178,14 +178,17 @@ def _managers(organisation_id: int | None) -> list[User]:
 def notify_organisations(
     conflict: CoverageConflict, *, kind: str, context: dict | None = None
 ) -> None:
-    """Each organisation's managers, about its own case of the conflict."""
-    held_request = AidRequest.objects.select_related("aid_type").get(
-        pk=conflict.held.aid_request_id
-    )
-    for aid_request, organisation_id in (
-        (conflict.aid_request, conflict.aid_request.claimed_by_id),
-        (held_request, conflict.held.organisation_id),
-    ):
+    """Each organisation's managers, about its own case of the conflict (one organisation
+    when the person is covered by a state benefit)."""
+    cases: list[tuple[AidRequest, int | None]] = [
+        (conflict.aid_request, conflict.aid_request.claimed_by_id)
+    ]
+    if conflict.held is not None and conflict.held.aid_request_id is not None:
+        held_request = AidRequest.objects.select_related("aid_type").get(
+            pk=conflict.held.aid_request_id
+        )
+        cases.append((held_request, conflict.held.organisation_id))
+    for aid_request, organisation_id in cases:
         for manager in _managers(organisation_id):
             notify(recipient=manager, kind=kind, aid_request=aid_request, context=context)
 

@@ -69,7 +69,9 @@ def find_conflict(
     end: datetime.date,
     exclude_request_id: int | None = None,
 ) -> AidCommitment | None:
-    query = AidCommitment.objects.filter(
+    """The binding commitment — a charity's or the state's — that overlaps, the one ending
+    first."""
+    query = AidCommitment.all_sources.filter(
         aid_type_id=aid_type_id,
         civil_id__in=list(civil_ids),
         status__in=BINDING,
@@ -218,7 +220,7 @@ def covered_until(
     civil_ids = sorted(set(civil_ids))
     if not civil_ids:
         return None
-    query = AidCommitment.objects.filter(
+    query = AidCommitment.all_sources.filter(
         aid_type_id=aid_type_id,
         civil_id__in=civil_ids,
         status__in=BINDING,
@@ -263,7 +265,9 @@ def blocked_attempt_record(
     row is inserted with ON CONFLICT DO NOTHING (SQLite: INSERT OR IGNORE), so simultaneous
     refusals of the same request — already queued on its row lock — never count it twice.
     A refusal that names no commitment (the request lists one civil ID twice) prevented no
-    duplicate: only the attempt is kept.
+    duplicate: only the attempt is kept. Nor does a refusal by a state benefit (the person
+    receives an excluding benefit): the attempt names the state commitment, but the ministry's
+    "duplicates prevented" figures count charity cases refused against charity cases.
     """
     now = timezone.now()
     with transaction.atomic():
@@ -278,7 +282,7 @@ def blocked_attempt_record(
             amount=amount,
         )
         held = conflict.conflicting
-        if held is not None:
+        if held is not None and held.aid_request_id is not None:
             months = overlap_months(
                 coverage_start, coverage_end, coverage_months, held.period_start, held.period_end
             )
