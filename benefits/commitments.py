@@ -12,7 +12,12 @@ Called in the transaction that changes what they depend on:
   (``benefits.services.plan_apply``): one pass per batch, only for the people whose records are
   of an excluding kind or already hold state commitments — nothing at all when no rule excludes;
 - ``commitments_follow_rule``: the ministry added, changed or removed an excluding rule
-  (``benefits.rules``): every person with a record of that kind, for that aid type.
+  (``benefits.rules``): every person with a record of that kind, for that aid type;
+- ``commitments_refill``: a charity's case that kept the state out of some days (a coverage
+  conflict names it and the benefit) no longer holds them — released, rejected, closed early:
+  the state takes them back. In a transaction of its own, right after the case's (called by
+  ``charities.services``), and nightly for everyone such a conflict names (the steps below
+  ``benefits`` — a withdrawal, an appeal, a household change — cannot call it).
 
 Each pass recomputes, for its people and aid types, every cover from all their records, so a
 benefit ended earlier shortens its commitment, a rule removed releases them, and two excluding
@@ -25,9 +30,11 @@ from collections import defaultdict
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
+from django.db import transaction
+
 from benefits.models import AidTypeBenefitRule, BenefitEffect, BenefitRecord
 from dedup import services as dedup
-from dedup.models import BINDING, UNTIL_FURTHER_NOTICE, AidCommitment
+from dedup.models import BINDING, UNTIL_FURTHER_NOTICE, AidCommitment, CoverageConflict
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -119,3 +126,30 @@ def commitments_follow_rule(
         covers=_covers(civil_ids, excluding_rules(), aid_types),
         actor=actor,
     )
+
+
+def commitments_refill(
+    *, aid_request_id: int | None = None, actor: User | None = None
+) -> dedup.StateSync | None:
+    """The state takes back the days a charity's case held against its excluding benefits, once
+    the case no longer holds them. ``aid_request_id``: the people of that case's conflicts with
+    a benefit (one indexed query, nothing more when there are none — nearly always); None:
+    everyone any such conflict names (the nightly pass). Runs in a durable transaction of its
+    own, after the case's has committed (the rule's locks come before the audit chain's)."""
+    conflicts = CoverageConflict.objects.filter(benefit_record__isnull=False)
+    if aid_request_id is not None:
+        conflicts = conflicts.filter(aid_request_id=aid_request_id)
+    people = sorted(set(conflicts.values_list("civil_id", flat=True)))
+    if not people:
+        return None
+    rules = excluding_rules()
+    if not rules:
+        return None
+    aid_type_ids: set[int] = set().union(*rules.values())
+    with transaction.atomic(durable=True):
+        return dedup.state_commitments_set(
+            aid_type_ids=aid_type_ids,
+            civil_ids=people,
+            covers=_covers(people, rules, aid_type_ids),
+            actor=actor,
+        )

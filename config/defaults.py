@@ -103,4 +103,10 @@ BEAT_SCHEDULE: dict[str, dict[str, Any]] = {
         "task": "benefits.tasks.refresh_live_cases",
         "schedule": crontab(hour=2, minute=30),
     },
+    # Days a charity's case held against a state benefit, freed by a step below benefits
+    # (a withdrawal, an appeal, a household change), go back to the state within the hour.
+    "benefits-refill-state-commitments": {
+        "task": "benefits.tasks.refill_state_commitments",
+        "schedule": 3600.0,
+    },
 }

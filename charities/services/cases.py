@@ -20,6 +20,7 @@ from accounts.permissions import Capability, can, may_see_personal_data
 from aid_requests.models import AidRequest, RequestStatus
 from aid_requests.services.lifecycle import aid_request_move
 from aid_requests.states import Actor
+from benefits.commitments import commitments_refill
 from charities.exceptions import CaseReasonRequired, NotAllowed, SecondFactorRequired
 from charities.models import Organisation
 from charities.selectors import organisation_for_staff
@@ -82,6 +83,7 @@ def aid_request_release(
     with transaction.atomic(durable=True):
         aid_request = locked_case(aid_request_id, organisation)
         _release(aid_request, actor=Actor.CHARITY, user=actor, note=reason)
+    commitments_refill(aid_request_id=aid_request.pk, actor=actor)
     return aid_request
 
 
@@ -126,6 +128,7 @@ def aid_request_reject(
             context={"reason": reason[:200]},
         )
         dedup.commitments_release(aid_request_id=aid_request.pk)
+    commitments_refill(aid_request_id=aid_request.pk, actor=actor)
     return aid_request
 
 
@@ -173,6 +176,7 @@ def release_expired_claims(*, now: datetime.datetime | None = None) -> list[int]
                     deliver=recipient.role == Role.MANAGER,
                 )
             released.append(pk)
+        commitments_refill(aid_request_id=pk)
     return released
 
 

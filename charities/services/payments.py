@@ -23,6 +23,7 @@ from aid_requests.models import AidRequest, Payment, RequestStatus
 from aid_requests.services.lifecycle import aid_request_move
 from aid_requests.states import Actor
 from audit.services import audit_record
+from benefits.commitments import commitments_refill
 from charities.exceptions import (
     CaseAmountNotAllowed,
     CloseNotAllowed,
@@ -81,6 +82,7 @@ def aid_request_approve(
             context={"amount": f"{amount:.3f}", "payments": payments},
             also_save=("approved_amount", "approved_payments", "approved_at"),
         )
+    commitments_refill(aid_request_id=aid_request.pk, actor=actor)  # days freed by shortening
     return aid_request
 
 
@@ -216,6 +218,7 @@ def aid_request_close(
             note=note,
             notification="request_closed",
         )
+    commitments_refill(aid_request_id=aid_request.pk, actor=actor)  # days freed by closing
     return aid_request
 
 

@@ -30,6 +30,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
 from django.db import connection
+from django.db.models import Q
 from django.utils import timezone
 
 from accounts.models import User
@@ -256,10 +257,14 @@ def _conflict_open(
     request_id: int, cover: StateCover, *, actor: User | None, at: datetime.datetime
 ) -> CoverageConflict | None:
     """Open the conflict of a charity's case covering a person the state covers too, unless
-    one waits already for that case and person."""
-    if CoverageConflict.objects.filter(
-        aid_request_id=request_id, civil_id=cover.civil_id, status=ConflictStatus.OPEN
-    ).exists():
+    one waits already for that case and person, or the ministry has decided this case against
+    this benefit already (a later file changing the benefit's amount, or the state taking back
+    days, must not ask it again)."""
+    if (
+        CoverageConflict.objects.filter(aid_request_id=request_id, civil_id=cover.civil_id)
+        .filter(Q(status=ConflictStatus.OPEN) | Q(benefit_record_id=cover.benefit_record_id))
+        .exists()
+    ):
         return None
     aid_request = AidRequest.objects.select_related("aid_type", "applicant").get(pk=request_id)
     conflict = CoverageConflict.objects.create(

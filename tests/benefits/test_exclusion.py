@@ -23,9 +23,11 @@ from benefits.lookup import benefits_refresh
 from benefits.models import AidTypeBenefitRule, BenefitEffect, BenefitKind, BenefitRecord
 from benefits.rules import benefit_rule_remove, benefit_rule_set
 from benefits.services import benefit_file_import
+from benefits.tasks import refill_state_commitments
 from charities.exceptions import DuplicateAid, ExcludedByStateBenefit, PaymentHeldByConflict
+from charities.services.cases import aid_request_release
 from charities.services.claim import aid_request_claim
-from charities.services.payments import payment_record
+from charities.services.payments import aid_request_approve, payment_record
 from dedup.models import (
     BINDING,
     UNTIL_FURTHER_NOTICE,
@@ -35,6 +37,7 @@ from dedup.models import (
     CoverageConflict,
     PreventedDuplicate,
 )
+from dedup.request_steps import aid_request_withdraw
 from dedup.services.adjudication import coverage_conflict_resolve
 from notifications.models import Notification
 from tests.benefits.conftest import benefit_row
@@ -453,3 +456,107 @@ def test_the_charity_sees_the_state_conflict_and_the_ministry_lets_payments_go_o
         paid_on=timezone.localdate(),
         method=PaymentMethod.CHEQUE,
     )
+
+
+def whole_benefit(civil_id: str = PERSON) -> list[tuple[datetime.date, datetime.date]]:
+    return [(c.period_start, c.period_end) for c in state_commitments(civil_id=civil_id)]
+
+
+def state_cut_around(capital, needy, ministry_admin, write_csv, tmp_path):
+    """A charity claimed PERSON first; then the state's excluding pension came in: the state
+    holds the days before and after the case, and a conflict names the case."""
+    applicant = family(capital, applicant_civil_id=PERSON)
+    aid_request, manager = claimed_case(capital, needy, applicant)
+    exclude(needy, ministry_admin)
+    load(write_csv, tmp_path, [benefit_row(1, civil_id=PERSON)])
+    assert len(whole_benefit()) == 2  # cut around the case
+    return aid_request, manager, applicant
+
+
+def test_a_case_released_gives_its_days_back_to_the_state_at_once(
+    write_csv, tmp_path, capital, needy, ministry_admin
+):
+    aid_request, manager, _applicant = state_cut_around(
+        capital, needy, ministry_admin, write_csv, tmp_path
+    )
+
+    aid_request_release(
+        aid_request_id=aid_request.pk, actor=manager, reason="Not our area after all."
+    )
+
+    # The pension holds its whole period again: another charity cannot take the freed days.
+    assert whole_benefit() == [(datetime.date(2024, 1, 1), UNTIL_FURTHER_NOTICE)]
+    with pytest.raises(ExcludedByStateBenefit):
+        claim(aid_request, caseworker([needy], [capital]))
+    assert audit_is_clean()
+
+
+def test_a_case_approved_for_fewer_months_gives_the_rest_back_to_the_state(
+    write_csv, tmp_path, capital, needy, ministry_admin
+):
+    aid_request, manager, _applicant = state_cut_around(
+        capital, needy, ministry_admin, write_csv, tmp_path
+    )
+
+    aid_request_approve(
+        aid_request_id=aid_request.pk, actor=manager, amount=Decimal("150"), payments=2
+    )
+
+    charity = AidCommitment.objects.get(aid_request=aid_request, status__in=BINDING)
+    day = datetime.timedelta(days=1)
+    # The case now ends after its two months; the state holds everything else.
+    assert whole_benefit() == [
+        (datetime.date(2024, 1, 1), charity.period_start - day),
+        (charity.period_end + day, UNTIL_FURTHER_NOTICE),
+    ]
+    assert charity.period_end < aid_request.coverage_end
+    assert audit_is_clean()
+
+
+def test_a_withdrawal_below_benefits_is_given_back_by_the_hourly_task(
+    write_csv, tmp_path, capital, needy, ministry_admin
+):
+    aid_request, _manager, applicant = state_cut_around(
+        capital, needy, ministry_admin, write_csv, tmp_path
+    )
+    aid_request_withdraw(aid_request_id=aid_request.pk, applicant=applicant)
+    assert len(whole_benefit()) == 2  # the withdrawal (dedup's step) cannot call benefits
+
+    outcome = refill_state_commitments.apply().get()
+
+    assert outcome == {"reserved": 1, "released": 2, "conflicts": 0}
+    assert whole_benefit() == [(datetime.date(2024, 1, 1), UNTIL_FURTHER_NOTICE)]
+    assert refill_state_commitments.apply().get() == {"reserved": 0, "released": 0, "conflicts": 0}
+    assert audit_is_clean()
+
+
+def test_a_decided_conflict_is_not_opened_again_by_a_newer_file(
+    write_csv, tmp_path, capital, needy, ministry_admin
+):
+    aid_request, _manager = claimed_case(
+        capital, needy, family(capital, applicant_civil_id=PERSON), approve=True
+    )
+    exclude(needy, ministry_admin)
+    load(write_csv, tmp_path, [benefit_row(1, civil_id=PERSON)])
+    conflict = CoverageConflict.objects.get()
+    coverage_conflict_resolve(
+        conflict_id=conflict.pk,
+        actor=ministry_admin,
+        resolution="cases_adjusted",
+        reason="The charity's case goes on until its end; the pension was known.",
+    )
+
+    # Next month's file raises the pension: the record changes, the state's cover is done
+    # again, and the case it clashes with was decided already.
+    load(
+        write_csv,
+        tmp_path,
+        [benefit_row(1, civil_id=PERSON, monthly_amount="275.000")],
+        name="next-month.csv",
+    )
+
+    assert BenefitRecord.objects.get(civil_id=PERSON).monthly_amount == Decimal("275.000")
+    assert list(CoverageConflict.objects.values_list("status", flat=True)) == [
+        ConflictStatus.RESOLVED
+    ]
+    assert len(whole_benefit()) == 2
