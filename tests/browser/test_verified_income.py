@@ -98,5 +98,5 @@ def test_the_case_file_shows_the_verified_income_and_the_flag(
         page.locator("[data-testid=screening-income]").scroll_into_view_if_needed()
         page.screenshot(path=artifacts_dir / f"case-verified-income-{language}.png", full_page=True)
     if language == "en":
-        assert "lower than the income verified" in flag.inner_text()
+        assert "lower than those verified" in flag.inner_text()
     assert not page.console_errors

@@ -17,7 +17,7 @@ from tests.factories.cases import caseworker, claimed_case, family
 
 pytestmark = pytest.mark.django_db
 
-FLAG_EN = "Declared income is lower than the income verified with the state agencies."
+FLAG_EN = "The state benefits declared are lower than those verified with the state agencies."
 
 
 def flagged_request(rent, seed=0):
@@ -64,7 +64,7 @@ def test_the_case_file_is_in_arabic_by_default(client, holder):
     aid_request, manager = holder
     client.force_login(manager)
     page = client.get(f"/charity/cases/{aid_request.pk}/").content.decode()
-    assert "الدخل المصرح به أقل من الدخل المتحقق منه لدى الجهات الحكومية." in page
+    assert "المعونات الحكومية المصرّح بها أقل مما تحقّقت منه الجهات الحكومية." in page
     assert FLAG_EN not in page
 
 
