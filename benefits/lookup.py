@@ -187,29 +187,18 @@ def _person_load(batch_pk: int, rows: list[GoodRow]) -> None:
 
 def _batch_finish(result: RefreshResult, *, lookup: str, started_by: User | None) -> ImportBatch:
     """Mark the refresh done and write its one audit entry."""
-    with transaction.atomic(durable=True):
-        batch = ImportBatch.objects.select_for_update().get(pk=result.batch.pk)
-        batch.error_count = len(result.not_refreshed)
-        batch.status = ImportStatus.DONE
-        batch.finished_at = timezone.now()
-        batch.save(update_fields=["error_count", "status", "finished_at"])
-        audit_record(
-            actor=started_by,
-            action="benefits.looked_up",
-            target=batch,
-            data={
-                "lookup": lookup,
-                "refreshed": [masked_civil_id(civil_id) for civil_id in result.refreshed],
-                "not_refreshed": [
-                    [masked_civil_id(civil_id), reason] for civil_id, reason in result.not_refreshed
-                ],
-                "created": batch.created_count,
-                "updated": batch.updated_count,
-                "unchanged": batch.unchanged_count,
-                "ended": batch.ended_count,
-            },
-        )
-    return batch
+    return _batch_end(
+        result,
+        status=ImportStatus.DONE,
+        action="benefits.looked_up",
+        started_by=started_by,
+        data={
+            "lookup": lookup,
+            "not_refreshed": [
+                [masked_civil_id(civil_id), reason] for civil_id, reason in result.not_refreshed
+            ],
+        },
+    )
 
 
 def _batch_failed(
@@ -217,26 +206,45 @@ def _batch_failed(
 ) -> None:
     """Mark a crashed refresh failed, with its audit entry, if the database still answers."""
     try:
-        with transaction.atomic(durable=True):
-            batch = ImportBatch.objects.select_for_update().get(pk=result.batch.pk)
-            batch.error_count = len(result.not_refreshed)
-            batch.status = ImportStatus.FAILED
-            batch.finished_at = timezone.now()
-            batch.save(update_fields=["error_count", "status", "finished_at"])
-            audit_record(
-                actor=started_by,
-                action="benefits.lookup_failed",
-                target=batch,
-                data={
-                    "lookup": lookup,
-                    "error": type(error).__name__,
-                    "refreshed": [masked_civil_id(civil_id) for civil_id in result.refreshed],
-                    "created": batch.created_count,
-                    "updated": batch.updated_count,
-                    "unchanged": batch.unchanged_count,
-                    "ended": batch.ended_count,
-                },
-            )
+        _batch_end(
+            result,
+            status=ImportStatus.FAILED,
+            action="benefits.lookup_failed",
+            started_by=started_by,
+            data={"lookup": lookup, "error": type(error).__name__},
+        )
     except Exception:
         # The original error is the one to show.
         logger.exception("refresh batch %s could not be marked failed", result.batch.pk)
+
+
+def _batch_end(
+    result: RefreshResult,
+    *,
+    status: ImportStatus,
+    action: str,
+    started_by: User | None,
+    data: dict[str, object],
+) -> ImportBatch:
+    """End the refresh's batch with ``status`` and its one audit entry (``data`` and the
+    people refreshed and the counts)."""
+    with transaction.atomic(durable=True):
+        batch = ImportBatch.objects.select_for_update().get(pk=result.batch.pk)
+        batch.error_count = len(result.not_refreshed)
+        batch.status = status
+        batch.finished_at = timezone.now()
+        batch.save(update_fields=["error_count", "status", "finished_at"])
+        audit_record(
+            actor=started_by,
+            action=action,
+            target=batch,
+            data={
+                **data,
+                "refreshed": [masked_civil_id(civil_id) for civil_id in result.refreshed],
+                "created": batch.created_count,
+                "updated": batch.updated_count,
+                "unchanged": batch.unchanged_count,
+                "ended": batch.ended_count,
+            },
+        )
+    return batch

@@ -62,6 +62,11 @@ def month_number(day: datetime.date) -> int:
     return day.year * 12 + day.month - 1
 
 
+def month_of_number(number: int) -> datetime.date:
+    """The first day of the month ``month_number`` gave ``number``."""
+    return datetime.date(number // 12, number % 12 + 1, 1)
+
+
 def day_start(day: datetime.date) -> datetime.datetime:
     """Local midnight (Asia/Kuwait) at the start of ``day``, as an aware datetime."""
     return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))

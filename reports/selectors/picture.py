@@ -23,7 +23,7 @@ from accounts.models import Role, User
 from aid_requests.models import HELD_STATUSES, AidRequest, AidScope, Payment
 from applicants.models import ApplicantProfile, HouseholdMember
 from benefits.models import BenefitRecord
-from config.dates import month_number
+from config.dates import month_number, month_of_number
 from dedup.models import BINDING, AidCommitment
 from reports.selectors.filters import name_of
 
@@ -298,10 +298,6 @@ def _months(start: datetime.date, end: datetime.date) -> set[int]:
     return set(range(month_number(start), month_number(end) + 1))
 
 
-def _as_month(number: int) -> datetime.date:
-    return datetime.date(number // 12, number % 12 + 1, 1)
-
-
 def _mark_both(
     charity: list[Entry],
     state: list[Entry],
@@ -319,18 +315,18 @@ def _mark_both(
         if not months:
             continue
         # Open-ended: it reaches every covered month from its start on.
-        last = entry.end or _as_month(max(months))
+        last = entry.end or month_of_number(max(months))
         shared = _months(entry.start, last) & months
-        entry.both_months = [_as_month(n) for n in sorted(shared)]
+        entry.both_months = [month_of_number(n) for n in sorted(shared)]
         both[civil_id] |= shared
     for entry in charity:
         shared = set()
         for civil_id, start, end in periods:
             if civil_id in {person.civil_id for person in entry.people}:
                 shared |= _months(start, end) & both.get(civil_id, set())
-        entry.both_months = [_as_month(n) for n in sorted(shared)]
+        entry.both_months = [month_of_number(n) for n in sorted(shared)]
     return [
-        Overlap(person=people[civil_id], months=[_as_month(n) for n in sorted(months)])
+        Overlap(person=people[civil_id], months=[month_of_number(n) for n in sorted(months)])
         for civil_id, months in sorted(both.items())
         if months
     ]

@@ -24,7 +24,7 @@ from django.db.models import Count, Q, QuerySet, Sum
 
 from aid_requests.models import Payment
 from benefits.models import Agency, BenefitRecord
-from config.dates import add_months, month_end, month_start
+from config.dates import add_months, month_end, month_start, months_between
 from dedup.models import BINDING, AidCommitment
 from reports.selectors.filters import name_of
 
@@ -115,8 +115,7 @@ class AgencyTotals:
 
 def months_ending(month: datetime.date, count: int = MONTHS_SHOWN) -> list[datetime.date]:
     """``count`` months up to ``month``'s, oldest first, each as its first day."""
-    last = month_start(month)
-    return [add_months(last, -back) for back in range(count - 1, -1, -1)]
+    return months_between(add_months(month_start(month), 1 - count), month)
 
 
 def totals_by_agency(month: datetime.date) -> AgencyTotals:

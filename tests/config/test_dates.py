@@ -8,6 +8,7 @@ from config.dates import (
     add_months,
     month_end,
     month_number,
+    month_of_number,
     month_start,
     months_between,
     next_month,
@@ -43,6 +44,11 @@ def test_months_between_lists_every_month_both_ends_included():
 
 def test_consecutive_months_have_consecutive_numbers():
     assert month_number(D(2026, 1, 9)) - month_number(D(2025, 12, 31)) == 1
+
+
+def test_a_month_number_gives_back_its_month():
+    assert month_of_number(month_number(D(2025, 12, 31))) == D(2025, 12, 1)
+    assert month_of_number(month_number(D(2025, 12, 31)) + 1) == D(2026, 1, 1)
 
 
 def test_the_end_of_the_month_long_period_a_day_is_in():
