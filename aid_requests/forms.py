@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import secrets
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, cast
 
@@ -9,12 +8,13 @@ from django import forms
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
 from django.core.files.uploadedfile import UploadedFile
-from django.core.validators import MaxValueValidator, RegexValidator
+from django.core.validators import MaxValueValidator
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from aid_requests.models import AidScope, AidType, Beneficiaries
 from applicants.models import Document, DocumentKind, HouseholdMember
+from config.forms import SubmissionKeyField, new_submission_key
 
 #: What the file inputs offer to pick; what a file really is, is checked by the service.
 ACCEPT = ".pdf,.jpg,.jpeg,.png,application/pdf,image/jpeg,image/png"
@@ -38,20 +38,8 @@ class RequestForm(forms.Form):
         required=False,
         widget=forms.CheckboxSelectMultiple,
     )
-    # A new random key each time the form is shown; the service makes one request per key, so a
-    # double click, a resent POST or two tabs sending the same form at once make one request.
-    submission_key = forms.CharField(
-        widget=forms.HiddenInput,
-        min_length=16,
-        max_length=64,
-        validators=[RegexValidator(r"^[A-Za-z0-9_-]+$")],
-        error_messages={
-            "required": _("This form is out of date: reload the page and send it again."),
-            "min_length": _("This form is out of date: reload the page and send it again."),
-            "max_length": _("This form is out of date: reload the page and send it again."),
-            "invalid": _("This form is out of date: reload the page and send it again."),
-        },
-    )
+    # The service makes one request per key.
+    submission_key = SubmissionKeyField()
 
     def __init__(
         self,
@@ -63,7 +51,7 @@ class RequestForm(forms.Form):
     ) -> None:
         super().__init__(*args, **kwargs)
         self.aid_type = aid_type
-        self.initial.setdefault("submission_key", secrets.token_urlsafe(24))
+        self.initial.setdefault("submission_key", new_submission_key())
         if aid_type.member_may_benefit:
             self._add_beneficiary_field(aid_type, members)
         amount = self.fields["amount"]

@@ -3,19 +3,16 @@ checked by ``benefits.uploads`` with the import's own reader)."""
 
 from __future__ import annotations
 
-import secrets
 from pathlib import Path
 from typing import Any
 
 from django import forms
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
-from django.core.validators import RegexValidator
 from django.utils.translation import gettext_lazy as _
 
 from benefits.uploads import UPLOAD_EXTENSIONS
-
-OUT_OF_DATE = _("This form is out of date: reload the page and send it again.")
+from config.forms import SubmissionKeyField, new_submission_key
 
 
 def upload_limit_mb() -> int:
@@ -35,23 +32,12 @@ class UploadForm(forms.Form):
         label=_("Dry run: check and count only, load nothing"),
         required=False,
     )
-    # A new random key each time the form is shown: the same form sent twice starts one import.
-    submission_key = forms.CharField(
-        widget=forms.HiddenInput,
-        min_length=16,
-        max_length=64,
-        validators=[RegexValidator(r"^[A-Za-z0-9_-]+$")],
-        error_messages={
-            "required": OUT_OF_DATE,
-            "min_length": OUT_OF_DATE,
-            "max_length": OUT_OF_DATE,
-            "invalid": OUT_OF_DATE,
-        },
-    )
+    # The same form sent twice starts one import.
+    submission_key = SubmissionKeyField()
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.initial.setdefault("submission_key", secrets.token_urlsafe(24))
+        self.initial.setdefault("submission_key", new_submission_key())
         self.fields["file"].help_text = _(
             "CSV (UTF-8) or XLSX, at most %(size)d MB. Larger files are imported with the "
             "command benefits_import."

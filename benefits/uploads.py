@@ -38,6 +38,7 @@ from benefits.importing import ImportFile, file_sha256
 from benefits.models import ImportBatch, ImportSource, ImportStatus
 from benefits.services import benefit_file_import
 from config.commit import after_commit
+from config.forms import OUT_OF_DATE
 
 logger = logging.getLogger(__name__)
 
@@ -84,7 +85,7 @@ def benefit_upload_start(
         if sent is not None and sent.started_by_id == actor.pk:
             return UploadStarted(batch=sent, repeated=True)
         if sent is not None:  # another person's form: never touch its folder
-            raise ImportFileError(_("This form is out of date: reload the page and send it again."))
+            raise ImportFileError(str(OUT_OF_DATE))
         try:
             batch = _store_and_open(actor=actor, upload=upload, dry_run=dry_run, folder=folder)
         except BaseException:
