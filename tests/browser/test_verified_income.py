@@ -21,6 +21,7 @@ from benefits.models import (
 )
 from charities.request_steps import aid_request_submit
 from charities.services.claim import aid_request_claim
+from tests.browser.axe import serious_violations
 from tests.factories import PASSWORD
 from tests.factories.applicants import make_ready_applicant
 from tests.factories.cases import caseworker, rent_aid_type
@@ -97,6 +98,7 @@ def test_the_case_file_shows_the_verified_income_and_the_flag(
         assert "معاش تقاعدي" not in content
         page.locator("[data-testid=screening-income]").scroll_into_view_if_needed()
         page.screenshot(path=artifacts_dir / f"case-verified-income-{language}.png", full_page=True)
+        assert serious_violations(page) == []
     if language == "en":
         assert "lower than those verified" in flag.inner_text()
     assert not page.console_errors
