@@ -21,17 +21,9 @@ from decimal import Decimal
 from django.utils import timezone
 
 from accounts.civil_id import make_kw_civil_id
-from aid_requests.models import AidRequest, AidScope, AidType, RequestStatus
+from aid_requests.models import AidRequest, AidScope, RequestStatus
 from applicants.models import HouseholdMember
-from benefits.models import (
-    Agency,
-    AidTypeBenefitRule,
-    BenefitEffect,
-    BenefitKind,
-    BenefitRecord,
-    ImportBatch,
-    ImportStatus,
-)
+from benefits.models import Agency, BenefitKind, BenefitRecord, ImportBatch, ImportStatus
 from config.dates import add_months, month_end, month_start
 
 DEMO_FILE = "demo-agencies.csv"
@@ -54,9 +46,6 @@ KINDS = {
     ("social_security", "family_allowance"): ("علاوة أولاد", "Family allowance"),
     ("social_welfare", "monthly_assistance"): ("مساعدة شهرية", "Monthly assistance"),
 }
-
-#: The benefits the demo's rules count as income.
-INCOME_KINDS = (("social_security", "retirement_pension"), ("social_welfare", "monthly_assistance"))
 
 
 def _kind(agency: str, kind: str) -> tuple[Agency, BenefitKind]:
@@ -143,16 +132,6 @@ def seed_benefits(now: datetime.datetime, state_only_civil_id: str) -> DemoBenef
     _record(batch, NOT_REGISTERED, "social_security", "disability_allowance", "150.000",
             month_start(add_months(today, -9)), month_start(add_months(today, 2)),
             "DEMO-SS-3")  # fmt: skip
-    # The ministry's rules: the pension and the monthly assistance count as income for every
-    # aid type, so a request submitted under `make run` shows its verified income. Written after
-    # the demo's requests (their screening stays as it was); no excluding rule, so no demo case
-    # is put in conflict.
-    for agency, kind in INCOME_KINDS:
-        _agency, kind_row = _kind(agency, kind)
-        for aid_type in AidType.objects.all():
-            AidTypeBenefitRule.objects.get_or_create(
-                aid_type=aid_type, kind=kind_row, defaults={"effect": BenefitEffect.INCOME}
-            )
     batch_rows = BenefitRecord.objects.filter(batch=batch).count()
     ImportBatch.objects.filter(pk=batch.pk).exclude(rows_total=batch_rows).update(
         rows_total=batch_rows, rows_done=batch_rows, created_count=batch_rows
