@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "charities",
     "benefits",
     "dedup",
+    "volunteering",
     "reports",
     "audit",
     "notifications",

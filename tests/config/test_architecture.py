@@ -24,6 +24,7 @@ APPS = (
     "identity",
     "notifications",
     "reports",
+    "volunteering",
 )
 MAX_LINES = 500
 

@@ -1,0 +1,1 @@
+"""The pages of paid volunteering (the web layer)."""
