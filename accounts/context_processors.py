@@ -13,11 +13,13 @@ from accounts.permissions import Capability, capabilities
 _NAV = [
     (Capability.VIEW_OWN_REQUESTS, "applicants:my_requests", _("My requests")),
     (Capability.APPLY, "aid_requests:catalogue", _("Apply for aid")),
+    (Capability.APPLY, "volunteering:mine", _("My volunteering")),
     (Capability.APPLY, "applicants:profile", _("My profile")),
     (Capability.APPLY, "identity:verify", _("Identity")),
     (Capability.VIEW_QUEUE, "charities:dashboard", _("Charity dashboard")),
     (Capability.VIEW_QUEUE, "charities:queue", _("Open requests")),
     (Capability.VIEW_QUEUE, "charities:my_cases", _("Our cases")),
+    (Capability.VIEW_QUEUE, "volunteering:staff_opportunities", _("Volunteering")),
     (Capability.VIEW_STATISTICS, "reports:overview", _("Ministry overview")),
     (Capability.VIEW_STATISTICS, "reports:statistics", _("Statistics")),
     (Capability.VIEW_STATISTICS, "audit:trail", _("Audit trail")),

@@ -20,6 +20,7 @@ urlpatterns = [
     path("apply/", include("applicants.urls")),
     path("identity/", include("identity.urls")),
     path("requests/", include("aid_requests.urls")),
+    path("volunteering/", include("volunteering.urls")),
     path("notifications/", include("notifications.urls")),
     path("django-admin/", admin.site.urls),
     path("", include("accounts.urls")),
