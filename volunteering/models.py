@@ -17,6 +17,29 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 
+class Preference(models.Model):
+    """An applicant's choice, kept with the profile's pages: paid volunteering rather than
+    direct aid (issue 15). The ministry's statistics count who chose it."""
+
+    applicant = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="volunteering_preference",
+        verbose_name=_("applicant"),
+    )
+    prefers_volunteering = models.BooleanField(
+        _("prefers paid volunteering to direct aid"), default=False
+    )
+    updated_at = models.DateTimeField(_("chosen at"))
+
+    class Meta:
+        verbose_name = _("volunteering preference")
+        verbose_name_plural = _("volunteering preferences")
+
+    def __str__(self) -> str:
+        return f"{self.applicant_id}: {self.prefers_volunteering}"
+
+
 class WorkKind(models.TextChoices):
     EDUCATION = "education", _("Education and tutoring")
     HEALTH = "health", _("Health and care")

@@ -9,7 +9,9 @@ urlpatterns = [
     path("<int:pk>/apply/", views.apply, name="apply"),
     # applicants
     path("mine/", views.mine, name="mine"),
+    path("preference/", views.preference, name="preference"),
     path("mine/<int:pk>/", views.my_application, name="my_application"),
+    path("mine/<int:pk>/certificate/", views.certificate, name="certificate"),
     path("mine/<int:pk>/withdraw/", views.withdraw, name="withdraw"),
     path("mine/<int:pk>/hours/<int:log>/confirm/", views.hours_confirm, name="hours_confirm"),
     path("mine/<int:pk>/hours/<int:log>/dispute/", views.hours_dispute, name="hours_dispute"),

@@ -8,7 +8,9 @@ from collections.abc import Callable
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -16,15 +18,16 @@ from accounts.http import AuthenticatedHttpRequest
 from accounts.permissions import (
     Capability,
     can,
-    second_factor_passed,
     require_capability,
     require_personal_data,
+    second_factor_passed,
 )
 from aid_requests.exceptions import AidRequestError
 from charities.exceptions import CharityError
 from charities.selectors import organisation_for_staff
 from volunteering import selectors, stipends
-from volunteering.exceptions import MonthNotReady, VolunteeringError
+from volunteering.certificate import certificate_number, certificate_pdf
+from volunteering.exceptions import CertificateNotReady, MonthNotReady, VolunteeringError
 from volunteering.forms import (
     ApplyForm,
     FilterForm,
@@ -37,6 +40,7 @@ from volunteering.models import UNDECIDED, ApplicationStatus, HoursStatus
 from volunteering.programme import CODE
 from volunteering.services import applications, hours, opportunities
 from volunteering.services.hours import stipend_due
+from volunteering.services.preference import preference_set
 
 
 def _run(request: HttpRequest, success: str, action: Callable[[], object]) -> bool:
@@ -63,9 +67,7 @@ def opportunity_list(request: HttpRequest) -> HttpResponse:
         starts_from=filters.get("starts_from"),
         starts_until=filters.get("starts_until"),
     )
-    return render(
-        request, "volunteering/list.html", {"form": form, "opportunities": found[:100]}
-    )
+    return render(request, "volunteering/list.html", {"form": form, "opportunities": found[:100]})
 
 
 @require_GET
@@ -99,6 +101,19 @@ def apply(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         ),
     )
     return redirect("volunteering:mine" if done else "volunteering:detail", *([] if done else [pk]))
+
+
+@require_POST
+@require_capability(Capability.APPLY)
+def preference(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """The applicant's choice: paid volunteering rather than direct aid (kept in the profile)."""
+    prefers = request.POST.get("prefers") == "1"
+    preference_set(actor=request.user, prefers=prefers)
+    messages.success(request, _("Your choice was saved."))
+    target = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        target = reverse("volunteering:list")
+    return redirect(target)
 
 
 @require_GET
@@ -170,7 +185,9 @@ def hours_dispute(request: AuthenticatedHttpRequest, pk: int, log: int) -> HttpR
         _run(
             request,
             _("Your dispute was sent to the organisation."),
-            lambda: hours.hours_dispute(hour_log_id=entry.pk, volunteer=request.user, reason=reason),
+            lambda: hours.hours_dispute(
+                hour_log_id=entry.pk, volunteer=request.user, reason=reason
+            ),
         )
     elif entry is not None:
         messages.error(request, _("Please give a reason."))
@@ -347,7 +364,8 @@ def _placement_page(
         "hours": selectors.hours_of(application),
         "total_hours": selectors.confirmed_hours(application),
         "weeks": [
-            (w, stipends.week_start(opportunity, w)) for w in range(1, stipends.weeks(opportunity) + 1)
+            (w, stipends.week_start(opportunity, w))
+            for w in range(1, stipends.weeks(opportunity) + 1)
         ],
         "hours_form": hours_form,
         "stipend_form": stipend_form or StipendForm(initial={"paid_on": timezone.localdate()}),
@@ -403,3 +421,22 @@ def pay(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         ),
     )
     return redirect("volunteering:placement", pk)
+
+
+@require_GET
+@require_capability(Capability.APPLY)
+def certificate(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """The volunteer's certificate of service, in the language asked (``?lang=en``) or the
+    page's."""
+    application = selectors.get_application_for_applicant(request.user, pk)
+    language = request.GET.get("lang") or translation.get_language() or "ar"
+    language = "en" if language.startswith("en") else "ar"
+    try:
+        pdf = certificate_pdf(application, language)
+    except CertificateNotReady as error:
+        messages.error(request, str(error.message))
+        return redirect("volunteering:my_application", pk)
+    response = HttpResponse(pdf, content_type="application/pdf")
+    filename = f"{certificate_number(application)}-{language}.pdf"
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response

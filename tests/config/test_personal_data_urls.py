@@ -94,6 +94,8 @@ SHOWS_PERSONAL_DATA_TO_STAFF = {
     "dedup:conflict_resolve": "decides and then shows the adjudication page",
     "dedup:duplicate_decide": "decides and then shows the adjudication page",
     "benefits:report": "an import's bad rows: line, civil ID (last four digits), reason",
+    "volunteering:staff_opportunity": "the applications: applicants' names and notes",
+    "volunteering:placement": "one volunteer's placement: name, hours, stipends",
 }
 
 #: Pattern → why staff see no personal data there.
@@ -221,6 +223,31 @@ NO_PERSONAL_DATA_FOR_STAFF = {
     # benefits: the imports by file name, who started them and their counts
     "benefits:imports": "imports by file name, the ministry staff who started them, counts",
     "benefits:batch": "one import: file name, who started it, progress and counts",
+    # paid volunteering: the public list, the applicant's own pages, the organisation's
+    "volunteering:list": "the public list of opportunities",
+    "volunteering:detail": "an opportunity's public page",
+    "volunteering:apply": "the applicant's own action; staff get 403",
+    **{
+        f"volunteering:{name}": "the applicant's own applications and choice; staff get 403"
+        for name in (
+            "mine",
+            "preference",
+            "my_application",
+            "certificate",
+            "withdraw",
+            "hours_confirm",
+            "hours_dispute",
+        )
+    },
+    **{
+        f"volunteering:{name}": "the organisation's own opportunities (no applicant)"
+        for name in ("staff_opportunities", "publish", "edit", "complete")
+    },
+    **{
+        f"volunteering:{name}": "POST action answering with a redirect, behind "
+        "require_personal_data"
+        for name in ("shortlist", "accept", "decline", "log_hours", "pay")
+    },
     # notifications: the signed-in person's own
     **{
         f"notifications:{name}": "the signed-in person's own notifications"
@@ -266,6 +293,7 @@ class World:
     conflict: Any
     duplicate: Any
     benefits_batch: Any = None
+    placement: Any = None
 
     def markers(self, visitor: Any) -> list[str]:
         """What must not reach ``visitor`` (their own name is in the page's header)."""
@@ -348,6 +376,18 @@ def world(settings, tmp_path, capital, needy) -> World:  # noqa: F811
     benefits_batch = benefit_file_import(path=agency_file, started_by=admin).batch
     aid_request_view_logged(aid_request=held, viewer=manager, ip_address="127.0.0.1")
     entry = AuditEntry.objects.filter(actor=manager).latest("pk")
+    # A paid-volunteering placement of the applicant with the manager's organisation.
+    from tests.volunteering.conftest import opportunity
+    from volunteering.models import Application
+    from volunteering.programme import paid_volunteering_type
+
+    organisation.aid_types.add(paid_volunteering_type())
+    placement = Application.objects.create(
+        opportunity=opportunity(organisation, capital),
+        applicant=profile.user,
+        note="volunteer note",
+        applied_at=timezone.now(),
+    )
     for staff in (manager, official, admin):
         totp_device(staff)
     return World(
@@ -363,6 +403,7 @@ def world(settings, tmp_path, capital, needy) -> World:  # noqa: F811
         conflict,
         duplicate,
         benefits_batch,
+        placement,
     )
 
 
@@ -376,6 +417,14 @@ class Visit:
 
 
 VISITS: dict[str, Visit] = {
+    "volunteering:staff_opportunity": Visit(
+        "manager",
+        "get",
+        lambda w: reverse("volunteering:staff_opportunity", args=[w.placement.opportunity_id]),
+    ),
+    "volunteering:placement": Visit(
+        "manager", "get", lambda w: reverse("volunteering:placement", args=[w.placement.pk])
+    ),
     "charities:case": Visit("manager", "get", lambda w: f"/charity/cases/{w.held.pk}/"),
     "charities:message": Visit(
         "manager",
