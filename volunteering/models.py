@@ -267,6 +267,9 @@ class HourLog(models.Model):
         Application, on_delete=models.PROTECT, related_name="hours", verbose_name=_("placement")
     )
     week = models.PositiveSmallIntegerField(_("week"))
+    # Kept with the row (it follows from the week and the opportunity's start) so that the
+    # ministry's figures group hours by month in SQL.
+    week_starts_on = models.DateField(_("week starts on"))
     hours = models.DecimalField(_("hours"), max_digits=5, decimal_places=2)
     status = models.CharField(
         _("status"), max_length=10, choices=HoursStatus.choices, default=HoursStatus.LOGGED

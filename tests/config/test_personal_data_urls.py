@@ -147,6 +147,7 @@ NO_PERSONAL_DATA_FOR_STAFF = {
             "export_status",
             "export_download",
             "sources",
+            "volunteering",
         )
     },
     # charities

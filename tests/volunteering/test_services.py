@@ -277,3 +277,35 @@ def test_the_database_refuses_a_second_stipend_for_a_period_already_paid(
     with pytest.raises(StipendAlreadyGranted), on(JAN_1):
         applications.application_accept(application_id=second.pk, actor=staff(other_org))
     assert AidRequest.objects.filter(applicant=person).count() == 1
+
+
+def test_each_step_notifies(org, capital, caseworker, manager):
+    from notifications.models import Notification
+    from volunteering.services.opportunities import opportunity_complete
+
+    job, person = opportunity(org, capital), volunteer(capital)
+    other = volunteer(capital)
+    application = accepted(job, person, caseworker)
+    declined = apply(job, other)
+    with on(JAN_1):
+        applications.application_decline(
+            application_id=declined.pk, actor=caseworker, reason="المقاعد محجوزة"
+        )
+    with on(datetime.date(2026, 1, 12)):
+        log = hours.hours_log(
+            application_id=application.pk, actor=caseworker, week=1, hours=Decimal(12)
+        )
+        hours.hours_dispute(hour_log_id=log.pk, volunteer=person, reason="عملت أكثر")
+        opportunity_complete(opportunity_id=job.pk, actor=manager)
+    mine = list(
+        Notification.objects.filter(recipient=person).order_by("pk").values_list("kind", flat=True)
+    )
+    assert mine == [
+        "volunteer_accepted",
+        "volunteer_hours_logged",
+        "volunteer_certificate",
+    ]
+    assert Notification.objects.filter(recipient=other, kind="volunteer_declined").exists()
+    for member in (caseworker, manager):
+        kinds = set(Notification.objects.filter(recipient=member).values_list("kind", flat=True))
+        assert kinds == {"volunteer_applied", "volunteer_hours_disputed"}

@@ -44,6 +44,7 @@ from charities.services.payments import shorten_commitments
 from dedup import services as dedup
 from dedup.exceptions import AidAlreadyGranted
 from dedup.people import people_covered
+from notifications.models import NotificationKind as N
 from volunteering import stipends
 from volunteering.exceptions import (
     AgeNotAllowed,
@@ -58,6 +59,7 @@ from volunteering.exceptions import (
     StipendAlreadyGranted,
 )
 from volunteering.models import UNDECIDED, Application, ApplicationStatus, Opportunity
+from volunteering.notices import tell_organisation, tell_volunteer
 from volunteering.programme import paid_volunteering_type
 from volunteering.services.staff import programme_organisation
 
@@ -111,6 +113,7 @@ def application_submit(*, opportunity_id: int, applicant: User, note: str = "") 
             organisation_id=opportunity.organisation_id,
             applicant_id=applicant.pk,
         )
+        tell_organisation(N.VOLUNTEER_APPLIED, opportunity)
     return application
 
 
@@ -152,6 +155,7 @@ def application_shortlist(*, application_id: int, actor: User) -> Application:
         if application.status != A.APPLIED:
             raise AlreadyDecided
         _decide(application, A.SHORTLISTED, actor)
+        tell_volunteer(application.applicant, N.VOLUNTEER_SHORTLISTED, application.opportunity)
     return application
 
 
@@ -165,6 +169,12 @@ def application_decline(*, application_id: int, actor: User, reason: str) -> App
         if application.status not in UNDECIDED:
             raise AlreadyDecided
         _decide(application, A.DECLINED, actor, decline_reason=reason[:500])
+        tell_volunteer(
+            application.applicant,
+            N.VOLUNTEER_DECLINED,
+            application.opportunity,
+            reason=reason[:200],
+        )
     return application
 
 
@@ -186,6 +196,9 @@ def application_accept(*, application_id: int, actor: User) -> Application:
             raise NoSeatsLeft
         aid_request = _stipend_aid(application, opportunity, organisation, actor)
         _decide(application, A.ACCEPTED, actor, aid_request=aid_request)
+        tell_volunteer(
+            application.applicant, N.VOLUNTEER_ACCEPTED, opportunity, aid_request=aid_request
+        )
     return application
 
 

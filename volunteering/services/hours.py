@@ -20,6 +20,7 @@ from accounts.permissions import Capability
 from aid_requests.models import Payment
 from audit.services import audit_record
 from charities.services.payments import next_period, payment_record
+from notifications.models import NotificationKind as N
 from volunteering import stipends
 from volunteering.exceptions import (
     HoursAlreadyConfirmed,
@@ -32,6 +33,7 @@ from volunteering.exceptions import (
     WeekOutsidePlacement,
 )
 from volunteering.models import Application, ApplicationStatus, HourLog, HoursStatus
+from volunteering.notices import tell_organisation, tell_volunteer
 from volunteering.services.staff import programme_organisation
 
 H = HoursStatus
@@ -59,7 +61,12 @@ def hours_log(*, application_id: int, actor: User, week: int, hours: Decimal) ->
         log = HourLog.objects.filter(application=application, week=week).first()
         if log is None:
             log = HourLog.objects.create(
-                application=application, week=week, hours=hours, logged_by=actor, logged_at=now
+                application=application,
+                week=week,
+                week_starts_on=stipends.week_start(opportunity, week),
+                hours=hours,
+                logged_by=actor,
+                logged_at=now,
             )
         elif log.status == H.CONFIRMED:
             raise HoursAlreadyConfirmed
@@ -73,6 +80,13 @@ def hours_log(*, application_id: int, actor: User, week: int, hours: Decimal) ->
             organisation_id=organisation.pk,
             applicant_id=application.applicant_id,
             data={"week": week, "hours": str(hours)},
+        )
+        tell_volunteer(
+            application.applicant,
+            N.VOLUNTEER_HOURS_LOGGED,
+            opportunity,
+            week=week,
+            hours=f"{hours:f}",
         )
     return log
 
@@ -98,6 +112,13 @@ def _answer(hour_log_id: int, volunteer: User, status: str, reason: str = "") ->
             applicant_id=volunteer.pk,
             data={"week": log.week, "hours": str(log.hours)},
         )
+        if status == H.DISPUTED:
+            tell_organisation(
+                N.VOLUNTEER_HOURS_DISPUTED,
+                log.application.opportunity,
+                week=log.week,
+                reason=reason[:200],
+            )
     return log
 
 

@@ -14,8 +14,10 @@ from accounts.models import User
 from accounts.permissions import Capability
 from applicants.models import Governorate
 from audit.services import audit_record
+from notifications.models import NotificationKind
 from volunteering.exceptions import InvalidOpportunity, NotAllowed
-from volunteering.models import Opportunity
+from volunteering.models import ApplicationStatus, Opportunity
+from volunteering.notices import tell_volunteer
 from volunteering.services.staff import programme_organisation
 
 #: What a manager writes (the form's fields).
@@ -123,4 +125,11 @@ def opportunity_complete(*, opportunity_id: int, actor: User) -> Opportunity:
                 target=opportunity,
                 organisation_id=organisation.pk,
             )
+            placed = opportunity.applications.filter(
+                status=ApplicationStatus.ACCEPTED
+            ).select_related("applicant")
+            for application in placed:
+                tell_volunteer(
+                    application.applicant, NotificationKind.VOLUNTEER_CERTIFICATE, opportunity
+                )
     return opportunity
