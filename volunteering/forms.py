@@ -40,9 +40,6 @@ class OpportunityForm(forms.ModelForm):
             self.add_error("closes_on", _("Applications must close before the work ends."))
         return data
 
-    def validate_constraints(self) -> None:
-        """The service checks the rows (seats against those accepted); not the form."""
-
 
 class FilterForm(forms.Form):
     governorate = forms.ModelChoiceField(

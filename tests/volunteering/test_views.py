@@ -310,3 +310,22 @@ def test_the_apply_page_offers_paid_volunteering(client, world):
     page = client.get(reverse("aid_requests:catalogue")).content.decode()
     assert 'data-testid="volunteering-choice"' in page
     assert 'href="/volunteering/"' in page
+
+
+def test_the_manager_edits_the_seats_on_the_page(client, world):
+    client.force_login(world["manager"])
+    with on(TODAY):
+        response = client.post(url(world, "organisation/{job}/edit/"), data_for("edit", world, {}))
+    assert response.status_code == 302
+    world["job"].refresh_from_db()
+    assert world["job"].seats == 5
+
+
+def test_seats_below_those_accepted_are_refused_on_the_page(client, world):
+    client.force_login(world["manager"])
+    data = {**data_for("edit", world, {}), "seats": "0"}
+    with on(TODAY):
+        response = client.post(url(world, "organisation/{job}/edit/"), data)
+    assert response.status_code == 200  # the form again, with its message
+    world["job"].refresh_from_db()
+    assert world["job"].seats == 3
