@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import datetime
 from decimal import Decimal
+from typing import Any, cast
 
 from django import forms
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from aid_requests.models import PaymentMethod
@@ -75,7 +77,7 @@ class ReasonForm(forms.Form):
 
 
 class HoursForm(forms.Form):
-    week = forms.IntegerField(label=_("Week"), min_value=1)
+    week = forms.TypedChoiceField(label=_("Week"), coerce=int)
     hours = forms.DecimalField(
         label=_("Hours"),
         max_digits=5,
@@ -83,6 +85,19 @@ class HoursForm(forms.Form):
         min_value=Decimal("0.25"),
         max_value=Decimal("168"),
     )
+
+    def __init__(self, *args: Any, weeks: list[tuple[int, datetime.date]], **kwargs: Any) -> None:
+        """``weeks``: (number, first day) of the placement's weeks begun so far."""
+        super().__init__(*args, **kwargs)
+        field = cast(forms.TypedChoiceField, self.fields["week"])
+        field.choices = [
+            (
+                n,
+                _("Week %(n)s, from %(date)s")
+                % {"n": n, "date": date_format(day, "SHORT_DATE_FORMAT")},
+            )
+            for n, day in weeks
+        ]
 
 
 class StipendForm(forms.Form):

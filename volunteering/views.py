@@ -3,6 +3,7 @@ organisation's (the web layer: access check → form → one service call → re
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Callable
 
 from django.contrib import messages
@@ -36,7 +37,7 @@ from volunteering.forms import (
     ReasonForm,
     StipendForm,
 )
-from volunteering.models import UNDECIDED, ApplicationStatus, HoursStatus
+from volunteering.models import UNDECIDED, ApplicationStatus, HoursStatus, Opportunity
 from volunteering.programme import CODE
 from volunteering.services import applications, hours, opportunities
 from volunteering.services.hours import stipend_due
@@ -341,16 +342,17 @@ def decline(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 @require_capability(Capability.VIEW_QUEUE)
 @require_personal_data
 def placement(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    return _placement_page(request, pk, HoursForm(), None)
+    return _placement_page(request, pk, None, None)
 
 
 def _placement_page(
     request: AuthenticatedHttpRequest,
     pk: int,
-    hours_form: HoursForm,
+    hours_form: HoursForm | None,
     stipend_form: StipendForm | None,
 ) -> HttpResponse:
     application = selectors.get_application_for_staff(request.user, pk)
+    weeks = _weeks_begun(application.opportunity)
     due, not_ready = None, False
     if application.status == ApplicationStatus.ACCEPTED:
         try:
@@ -363,11 +365,7 @@ def _placement_page(
         "opportunity": opportunity,
         "hours": selectors.hours_of(application),
         "total_hours": selectors.confirmed_hours(application),
-        "weeks": [
-            (w, stipends.week_start(opportunity, w))
-            for w in range(1, stipends.weeks(opportunity) + 1)
-        ],
-        "hours_form": hours_form,
+        "hours_form": hours_form or HoursForm(weeks=weeks),
         "stipend_form": stipend_form or StipendForm(initial={"paid_on": timezone.localdate()}),
         "due": due,
         "not_ready": not_ready,
@@ -379,12 +377,21 @@ def _placement_page(
     return render(request, "volunteering/placement.html", context)
 
 
+def _weeks_begun(opportunity: Opportunity) -> list[tuple[int, datetime.date]]:
+    """The placement's weeks that have begun (hours are logged for these only)."""
+    today = timezone.localdate()
+    every = (
+        (w, stipends.week_start(opportunity, w)) for w in range(1, stipends.weeks(opportunity) + 1)
+    )
+    return [(w, day) for w, day in every if day <= today]
+
+
 @require_POST
 @require_capability(Capability.RECORD_PAYMENT)
 @require_personal_data
 def log_hours(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     application = selectors.get_application_for_staff(request.user, pk)
-    form = HoursForm(request.POST)
+    form = HoursForm(request.POST, weeks=_weeks_begun(application.opportunity))
     if not form.is_valid():
         return _placement_page(request, pk, form, None)
     _run(
@@ -407,7 +414,7 @@ def pay(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     application = selectors.get_application_for_staff(request.user, pk)
     form = StipendForm(request.POST)
     if not form.is_valid():
-        return _placement_page(request, pk, HoursForm(), form)
+        return _placement_page(request, pk, None, form)
     _run(
         request,
         _("Stipend paid and recorded."),

@@ -114,7 +114,7 @@ def test_publish_apply_accept_log_confirm_pay_certificate(
     page.wait_for_load_state()
     assert page.locator(".alert-success").count() == 1
     page.goto(f"/volunteering/organisation/applications/{application.pk}/")
-    page.locator("input[name=week]").fill("1")
+    page.locator("select[name=week]").select_option("1")
     page.locator("input[name=hours]").fill("12")
     page.locator(
         f"form[action='/volunteering/organisation/applications/{application.pk}/hours/'] button"

@@ -329,3 +329,13 @@ def test_seats_below_those_accepted_are_refused_on_the_page(client, world):
     assert response.status_code == 200  # the form again, with its message
     world["job"].refresh_from_db()
     assert world["job"].seats == 3
+
+
+def test_the_stipend_aid_opens_like_any_case_and_request(client, world):
+    aid_request_id = Application.objects.get(pk=world["accepted"].pk).aid_request_id
+    client.force_login(world["caseworker"])
+    assert client.get(f"/charity/cases/{aid_request_id}/").status_code == 200
+    client.force_login(world["volunteer"])
+    page = client.get(f"/requests/{aid_request_id}/")
+    assert page.status_code == 200
+    assert page.context["can_withdraw"] is False  # the volunteer leaves the placement instead
