@@ -339,3 +339,11 @@ def test_the_stipend_aid_opens_like_any_case_and_request(client, world):
     page = client.get(f"/requests/{aid_request_id}/")
     assert page.status_code == 200
     assert page.context["can_withdraw"] is False  # the volunteer leaves the placement instead
+
+
+def test_the_case_page_sends_stipend_payments_to_the_placement(client, world):
+    aid_request_id = Application.objects.get(pk=world["accepted"].pk).aid_request_id
+    client.force_login(world["caseworker"])
+    page = client.get(f"/charity/cases/{aid_request_id}/").content.decode()
+    assert 'data-testid="stipend-placement"' in page
+    assert f"/charity/cases/{aid_request_id}/payments/" not in page
