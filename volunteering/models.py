@@ -97,6 +97,11 @@ class Opportunity(models.Model):
     skills = models.TextField(_("skills required"), blank=True)
     closes_on = models.DateField(_("applications close on"))
     completed_at = models.DateTimeField(_("marked completed at"), null=True, blank=True)
+    # When the volunteers were told their certificates are ready (on completion, or by the
+    # daily job once the end date passed): told once.
+    certificates_announced_at = models.DateTimeField(
+        _("certificates announced at"), null=True, blank=True
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )

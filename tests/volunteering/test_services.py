@@ -309,3 +309,20 @@ def test_each_step_notifies(org, capital, caseworker, manager):
     for member in (caseworker, manager):
         kinds = set(Notification.objects.filter(recipient=member).values_list("kind", flat=True))
         assert kinds == {"volunteer_applied", "volunteer_hours_disputed"}
+
+
+def test_volunteers_hear_once_that_the_certificate_is_ready_after_the_end_date(
+    org, capital, caseworker
+):
+    from notifications.models import Notification
+
+    from volunteering.services.opportunities import certificates_announce
+
+    job, person = opportunity(org, capital), volunteer(capital)
+    accepted(job, person, caseworker)
+    assert certificates_announce(today=job.ends_on) == []  # not over yet
+    assert certificates_announce(today=job.ends_on + datetime.timedelta(days=1)) == [job.pk]
+    assert certificates_announce(today=job.ends_on + datetime.timedelta(days=2)) == []
+    assert (
+        Notification.objects.filter(recipient=person, kind="volunteer_certificate").count() == 1
+    )

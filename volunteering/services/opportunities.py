@@ -125,11 +125,35 @@ def opportunity_complete(*, opportunity_id: int, actor: User) -> Opportunity:
                 target=opportunity,
                 organisation_id=organisation.pk,
             )
-            placed = opportunity.applications.filter(
-                status=ApplicationStatus.ACCEPTED
-            ).select_related("applicant")
-            for application in placed:
-                tell_volunteer(
-                    application.applicant, NotificationKind.VOLUNTEER_CERTIFICATE, opportunity
-                )
+            _announce_certificates(opportunity)
     return opportunity
+
+
+def _announce_certificates(opportunity: Opportunity) -> None:
+    """Tell the accepted volunteers their certificate is ready (the caller holds the row)."""
+    if opportunity.certificates_announced_at is not None:
+        return
+    placed = opportunity.applications.filter(status=ApplicationStatus.ACCEPTED).select_related(
+        "applicant"
+    )
+    for application in placed:
+        tell_volunteer(application.applicant, NotificationKind.VOLUNTEER_CERTIFICATE, opportunity)
+    opportunity.certificates_announced_at = timezone.now()
+    opportunity.save(update_fields=["certificates_announced_at"])
+
+
+def certificates_announce(*, today: datetime.date | None = None) -> list[int]:
+    """The daily job: for each opportunity whose end date has passed, tell its volunteers once
+    that their certificate is ready; the opportunities announced. One transaction each."""
+    today = today or timezone.localdate()
+    due = Opportunity.objects.filter(
+        ends_on__lt=today, certificates_announced_at__isnull=True
+    ).values_list("pk", flat=True)
+    announced = []
+    for pk in list(due):
+        with transaction.atomic(durable=True):
+            opportunity = Opportunity.objects.select_for_update().get(pk=pk)
+            if opportunity.certificates_announced_at is None:
+                _announce_certificates(opportunity)
+                announced.append(pk)
+    return announced
