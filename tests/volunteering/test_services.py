@@ -315,7 +315,6 @@ def test_volunteers_hear_once_that_the_certificate_is_ready_after_the_end_date(
     org, capital, caseworker
 ):
     from notifications.models import Notification
-
     from volunteering.services.opportunities import certificates_announce
 
     job, person = opportunity(org, capital), volunteer(capital)
@@ -323,6 +322,4 @@ def test_volunteers_hear_once_that_the_certificate_is_ready_after_the_end_date(
     assert certificates_announce(today=job.ends_on) == []  # not over yet
     assert certificates_announce(today=job.ends_on + datetime.timedelta(days=1)) == [job.pk]
     assert certificates_announce(today=job.ends_on + datetime.timedelta(days=2)) == []
-    assert (
-        Notification.objects.filter(recipient=person, kind="volunteer_certificate").count() == 1
-    )
+    assert Notification.objects.filter(recipient=person, kind="volunteer_certificate").count() == 1
