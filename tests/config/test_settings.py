@@ -14,6 +14,9 @@ PRODUCTION = {
     "ALLOWED_HOSTS": "musaada.example",
     "DATABASE_URL": "postgres://musaada@127.0.0.1:5432/musaada",
     "IDENTITY_PROVIDER": "hawiyati",
+    "DONATIONS_GATEWAY": "http",
+    "DONATIONS_GATEWAY_URL": "https://gateway.example",
+    "DONATIONS_GATEWAY_SECRET": "g" * 40,
 }
 PROBE = (
     "import json, django; from django.conf import settings; django.setup(); "
