@@ -75,7 +75,8 @@ def test_a_signed_notification_marks_the_gift_paid_once(client, organisation):
         assert post(client, approved(gift)).json() == {"outcome": "applied"}
     gift.refresh_from_db()
     assert gift.status == GiftStatus.PAID
-    assert gift.reference in sms.outbox[-1].body and "http://testserver/back" in sms.outbox[-1].body
+    assert gift.reference in sms.outbox[-1].body
+    assert "http://testserver/back" in sms.outbox[-1].body
     paid_at = gift.paid_at
     assert post(client, approved(gift)).json() == {"outcome": "replay"}
     gift.refresh_from_db()
@@ -150,7 +151,8 @@ def test_the_simulator_page_approves_signs_and_returns_the_browser(client, organ
     answer = client.post(
         reverse("donations:simulator", args=[gift.transaction_id]), {"approve": "1"}
     )
-    assert answer.status_code == 302 and answer["Location"] == "http://testserver/back"
+    assert answer.status_code == 302
+    assert answer["Location"] == "http://testserver/back"
     gift.refresh_from_db()
     assert gift.status == GiftStatus.PAID
 
@@ -185,7 +187,8 @@ def test_a_refund_only_of_the_unallocated_part(client, organisation):
         gift_refund(gift_id=gift.pk, actor=manager, amount=Decimal("30.001"))
     refund = gift_refund(gift_id=gift.pk, actor=manager, amount=Decimal("30"))
     gift.refresh_from_db()
-    assert gift.refunded == Decimal("30") and gift.available == 0
+    assert gift.refunded == Decimal("30")
+    assert gift.available == 0
     from donations.models import SimulatedTransaction
 
     assert SimulatedTransaction.objects.get(transaction_id=gift.transaction_id).refunded == 30
