@@ -36,7 +36,7 @@ class GiftForm(forms.Form):
 
     def __init__(self, *args: Any, guest: bool, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["organisation"].queryset = active_organisations()
+        self.fields["organisation"].queryset = active_organisations()  # type: ignore[attr-defined]
         if guest:
             self.fields["mobile"].required = True
             self.fields["mobile"].widget.attrs.update({"autocomplete": "tel", "dir": "ltr"})

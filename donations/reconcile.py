@@ -28,7 +28,7 @@ def differences(gateway: Gateway) -> list[Difference]:
     found: list[Difference] = []
     theirs = {t.transaction_id: t for t in gateway.transactions()}
     ours = {
-        g.transaction_id: g
+        str(g.transaction_id): g
         for g in Gift.objects.exclude(transaction_id=None).only(
             "transaction_id", "reference", "amount", "status", "refunded"
         )

@@ -15,8 +15,7 @@ from django.contrib.auth.hashers import check_password, make_password
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
-from django.utils.translation import gettext as _gettext
-from django.utils.translation import override
+from django.utils.translation import gettext, override
 
 from accounts.models import User
 from accounts.permissions import Capability, acting_organisation, can
@@ -119,7 +118,7 @@ def gift_start(
 
 def _send_code(mobile: str, code: str) -> None:
     with override(settings.LANGUAGE_CODE):
-        body = _gettext("Musaada: your code to confirm your gift is %(code)s.") % {"code": code}
+        body = gettext("Musaada: your code to confirm your gift is %(code)s.") % {"code": code}
     send_sms(to=mobile, body=body)
 
 

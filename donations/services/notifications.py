@@ -17,8 +17,7 @@ from typing import Any
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
-from django.utils.translation import gettext as _gettext
-from django.utils.translation import override
+from django.utils.translation import gettext, override
 
 from audit.services import audit_record
 from donations.gateways import base as gw
@@ -148,7 +147,7 @@ def _refund_from_gateway(gift: Gift, refund_id: str, amount: Decimal) -> str:
 
 def _send_thanks(mobile: str, reference: str, link: str) -> None:
     with override(settings.LANGUAGE_CODE):
-        body = _gettext(
+        body = gettext(
             "Musaada: thank you, your gift %(reference)s is received. See where it goes: %(link)s"
         ) % {"reference": reference, "link": link}
     send_sms(to=mobile, body=body)
