@@ -39,7 +39,18 @@ class MobileField(forms.CharField):
         return normalise_mobile(value) if value else value
 
 
+#: One message for a wrong password, whatever was typed in the one sign-in field: applicants
+#: type a civil ID, staff an e-mail address, and nobody here has a "username".
+LOGIN_MISMATCH = gettext_lazy("The civil ID or e-mail address and the password do not match.")
+
+
 class AccountAdapter(DefaultAccountAdapter):
+    error_messages = {
+        **DefaultAccountAdapter.error_messages,
+        "username_password_mismatch": LOGIN_MISMATCH,
+        "email_password_mismatch": LOGIN_MISMATCH,
+    }
+
     # --- the client's address (rate limits) -----------------------------------------------
     def get_client_ip(self, request: HttpRequest) -> str:
         """The same address as audit entries and identity limits (TRUSTED_PROXY_COUNT)."""

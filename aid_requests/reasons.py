@@ -8,6 +8,7 @@ from typing import Any
 from django.utils.translation import gettext as _
 
 from applicants.models import DocumentKind
+from config.text import join_list
 
 
 def reason_text(reason: dict[str, Any]) -> str:
@@ -21,7 +22,7 @@ def reason_text(reason: dict[str, Any]) -> str:
             if kind in DocumentKind.values
         ]
         return _("Required documents were not attached: %(kinds)s.") % {
-            "kinds": "، ".join(labels) if labels else "—"
+            "kinds": join_list(labels) if labels else "—"
         }
     if code == "income_above_threshold":
         return _(

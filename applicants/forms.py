@@ -57,7 +57,8 @@ class PersonalForm(forms.Form):
         disabled=True,
         help_text=_("Taken from your civil ID."),
     )
-    gender = forms.ChoiceField(label=_("Gender"), choices=Gender.choices)
+    # Nothing is chosen for the applicant: an empty first option, so a skipped question is an error.
+    gender = forms.ChoiceField(label=_("Gender"), choices=[("", _("Choose…")), *Gender.choices])
     nationality = forms.CharField(label=_("Nationality"), max_length=60)
     governorate = forms.ModelChoiceField(
         label=_("Governorate"), queryset=Governorate.objects.all(), empty_label=_("Choose…")
@@ -93,7 +94,9 @@ class MemberForm(forms.Form):
 
     civil_id = CivilIdField()
     name = forms.CharField(label=_("Full name"), max_length=200)
-    kinship = forms.ChoiceField(label=_("Relationship to you"), choices=Kinship.choices)
+    kinship = forms.ChoiceField(
+        label=_("Relationship to you"), choices=[("", _("Choose…")), *Kinship.choices]
+    )
     birth_date = forms.DateField(
         label=_("Birth date"),
         required=False,

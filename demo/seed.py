@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 from allauth.account.models import EmailAddress
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from accounts.civil_id import make_kw_civil_id
 from accounts.models import Role, User
@@ -120,7 +120,9 @@ def seed(now: datetime.datetime | None = None) -> SeedReport:
             StaffMembership.objects.update_or_create(
                 user=user, defaults={"organisation": org, "is_active": True}
             )
-            report.logins.append((f"{role.label} ({en})", email, str(status.label)))
+            # The printed logins are in English, like the README's table of them.
+            with translation.override("en"):
+                report.logins.append((f"{role.label} ({en})", email, str(status.label)))
 
     statuses = [s for s, _label in RequestStatus.choices]
     gov_list = list(governorates.values())

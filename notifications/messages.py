@@ -20,6 +20,7 @@ from django.utils.functional import Promise
 from django.utils.translation import get_language, override
 from django.utils.translation import gettext_lazy as _
 
+from config.text import list_separator
 from notifications.models import NotificationKind
 
 SMS_MAX_LENGTH = 300
@@ -190,7 +191,8 @@ def _value_in(value: Any, language: str) -> str:
     if isinstance(value, dict):
         return str(value.get(language) or next(iter(value.values()), MISSING_VALUE))
     if isinstance(value, list):
-        separator = "، " if language == "ar" else ", "
+        with override(language):
+            separator = list_separator()
         return separator.join(_value_in(item, language) for item in value) or MISSING_VALUE
     return str(value)
 

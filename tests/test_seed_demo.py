@@ -158,3 +158,25 @@ def test_seed_demo_gives_the_beneficiary_picture_a_family_served_by_both():
 
     call_command("seed_demo", stdout=StringIO())
     assert BenefitRecord.objects.count() == 4
+
+
+def test_the_printed_logins_are_the_readmes():
+    """Every login seed_demo prints is in the README's table, in English, and the reverse."""
+    import re
+    from pathlib import Path
+
+    out = StringIO()
+    call_command("seed_demo", stdout=out)
+    printed = out.getvalue().split("Demo logins", 1)[1].split("\n\n", 1)[0]
+    logins = re.findall(r"\s(\S+@\S+\.test|\d{12})\s", printed + " ")
+    readme = Path(__file__).resolve().parents[1].joinpath("README.md").read_text()
+    section = readme.split("## Demo logins", 1)[1].split("\n## ", 1)[0]
+    assert logins
+    assert not re.search(r"[\u0600-\u06ff]", printed)
+    for login in logins:
+        # The README names the other organisations' staff by the organisation alone ("also
+        # `alkhair`"): a login is documented literally or by its organisation.
+        organisation = login.split("@")[1].removesuffix(".test") if "@" in login else login
+        assert f"`{login}`" in section or f"`{organisation}`" in section, login
+    for documented in re.findall(r"`(\S+@\S+\.test|\d{12})`", section):
+        assert documented in logins, documented

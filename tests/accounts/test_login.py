@@ -51,5 +51,16 @@ def test_wrong_password_shows_a_translated_message_and_signs_nobody_in(client):
     assert (
         "aria-invalid" in response.content.decode() or "alert-danger" in response.content.decode()
     )
-    # Arabic is the default language: allauth's message comes translated.
-    assert "غير صحيح" in response.content.decode() or "غير صحيحة" in response.content.decode()
+    # Arabic is the default language; the message names what was typed, a civil ID or an e-mail.
+    assert "الرقم المدني أو البريد الإلكتروني وكلمة المرور غير متطابقة" in response.content.decode()
+
+
+@pytest.mark.parametrize("login", ["285031401239", "official@example.test"])
+def test_a_wrong_password_in_english_never_speaks_of_a_username(client, login):
+    ApplicantUserFactory(civil_id="285031401239")
+    official = StaffUserFactory(email="official@example.test", role=Role.MINISTRY_OFFICIAL)
+    EmailAddress.objects.create(user=official, email=official.email, verified=True, primary=True)
+    client.cookies["django_language"] = "en"
+    page = sign_in(client, login, "not the password").content.decode()
+    assert "The civil ID or e-mail address and the password do not match." in page
+    assert "username" not in page.lower().replace('autocomplete="username"', "")

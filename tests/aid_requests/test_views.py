@@ -313,6 +313,11 @@ def test_a_ministry_official_reads_the_request_and_the_view_is_recorded(
     assert "Read-only view for the ministry. This view is recorded." in text
     assert "/withdraw/" not in text
     assert 'data-testid="ministry-reject"' not in text  # officials only read
+    # The page speaks of the applicant, not to the official ("you" is the applicant's word).
+    assert "The applicant's situation" in text
+    assert "Your situation" not in text
+    assert "· you" not in text
+    assert "· the applicant" in text
     file_link = f'href="/apply/ministry/applicants/{submitted.applicant_id}/"'
     assert file_link in text
     assert (

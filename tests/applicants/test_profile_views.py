@@ -515,3 +515,15 @@ def test_a_changed_mobile_asks_for_confirmation_by_code(client, profile):
     html = client.get(reverse("applicants:personal")).content.decode()
     assert "not confirmed yet" in html
     assert reverse("account_change_phone") in html
+
+
+def test_gender_and_relationship_start_unchosen():
+    from applicants.forms import MemberForm, PersonalForm
+
+    for form, name in ((PersonalForm(), "gender"), (MemberForm(), "kinship")):
+        html = str(form[name])
+        assert 'value="" selected' in html
+        assert form.fields[name].required
+    # Skipping the question is an error, not a silent first choice.
+    form = MemberForm(data={"civil_id": "", "name": "x", "kinship": ""})
+    assert "kinship" in form.errors

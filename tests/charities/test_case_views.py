@@ -251,3 +251,37 @@ def test_the_payment_form_sent_twice_records_one_payment(client, world):
     response = client.post(f"/charity/cases/{aid_request.pk}/payments/", form, follow=True)
     assert "Payment 1 is already recorded; nothing was recorded twice." in response.content.decode()
     assert list(aid_request.payments.values_list("period", flat=True)) == [1]
+
+
+def test_the_payments_table_has_headers_and_shows_the_reference_typed(client, world):
+    aid_request = approved_and_signed_in(client, world)
+    form = {
+        "amount": "100",
+        "paid_on": timezone.localdate().isoformat(),
+        "method": "bank_transfer",
+        "reference": "TRX-2026-0042",
+        "period": "1",
+    }
+    client.post(f"/charity/cases/{aid_request.pk}/payments/", form)
+    assert aid_request.payments.get().reference == "TRX-2026-0042"
+    page = client.get(f"/charity/cases/{aid_request.pk}/").content.decode()
+    table = page.split('data-testid="payments"', 1)[1].split("</table>", 1)[0]
+    for header in ("Instalment", "Paid on", "Amount (KWD)", "Method", "Reference"):
+        assert '<th scope="col"' in table
+        assert f">{header}</th>" in table
+    assert "TRX-2026-0042" in table
+
+
+def test_the_household_count_matches_the_rows_listed(client, world):
+    manager, applicant, aid_request = world
+    aid_request_claim(aid_request_id=aid_request.pk, actor=manager)
+    members = applicant.applicant_profile.members.count()
+    client.force_login(manager)
+    client.cookies["django_language"] = "en"
+    page = client.get(f"/charity/cases/{aid_request.pk}/").content.decode()
+    section = page.split(">Household (", 1)[1].split("</table>", 1)[0]
+    count = int(section.split(")", 1)[0])
+    rows = section.split("<tbody>", 1)[1].count("<tr")
+    assert count == rows == members + 1
+    assert "سارة المطيري" in section.split('data-testid="household-applicant"', 1)[1]
+    assert '<th scope="col"></th>' not in section  # no empty header
