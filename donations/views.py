@@ -10,6 +10,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -21,6 +22,7 @@ from donations.exceptions import DonationError
 from donations.forms import CodeForm, GiftForm, RefundForm
 from donations.gateways.signing import SIGNATURE_HEADER, TIMESTAMP_HEADER
 from donations.models import GiftStatus, SimulatedTransaction
+from donations.receipts import gift_receipt
 from donations.services.gifts import gift_checkout, gift_confirm_mobile, gift_refund, gift_start
 from donations.services.notifications import (
     NotificationRefused,
@@ -89,6 +91,21 @@ def gift(request: HttpRequest, token: str) -> HttpResponse:
         found = gift_refresh(gift_id=found.pk)
     context = {"gift": found, "trace": selectors.trace_of(found)}
     return render(request, "donations/gift.html", context)
+
+
+@require_GET
+def receipt(request: HttpRequest, token: str) -> HttpResponse:
+    """The receipt of a paid gift, as a PDF, in Arabic or English (``?language=``)."""
+    found = selectors.gift_for_token(token)
+    if found.status != GiftStatus.PAID:
+        raise Http404
+    language = request.GET.get("language") or translation.get_language() or "ar"
+    language = "en" if language.startswith("en") else "ar"
+    response = HttpResponse(gift_receipt(found, language=language), content_type="application/pdf")
+    response["Content-Disposition"] = (
+        f'attachment; filename="receipt-{found.reference}-{language}.pdf"'
+    )
+    return response
 
 
 @require_GET

@@ -226,6 +226,7 @@ NO_PERSONAL_DATA_FOR_STAFF = {
     "donations:confirm": "the guest's own code form (by the gift's secret link)",
     "donations:gift": "the donor's own gift (secret link): aid type, governorate, month, amount",
     "donations:mine": "the signed-in donor's own gifts",
+    "donations:receipt": "the donor's own receipt (secret link): no person helped is named",
     "donations:notify": "server-to-server gateway notification, answers with a status",
     "donations:simulator": "development only (DONATIONS_GATEWAY=simulator): the fake bank page",
     "donations:funds": "the organisation's gift totals and references; no donor's details",
