@@ -18,6 +18,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.db.models.functions import Round
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class GiftKind(models.TextChoices):
@@ -29,7 +30,8 @@ class GiftKind(models.TextChoices):
 class GiftStatus(models.TextChoices):
     UNCONFIRMED = "unconfirmed", _("Waiting for the mobile code")
     PENDING = "pending", _("Waiting for the payment")
-    PAID = "paid", _("Paid")
+    # The word of a gift, not of a request's "Paid" (which is a stage of a case's payments).
+    PAID = "paid", pgettext_lazy("gift status", "Paid")
     DECLINED = "declined", _("Declined")
 
 
