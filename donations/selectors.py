@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import QuerySet, Sum
+from django.db.models import Q, QuerySet, Sum
 from django.http import Http404
 
 from accounts.models import User
@@ -33,8 +33,12 @@ def gift_for_token(token: str) -> Gift:
 
 
 def gifts_of(user: User) -> QuerySet[Gift]:
-    """A signed-in donor's own gifts."""
-    return Gift.objects.filter(donor=user).select_related("organisation", "fund")
+    """A signed-in donor's own gifts: those given signed in, and those given as a guest from
+    the same mobile number — confirmed by SMS on the gift and verified on the account."""
+    mine = Q(donor=user)
+    if user.mobile and user.mobile_verified:
+        mine |= Q(donor=None, mobile=user.mobile, mobile_confirmed_at__isnull=False)
+    return Gift.objects.filter(mine).select_related("organisation", "fund")
 
 
 @dataclass(frozen=True)

@@ -128,3 +128,14 @@ def test_the_simulator_is_not_there_with_a_real_gateway(client, settings):
 
 def test_the_notification_endpoint_takes_only_post(client):
     assert client.get(reverse("donations:notify")).status_code == 405
+
+
+def test_a_guests_gifts_show_to_the_account_with_the_same_verified_mobile(client, world):
+    gift = world["gift"]  # given as a guest from +96550001234
+    Gift.objects.filter(pk=gift.pk).update(mobile_confirmed_at=gift.created_at)
+    same = ApplicantUserFactory(mobile=gift.mobile, mobile_verified=True)
+    unverified = ApplicantUserFactory(mobile=gift.mobile, mobile_verified=False)
+    client.force_login(unverified)
+    assert gift.reference not in client.get(reverse("donations:mine")).content.decode()
+    client.force_login(same)
+    assert gift.reference in client.get(reverse("donations:mine")).content.decode()
