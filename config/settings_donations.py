@@ -24,6 +24,10 @@ DONATIONS_HTTP_READ_TIMEOUT = env.float("DONATIONS_HTTP_READ_TIMEOUT", default=1
 # A guest's mobile confirmation code: how long it lasts and how many wrong tries it takes.
 DONATIONS_CODE_LIFETIME_SECONDS = env.int("DONATIONS_CODE_LIFETIME_SECONDS", default=600)
 DONATIONS_CODE_ATTEMPTS = env.int("DONATIONS_CODE_ATTEMPTS", default=5)
+# Codes sent per mobile number and per client address within the window (the form is public).
+DONATIONS_CODE_LIMIT_PER_MOBILE = env.int("DONATIONS_CODE_LIMIT_PER_MOBILE", default=3)
+DONATIONS_CODE_LIMIT_PER_IP = env.int("DONATIONS_CODE_LIMIT_PER_IP", default=10)
+DONATIONS_CODE_LIMIT_WINDOW_SECONDS = env.int("DONATIONS_CODE_LIMIT_WINDOW_SECONDS", default=600)
 if DONATIONS_GATEWAY not in {"simulator", "http"}:
     raise ImproperlyConfigured("DONATIONS_GATEWAY must be simulator or http.")
 if DONATIONS_GATEWAY == "http" and not DONATIONS_GATEWAY_URL:

@@ -35,6 +35,11 @@ class MobileRequired(DonationError):
     message = _("Enter your mobile number: we send it a code to confirm your gift.")
 
 
+class TooManyCodes(DonationError):
+    field = "mobile"
+    message = _("Too many codes were sent to this number or from this connection. Try again later.")
+
+
 class CodeWrong(DonationError):
     field = "code"
     message = _("That code is not right. Check the text message and try again.")

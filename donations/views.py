@@ -16,7 +16,8 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.http import AuthenticatedHttpRequest
-from accounts.permissions import Capability, acting_organisation, require_capability
+from accounts.permissions import Capability, acting_organisation, can, require_capability
+from audit.services import client_ip
 from donations import selectors
 from donations.exceptions import DonationError
 from donations.forms import CodeForm, GiftForm, RefundForm
@@ -57,6 +58,7 @@ def give(request: HttpRequest) -> HttpResponse:
                 amount=data["amount"],
                 donor=None if guest else request.user,  # type: ignore[arg-type]
                 mobile=data.get("mobile", ""),
+                client_ip=client_ip(request),
             )
             if guest:
                 return redirect("donations:confirm", token=gift.token)
@@ -140,7 +142,8 @@ def simulator(request: HttpRequest, transaction_id: str) -> HttpResponse:
 @require_POST
 def notify(request: HttpRequest) -> HttpResponse:
     """The gateway's signed notification; 403 for a forged or stale one, 400 for a malformed
-    one, 200 otherwise (a replay too: the gateway need not send it again)."""
+    one, 404 for an unknown transaction, 200 otherwise (a replay too: the gateway need not send
+    it again)."""
     try:
         outcome = notification_accept(
             body=request.body,
@@ -149,7 +152,9 @@ def notify(request: HttpRequest) -> HttpResponse:
         )
     except NotificationRefused as refused:
         return JsonResponse({"error": str(refused)}, status=refused.status)
-    return JsonResponse({"outcome": outcome})
+    # A transaction we do not know (yet: its checkout may still be committing) is answered 404,
+    # so that the gateway sends the notification again later.
+    return JsonResponse({"outcome": outcome}, status=404 if outcome == "unknown" else 200)
 
 
 @require_GET
@@ -162,7 +167,7 @@ def funds(request: AuthenticatedHttpRequest) -> HttpResponse:
     context = {
         "lines": selectors.organisation_funds(organisation),  # type: ignore[arg-type]
         "gifts": selectors.organisation_gifts(organisation)[:100],  # type: ignore[arg-type]
-        "may_refund": request.user.role == "manager",
+        "may_refund": can(request.user, Capability.APPROVE_CASE),
         "refund_form": RefundForm(),
     }
     return render(request, "donations/funds.html", context)

@@ -34,9 +34,11 @@ from donations.exceptions import (
     NotAllowed,
     OrganisationNotAccepting,
     RefundNotAllowed,
+    TooManyCodes,
 )
 from donations.gateways import base as gw
 from donations.gateways.registry import get_gateway
+from donations.limits import code_allowed
 from donations.models import Gift, GiftKind, GiftKindAidType, GiftStatus, Refund
 from notifications.sms import send_sms
 
@@ -58,6 +60,7 @@ def gift_start(
     fund_id: int | None = None,
     donor: User | None = None,
     mobile: str = "",
+    client_ip: str | None = None,
 ) -> Gift:
     """Start a gift to an active organisation (or to one of its aid-type funds).
 
@@ -78,6 +81,13 @@ def gift_start(
         fund = organisation.aid_types.filter(pk=fund_id, is_active=True).first()
         if fund is None or not GiftKindAidType.objects.filter(kind=kind, aid_type=fund).exists():
             raise FundNotAllowed
+    if (
+        fund is None
+        and not GiftKindAidType.objects.filter(
+            kind=kind, aid_type__in=organisation.aid_types.filter(is_active=True)
+        ).exists()
+    ):
+        raise FundNotAllowed  # nothing this organisation gives could be funded by this kind
     guest = donor is None or not donor.is_authenticated
     code = ""
     if guest:
@@ -87,6 +97,8 @@ def gift_start(
             mobile = normalise_mobile(mobile)
         except ValidationError as exc:
             raise MobileRequired(exc.messages[0]) from None
+        if not code_allowed(mobile=mobile, client_ip=client_ip):
+            raise TooManyCodes
         code = f"{secrets.randbelow(1_000_000):06d}"
     now = timezone.now()
     with transaction.atomic(durable=True):

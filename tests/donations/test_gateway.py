@@ -219,3 +219,43 @@ def test_a_malformed_notification_is_a_400(client):
         headers={TIMESTAMP_HEADER: str(stamp), SIGNATURE_HEADER: sign(body, timestamp=stamp)},
     )
     assert answer.status_code == 400
+
+
+def test_a_notification_of_an_unknown_transaction_is_answered_404_to_be_sent_again(client):
+    answer = post(client, {"transaction_id": "T-NONE", "event": gw.APPROVED, "amount": "1.000"})
+    assert answer.status_code == 404
+    assert not GatewayNotification.objects.exists()
+
+
+def test_codes_to_one_mobile_are_limited(organisation, settings):
+    from donations.exceptions import TooManyCodes
+
+    settings.DONATIONS_CODE_LIMIT_PER_MOBILE = 2
+    for _ in range(2):
+        gift_start(
+            organisation_id=organisation.pk,
+            kind=GiftKind.GENERAL,
+            amount=Decimal("5"),
+            mobile="50001234",
+        )
+    with pytest.raises(TooManyCodes):
+        gift_start(
+            organisation_id=organisation.pk,
+            kind=GiftKind.GENERAL,
+            amount=Decimal("5"),
+            mobile="50001234",
+        )
+    assert Gift.objects.count() == 2
+
+
+def test_a_kind_that_can_fund_nothing_the_organisation_gives_is_refused(capital, student, rules):
+    from donations.exceptions import FundNotAllowed
+
+    organisation = manager_of([student], [capital]).membership.organisation
+    with pytest.raises(FundNotAllowed):  # zakat may fund needy families only, not students
+        gift_start(
+            organisation_id=organisation.pk,
+            kind=GiftKind.ZAKAT,
+            amount=Decimal("5"),
+            mobile="50001234",
+        )
