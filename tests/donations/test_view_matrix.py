@@ -139,3 +139,35 @@ def test_a_guests_gifts_show_to_the_account_with_the_same_verified_mobile(client
     assert gift.reference not in client.get(reverse("donations:mine")).content.decode()
     client.force_login(same)
     assert gift.reference in client.get(reverse("donations:mine")).content.decode()
+
+
+def test_the_ministry_page_counts_in_a_fixed_number_of_queries(
+    client, world, capital, needy, django_assert_max_num_queries
+):
+    from django.utils import timezone
+
+    from aid_requests.models import PaymentMethod
+    from donations.selectors import ministry_flows
+    from donations.services.ledger import payment_record_funded
+    from tests.donations.conftest import approved_case
+
+    manager = world["manager"]
+    for _ in range(3):
+        aid_request = approved_case(manager, needy, capital, amount="20")
+        payment_record_funded(
+            aid_request_id=aid_request.pk,
+            actor=manager,
+            amount=Decimal("20"),
+            paid_on=timezone.localdate(),
+            method=PaymentMethod.BANK_TRANSFER,
+            second_factor_passed=True,
+        )
+    with django_assert_max_num_queries(5):
+        (line,) = ministry_flows()
+    assert line.inflow == Decimal("100")
+    assert line.outflow == Decimal("60")
+    assert line.unallocated == Decimal("40")
+    assert line.by_aid_type == {needy: Decimal("60")}
+    assert line.median_wait is not None
+    client.force_login(world["ministry-official"])
+    assert "60.000" in client.get(reverse("donations:ministry")).content.decode()
