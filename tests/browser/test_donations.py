@@ -114,3 +114,37 @@ def test_the_ministry_page_is_accessible(page, live_server, artifacts_dir):
         accessible(page, artifacts_dir, f"ministry-{code}")
         page.locator("form[action='/accounts/logout/'] button").click()
         page.wait_for_load_state()
+
+
+def test_the_donors_page_updates_itself_when_the_browser_returned_first(
+    page, live_server, artifacts_dir
+):
+    from decimal import Decimal
+
+    from donations.models import SimulatedTransaction
+    from donations.services.gifts import gift_checkout
+
+    needy = needy_aid_type()
+    GiftKindAidType.objects.create(kind=GiftKind.GENERAL, aid_type=needy)
+    organisation = OrganisationFactory(name_en="Al-Noor", aid_types=[needy])
+    gift = Gift.objects.create(
+        reference="G-RETURN",
+        token="returned-first-token",
+        organisation=organisation,
+        kind=GiftKind.GENERAL,
+        amount=Decimal("30"),
+        status=GiftStatus.PENDING,
+        created_at=timezone.now(),
+    )
+    gift_checkout(gift_id=gift.pk, return_url="r", notify_url="n")
+    gift.refresh_from_db()
+    language(page, live_server, "en")
+    page.goto(f"/donate/g/{gift.token}/")
+    assert page.locator("[data-testid=gift-status]").get_attribute("data-status") == "pending"
+    accessible(page, artifacts_dir, "gift-pending-en")
+    # The payer approved at the gateway; no notification has come: the page asks by itself.
+    SimulatedTransaction.objects.filter(transaction_id=gift.transaction_id).update(state="approved")
+    page.locator("[data-testid=gift-status][data-status=paid]").wait_for(timeout=10_000)
+    gift.refresh_from_db()
+    assert gift.status == GiftStatus.PAID
+    assert page.console_errors == []
