@@ -11,8 +11,10 @@ PRODUCTION = env.str("DJANGO_ENV", default="development") == "production"
 # "simulator" is a hosted payment page inside the portal (approve / decline) that signs and sends
 # its notification like a real gateway; "http" talks to a Gulf-style gateway at
 # DONATIONS_GATEWAY_URL. Either way notifications are signed with DONATIONS_GATEWAY_SECRET
-# (HMAC-SHA256 over "<timestamp>.<body>") and refused outside the window.
-DONATIONS_GATEWAY = env.str("DONATIONS_GATEWAY", default="simulator")
+# (HMAC-SHA256 over "<timestamp>.<body>") and refused outside the window. Production uses "http";
+# until its URL and secret are set, giving is refused with "the gateway cannot be reached" and
+# every notification is refused (no secret), so the rest of the portal starts without them.
+DONATIONS_GATEWAY = env.str("DONATIONS_GATEWAY", default="http" if PRODUCTION else "simulator")
 DONATIONS_GATEWAY_URL = env.str("DONATIONS_GATEWAY_URL", default="")
 DONATIONS_GATEWAY_SECRET = env.str(
     "DONATIONS_GATEWAY_SECRET", default="" if PRODUCTION else "embedded-simulator-gateway-secret"
@@ -30,13 +32,9 @@ DONATIONS_CODE_LIMIT_PER_IP = env.int("DONATIONS_CODE_LIMIT_PER_IP", default=10)
 DONATIONS_CODE_LIMIT_WINDOW_SECONDS = env.int("DONATIONS_CODE_LIMIT_WINDOW_SECONDS", default=600)
 if DONATIONS_GATEWAY not in {"simulator", "http"}:
     raise ImproperlyConfigured("DONATIONS_GATEWAY must be simulator or http.")
-if DONATIONS_GATEWAY == "http" and not DONATIONS_GATEWAY_URL:
-    raise ImproperlyConfigured("DONATIONS_GATEWAY=http needs DONATIONS_GATEWAY_URL.")
 if PRODUCTION and DONATIONS_GATEWAY == "simulator":
-    raise ImproperlyConfigured("Production needs a real payment gateway (DONATIONS_GATEWAY=http).")
-if PRODUCTION and (
-    not DONATIONS_GATEWAY_URL.startswith("https://") or len(DONATIONS_GATEWAY_SECRET) < 32
-):
-    raise ImproperlyConfigured(
-        "The payment gateway needs an https:// URL and a secret of at least 32 characters."
-    )
+    raise ImproperlyConfigured("The payment simulator is refused in production.")
+if PRODUCTION and DONATIONS_GATEWAY_URL and not DONATIONS_GATEWAY_URL.startswith("https://"):
+    raise ImproperlyConfigured("DONATIONS_GATEWAY_URL must be an https:// URL.")
+if PRODUCTION and DONATIONS_GATEWAY_SECRET and len(DONATIONS_GATEWAY_SECRET) < 32:
+    raise ImproperlyConfigured("DONATIONS_GATEWAY_SECRET must be at least 32 characters.")

@@ -74,6 +74,8 @@ class HttpGateway:
         self.http = http
 
     def _send(self, method: str, path: str, body: Any = None) -> Response:
+        if not self.base_url or not self.secret:
+            raise GatewayError("the gateway's URL or secret is not configured")
         payload = b"" if body is None else json.dumps(body).encode()
         timestamp = int(time.time())
         signed_path = urlsplit(self.base_url + path).path + (

@@ -14,9 +14,6 @@ PRODUCTION = {
     "ALLOWED_HOSTS": "musaada.example",
     "DATABASE_URL": "postgres://musaada@127.0.0.1:5432/musaada",
     "IDENTITY_PROVIDER": "hawiyati",
-    "DONATIONS_GATEWAY": "http",
-    "DONATIONS_GATEWAY_URL": "https://gateway.example",
-    "DONATIONS_GATEWAY_SECRET": "g" * 40,
 }
 PROBE = (
     "import json, django; from django.conf import settings; django.setup(); "
@@ -86,6 +83,9 @@ def test_production_refuses_a_weak_secret_key_debug_and_the_simulator():
         ({"SECRET_KEY": "short"}, "SECRET_KEY must be at least 50"),
         ({"DEBUG": "true"}, "DEBUG must be off"),
         ({"IDENTITY_PROVIDER": "simulator"}, "simulator is refused in production"),
+        ({"DONATIONS_GATEWAY": "simulator"}, "payment simulator is refused in production"),
+        ({"DONATIONS_GATEWAY_URL": "http://gateway.example"}, "must be an https:// URL"),
+        ({"DONATIONS_GATEWAY_SECRET": "short"}, "at least 32 characters"),
     ):
         result = run(PROBE, {**PRODUCTION, **override})
         assert result.returncode != 0

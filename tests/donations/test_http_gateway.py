@@ -109,3 +109,10 @@ def test_an_answer_out_of_shape_is_a_gateway_error(stub):
     }
     with pytest.raises(GatewayError):
         get_gateway().transactions()
+
+
+def test_an_unconfigured_gateway_refuses_without_calling_anyone(settings):
+    settings.DONATIONS_GATEWAY = "http"
+    settings.DONATIONS_GATEWAY_URL = ""
+    with pytest.raises(GatewayError, match="not configured"):
+        get_gateway().transactions()
