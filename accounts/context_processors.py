@@ -12,14 +12,17 @@ from accounts.permissions import Capability, capabilities
 
 _NAV = [
     (Capability.VIEW_OWN_REQUESTS, "applicants:my_requests", _("My requests")),
+    (Capability.VIEW_OWN_REQUESTS, "donations:mine", _("My gifts")),
     (Capability.APPLY, "aid_requests:catalogue", _("Apply for aid")),
     (Capability.APPLY, "applicants:profile", _("My profile")),
     (Capability.APPLY, "identity:verify", _("Identity")),
     (Capability.VIEW_QUEUE, "charities:dashboard", _("Charity dashboard")),
     (Capability.VIEW_QUEUE, "charities:queue", _("Open requests")),
     (Capability.VIEW_QUEUE, "charities:my_cases", _("Our cases")),
+    (Capability.RECORD_PAYMENT, "donations:funds", _("Donations")),
     (Capability.VIEW_STATISTICS, "reports:overview", _("Ministry overview")),
     (Capability.VIEW_STATISTICS, "reports:statistics", _("Statistics")),
+    (Capability.VIEW_STATISTICS, "donations:ministry", _("Donations")),
     (Capability.VIEW_STATISTICS, "audit:trail", _("Audit trail")),
     (Capability.VIEW_ALL_CASES, "applicants:ministry_lookup", _("Applicants")),
     (Capability.VIEW_ALL_CASES, "reports:beneficiaries", _("Beneficiary picture")),

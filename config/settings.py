@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "charities",
     "benefits",
     "dedup",
+    "donations",
     "reports",
     "audit",
     "notifications",
@@ -400,6 +401,9 @@ if PRODUCTION and BENEFITS_LOOKUP == "http":
     for _code, _url in BENEFITS_AGENCY_URLS.items() or [("(none)", "")]:
         if not (_url.startswith("https://") and BENEFITS_AGENCY_KEYS.get(_code)):
             raise ImproperlyConfigured(f"Agency {_code} needs an https:// URL and a key.")
+
+# --- donations: the payment gateway (read in config/settings_donations.py) ----------------
+from config.settings_donations import *  # noqa: E402, F403
 
 # --- internationalisation -----------------------------------------------------------------
 LANGUAGE_CODE = "ar"

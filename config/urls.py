@@ -17,6 +17,7 @@ urlpatterns = [
     path("ministry/benefits/", include("benefits.urls")),
     path("ministry/", include("reports.urls")),
     path("charity/", include("charities.urls")),
+    path("donate/", include("donations.urls")),
     path("apply/", include("applicants.urls")),
     path("identity/", include("identity.urls")),
     path("requests/", include("aid_requests.urls")),

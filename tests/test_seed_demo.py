@@ -180,3 +180,16 @@ def test_the_printed_logins_are_the_readmes():
         assert f"`{login}`" in section or f"`{organisation}`" in section, login
     for documented in re.findall(r"`(\S+@\S+\.test|\d{12})`", section):
         assert documented in logins, documented
+
+
+def test_the_demo_has_gifts_and_allocations_and_reconciles_clean():
+    from donations.models import Allocation, Gift
+
+    call_command("seed_demo", stdout=StringIO())
+    assert Gift.objects.filter(reference__startswith="G-DEMO-").exists()
+    assert Allocation.objects.exists()
+    for gift in Gift.objects.all():
+        assert gift.allocated == sum(a.amount for a in gift.allocations.all())
+    out = StringIO()
+    call_command("donations_reconcile", stdout=out)
+    assert "clean" in out.getvalue()

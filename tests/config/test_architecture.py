@@ -21,6 +21,7 @@ APPS = (
     "config",
     "dedup",
     "demo",
+    "donations",
     "identity",
     "notifications",
     "reports",

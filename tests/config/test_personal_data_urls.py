@@ -221,6 +221,17 @@ NO_PERSONAL_DATA_FOR_STAFF = {
     # benefits: the imports by file name, who started them and their counts
     "benefits:imports": "imports by file name, the ministry staff who started them, counts",
     "benefits:batch": "one import: file name, who started it, progress and counts",
+    # donations: no donor's details reach staff; the donor's trace never names a person
+    "donations:give": "the public gift form",
+    "donations:confirm": "the guest's own code form (by the gift's secret link)",
+    "donations:gift": "the donor's own gift (secret link): aid type, governorate, month, amount",
+    "donations:mine": "the signed-in donor's own gifts",
+    "donations:receipt": "the donor's own receipt (secret link): no person helped is named",
+    "donations:notify": "server-to-server gateway notification, answers with a status",
+    "donations:simulator": "development only (DONATIONS_GATEWAY=simulator): the fake bank page",
+    "donations:funds": "the organisation's gift totals and references; no donor's details",
+    "donations:refund": "refunds a gift, then shows the funds page",
+    "donations:ministry": "totals per organisation and aid type",
     # notifications: the signed-in person's own
     **{
         f"notifications:{name}": "the signed-in person's own notifications"
