@@ -63,6 +63,8 @@ INSTALLED_APPS = [
     "allauth",
     "allauth.account",
     "allauth.mfa",
+    "rest_framework",
+    "drf_spectacular",
     # Musaada, in the order data flows: identity → applicants → aid_requests → dedup ← charities.
     "accounts",
     "identity",
@@ -75,6 +77,7 @@ INSTALLED_APPS = [
     "audit",
     "notifications",
     "demo",
+    "api",
 ]
 
 MIDDLEWARE = [
@@ -483,6 +486,8 @@ if PRODUCTION:
 
 # Content Security Policy: everything comes from this origin (config/defaults.py).
 CONTENT_SECURITY_POLICY = defaults.CONTENT_SECURITY_POLICY
+# The REST API (api/): Django REST Framework and its OpenAPI schema (config/defaults.py).
+REST_FRAMEWORK, SPECTACULAR_SETTINGS = defaults.REST_FRAMEWORK, defaults.SPECTACULAR_SETTINGS
 
 # --- logging ------------------------------------------------------------------------------
 LOGGING = {
