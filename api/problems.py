@@ -104,6 +104,9 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         if code == "missing_scope":
             detail = default
         response = problem(exc.status_code, code, detail)
+    auth_header = getattr(exc, "auth_header", None)
+    if auth_header:  # set by APIView.handle_exception on a 401
+        response["WWW-Authenticate"] = auth_header
     if isinstance(exc, exceptions.Throttled) and exc.wait is not None:
         response["Retry-After"] = str(int(exc.wait) + 1)
     return response
