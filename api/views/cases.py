@@ -77,8 +77,8 @@ class ClaimView(ApiView):
     @idempotent
     def post(self, request: Request, pk: int) -> Response:
         """Claim an open request of the queue for this organisation (the aid slot is reserved
-        in the same transaction). 409 ``no_longer_open`` when another organisation was first,
-        ``duplicate_aid`` when someone the case covers already holds this aid type."""
+        in the same transaction). 409 `no_longer_open` when another organisation was first,
+        `duplicate_aid` when someone the case covers already holds this aid type."""
         aid_request, _organisation = selectors.get_open_request_for_staff(request.user, pk)
         claimed = aid_request_claim(
             aid_request_id=aid_request.pk,
@@ -158,8 +158,8 @@ class PaymentsView(ApiView):
     )
     @idempotent
     def post(self, request: Request, pk: int) -> Response:
-        """Record the payment of a period (``period``: the one the case file calls
-        ``next_period``; a second call for the same period is refused)."""
+        """Record the payment of a period (`period`: the one the case file calls
+        `next_period`; a second call for the same period is refused)."""
         selectors.get_case_for_staff(request.user, pk, write=True)
         data = form_data(PaymentForm(request.data))
         payment = payment_record(

@@ -47,7 +47,7 @@ class QueueView(ApiView):
     )
     def get(self, request: Request) -> Response:
         """Open requests this organisation's licence covers, highest need first (or oldest
-        first), 25 a page, without name, civil ID or contact; keyset pages by ``cursor``."""
+        first), 25 a page, without name, civil ID or contact; keyset pages by `cursor`."""
         organisation = selectors.organisation_for_staff(request.user)
         if organisation is None:
             raise PermissionDenied  # its organisation is no longer active
