@@ -78,7 +78,9 @@ def api_client_create(
             full_name=f"API: {name}",
             language=actor.language or settings.LANGUAGE_CODE,
         )
-        StaffMembership.objects.create(user=account, organisation=organisation)
+        StaffMembership.objects.create(
+            user=account, organisation=organisation, is_service_account=True
+        )
         client = ApiClient.objects.create(
             organisation=organisation,
             user=account,

@@ -134,3 +134,16 @@ def test_rotate_shows_a_new_token_and_revoke_stops_the_client(client, manager, a
     assert {"api_token.rotated", "api_client.revoked"} <= set(
         AuditEntry.objects.values_list("action", flat=True)
     )
+
+
+def test_a_clients_account_is_not_staff_on_the_staff_pages(client, manager, api_client):
+    from charities.exceptions import LastManager
+    from charities.services.staff import staff_role_change
+
+    assert api_client.user.role == Role.MANAGER  # it may manage cases
+    client.force_login(manager)
+    staff_page = client.get("/charity/staff/")
+    assert api_client.user.email.encode() not in staff_page.content
+    # The only (human) manager stays the last manager: the client's account does not count.
+    with pytest.raises(LastManager):
+        staff_role_change(actor=manager, membership_id=manager.membership.pk, role=Role.CASEWORKER)
