@@ -6,11 +6,13 @@ calls with one key only the one whose insert won runs the service; the other see
 answers the stored response, or 409 ``idempotency_in_progress`` while the first is still
 running. The service runs outside this transaction (services open their own durable one). The
 first answer — success or refusal — is stored; a server error deletes the row, so that a retry
-can run again. The same key with another method, path or body is refused (422).
+can run again, and so does a retry that finds a first call "running" for ``ABANDONED_AFTER``
+(its process died). The same key with another method, path or body is refused (422).
 """
 
 from __future__ import annotations
 
+import datetime
 import functools
 import hashlib
 import json
@@ -28,6 +30,8 @@ from api.problems import problem
 
 HEADER = "Idempotency-Key"
 MAX_KEY_LENGTH = 255
+#: A first call still "running" after this long died (a killed worker): a retry takes over.
+ABANDONED_AFTER = datetime.timedelta(minutes=10)
 
 
 def fingerprint(method: str, path: str, body: bytes) -> str:
@@ -49,6 +53,15 @@ def _claim_key(client_id: int, key: str, print_: str) -> tuple[IdempotentRequest
     except IntegrityError:
         # Another call inserted it first (on PostgreSQL this insert waited for its commit).
         return IdempotentRequest.objects.get(client_id=client_id, key=key), False
+
+
+def _abandoned(row: IdempotentRequest) -> bool:
+    """Delete ``row`` if its first call died before answering; True when it is gone (deleted
+    here or by a simultaneous retry: the unique key then picks who runs)."""
+    if timezone.now() - row.created_at < ABANDONED_AFTER:
+        return False
+    IdempotentRequest.objects.filter(pk=row.pk, status__isnull=True).delete()
+    return True
 
 
 def _replay(row: IdempotentRequest, print_: str) -> Response:
@@ -84,6 +97,8 @@ def idempotent(handler: Callable[..., Response]) -> Callable[..., Response]:
         # The raw body, read before the view parses it (Django keeps it for the parser).
         print_ = fingerprint(request.method, request.path, request.body)
         row, created = _claim_key(request.auth.client_id, key, print_)
+        if not created and row.status is None and _abandoned(row):
+            row, created = _claim_key(request.auth.client_id, key, print_)
         if not created:
             return _replay(row, print_)
         try:

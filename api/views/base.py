@@ -14,13 +14,21 @@ from rest_framework.views import APIView
 
 
 def requested_language(header: str) -> str:
-    """``Accept-Language``'s first supported language; Arabic when none (the portal's
-    default). Only ``ar`` and ``en`` exist, so the weights are not needed to choose."""
-    for part in header.split(","):
-        language = part.split(";")[0].strip().lower()[:2]
-        if language in {"ar", "en"}:
-            return language
-    return "ar"
+    """The supported language ``Accept-Language`` prefers (by its weights); Arabic, the
+    portal's default, when it names neither ``ar`` nor ``en``."""
+    choices = []
+    for position, part in enumerate(header.split(",")):
+        language, _sep, params = part.partition(";")
+        weight = 1.0
+        if params.strip().startswith("q="):
+            try:
+                weight = float(params.strip()[2:])
+            except ValueError:
+                weight = 0.0
+        code = language.strip().lower()[:2]
+        if code in {"ar", "en"} and weight > 0:
+            choices.append((-weight, position, code))
+    return min(choices)[2] if choices else "ar"
 
 
 class ApiView(APIView):

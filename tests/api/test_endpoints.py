@@ -137,3 +137,21 @@ def test_the_schema_and_its_page_are_served(client):
     docs = client.get("/api/v1/docs/")
     assert docs.status_code == 200
     assert b"/api/v1/cases/{id}/claim/" in docs.content
+
+
+@pytest.mark.parametrize(
+    ("header", "language"),
+    [
+        ("", "ar"),
+        ("en", "en"),
+        ("en-GB,en;q=0.9", "en"),
+        ("fr, en;q=0.5", "en"),
+        ("en;q=0.2, ar;q=0.8", "ar"),
+        ("de", "ar"),
+        ("en;q=0", "ar"),
+    ],
+)
+def test_the_language_is_the_one_accept_language_prefers(header, language):
+    from api.views.base import requested_language
+
+    assert requested_language(header) == language

@@ -8,6 +8,7 @@ import pytest
 from django.utils import timezone
 
 from aid_requests.models import Payment
+from api.idempotency import fingerprint
 from api.models import IdempotentRequest
 from tests.api.conftest import bearer, new_client
 from tests.factories.cases import family, open_request
@@ -95,3 +96,25 @@ def test_without_a_key_nothing_is_kept(client, approved):
     )
     assert response.status_code == 201
     assert IdempotentRequest.objects.count() == 2  # the fixture's claim and approval
+
+
+def test_a_first_call_that_died_is_taken_over_by_a_retry(client, approved):
+    import datetime
+
+    import time_machine
+
+    aid_request, token = approved
+    url = f"/api/v1/cases/{aid_request.pk}/payments/"
+    row = IdempotentRequest.objects.get(key="a-1")
+    row_client = row.client
+    # A first call whose worker died after claiming the key: no answer stored.
+    IdempotentRequest.objects.create(
+        client=row_client,
+        key="died",
+        fingerprint=fingerprint("POST", url, json.dumps(payment()).encode()),
+        created_at=timezone.now(),
+    )
+    assert post(client, url, token, payment(), "died").status_code == 409  # still "running"
+    with time_machine.travel(timezone.now() + datetime.timedelta(minutes=11)):
+        assert post(client, url, token, payment(), "died").status_code == 201
+    assert Payment.objects.count() == 1
