@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import path, re_path
 
 from api.views import cases, clients, queue, schema
 
@@ -15,6 +15,8 @@ urlpatterns = [
     path("api/v1/cases/<int:pk>/messages/", cases.MessagesView.as_view(), name="messages"),
     path("api/v1/schema/", schema.SchemaView.as_view(), name="schema"),
     path("api/v1/docs/", schema.docs, name="docs"),
+    # anything else under /api/: a problem document, not the portal's HTML page
+    re_path(r"^api/", schema.not_found, name="not_found"),
     # the managers' pages of API clients (session, second factor)
     path("charity/api-clients/", clients.clients, name="clients"),
     path("charity/api-clients/new/", clients.client_create, name="client_create"),

@@ -18,6 +18,7 @@ from aid_requests.models import AidRequest
 from aid_requests.services.cases import aid_request_view_logged, case_message_send
 from api.idempotency import idempotent
 from api.models import Scope
+from api.openapi import CASE_PROBLEMS, GET_HEADERS, POST_HEADERS
 from api.serializers import (
     ApproveBody,
     CaseSerializer,
@@ -26,7 +27,6 @@ from api.serializers import (
     MessageSerializer,
     PaymentBody,
     PaymentSerializer,
-    ProblemSerializer,
     ReasonBody,
 )
 from api.views.base import ApiView, form_data
@@ -41,7 +41,7 @@ from charities.services.payments import aid_request_approve, next_period, paymen
 #: The case's token is its second factor (see the module's docstring).
 TOKEN_IS_SECOND_FACTOR = True
 
-ERRORS = {code: ProblemSerializer for code in (400, 401, 403, 404, 409, 422, 429)}
+ERRORS = CASE_PROBLEMS
 
 
 def _named(obj: Any) -> dict[str, Any]:
@@ -72,7 +72,10 @@ class ClaimView(ApiView):
     required_scopes = (Scope.CLAIM,)
 
     @extend_schema(
-        operation_id="case_claim", request=None, responses={200: CaseStatusSerializer, **ERRORS}
+        parameters=POST_HEADERS,
+        operation_id="case_claim",
+        request=None,
+        responses={200: CaseStatusSerializer, **ERRORS},
     )
     @idempotent
     def post(self, request: Request, pk: int) -> Response:
@@ -91,7 +94,9 @@ class ClaimView(ApiView):
 class CaseView(ApiView):
     required_scopes = (Scope.MANAGE_CASES, Scope.PAYMENTS)
 
-    @extend_schema(operation_id="case_read", responses={200: CaseSerializer, **ERRORS})
+    @extend_schema(
+        parameters=GET_HEADERS, operation_id="case_read", responses={200: CaseSerializer, **ERRORS}
+    )
     def get(self, request: Request, pk: int) -> Response:
         """The full file of a case this organisation holds; every read is logged."""
         aid_request, _organisation = selectors.get_case_for_staff(request.user, pk)
@@ -129,6 +134,7 @@ class ApproveView(ApiView):
     required_scopes = (Scope.MANAGE_CASES,)
 
     @extend_schema(
+        parameters=POST_HEADERS,
         operation_id="case_approve",
         request=ApproveBody,
         responses={200: CaseStatusSerializer, **ERRORS},
@@ -152,6 +158,7 @@ class PaymentsView(ApiView):
     required_scopes = (Scope.PAYMENTS,)
 
     @extend_schema(
+        parameters=POST_HEADERS,
         operation_id="case_payment_record",
         request=PaymentBody,
         responses={201: PaymentSerializer, **ERRORS},
@@ -179,6 +186,7 @@ class ReleaseView(ApiView):
     required_scopes = (Scope.MANAGE_CASES,)
 
     @extend_schema(
+        parameters=POST_HEADERS,
         operation_id="case_release",
         request=ReasonBody,
         responses={200: CaseStatusSerializer, **ERRORS},
@@ -201,6 +209,7 @@ class RejectView(ApiView):
     required_scopes = (Scope.MANAGE_CASES,)
 
     @extend_schema(
+        parameters=POST_HEADERS,
         operation_id="case_reject",
         request=ReasonBody,
         responses={200: CaseStatusSerializer, **ERRORS},
@@ -232,7 +241,9 @@ class MessagesView(ApiView):
     required_scopes = (Scope.MANAGE_CASES,)
 
     @extend_schema(
-        operation_id="case_messages_list", responses={200: MessageSerializer(many=True), **ERRORS}
+        parameters=GET_HEADERS,
+        operation_id="case_messages_list",
+        responses={200: MessageSerializer(many=True), **ERRORS},
     )
     def get(self, request: Request, pk: int) -> Response:
         """The messages between this organisation and the applicant, oldest first."""
@@ -241,6 +252,7 @@ class MessagesView(ApiView):
         return Response([_message(m, aid_request.applicant_id) for m in messages])
 
     @extend_schema(
+        parameters=POST_HEADERS,
         operation_id="case_message_send",
         request=MessageBody,
         responses={201: MessageSerializer, **ERRORS},

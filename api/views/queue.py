@@ -11,7 +11,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from api.models import Scope
-from api.serializers import ProblemSerializer, QueuePageSerializer
+from api.openapi import ACCEPT_LANGUAGE, problems
+from api.serializers import QueuePageSerializer
 from api.views.base import ApiView
 from charities import selectors
 from charities.forms import QueueFilterForm
@@ -36,14 +37,8 @@ class QueueView(ApiView):
 
     @extend_schema(
         operation_id="queue_list",
-        parameters=FILTERS,
-        responses={
-            200: QueuePageSerializer,
-            400: ProblemSerializer,
-            401: ProblemSerializer,
-            403: ProblemSerializer,
-            429: ProblemSerializer,
-        },
+        parameters=[*FILTERS, ACCEPT_LANGUAGE],
+        responses={200: QueuePageSerializer, **problems(400, 401, 403, 429)},
     )
     def get(self, request: Request) -> Response:
         """Open requests this organisation's licence covers, highest need first (or oldest

@@ -7,11 +7,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.utils import translation
 from django.views.decorators.http import require_GET
 from drf_spectacular.generators import SchemaGenerator
 from drf_spectacular.views import SpectacularAPIView
+
+from api.problems import PROBLEM_CONTENT_TYPE, PROBLEM_TYPE, titles
+from api.views.base import requested_language
 
 METHODS = ("get", "post", "put", "patch", "delete")
 
@@ -22,6 +26,20 @@ class SchemaView(SpectacularAPIView):
     authentication_classes: list[Any] = []
     permission_classes: list[Any] = []
     throttle_classes: list[Any] = []
+
+
+def not_found(request: HttpRequest) -> HttpResponse:
+    """Any address under /api/ that is no endpoint: 404 as a problem document."""
+    translation.activate(requested_language(request.headers.get("Accept-Language", "")))
+    title = titles()[404]
+    body = {
+        "type": PROBLEM_TYPE + "not_found",
+        "title": title,
+        "status": 404,
+        "detail": title,
+        "code": "not_found",
+    }
+    return JsonResponse(body, status=404, content_type=PROBLEM_CONTENT_TYPE)
 
 
 @require_GET

@@ -155,3 +155,21 @@ def test_the_language_is_the_one_accept_language_prefers(header, language):
     from api.views.base import requested_language
 
     assert requested_language(header) == language
+
+
+def test_the_schema_is_valid_openapi_without_warnings(tmp_path):
+    from django.core.management import call_command
+
+    call_command(
+        "spectacular", "--validate", "--fail-on-warn", "--file", str(tmp_path / "schema.yaml")
+    )
+    schema = (tmp_path / "schema.yaml").read_text()
+    assert "application/problem+json" in schema
+    assert "Idempotency-Key" in schema
+
+
+def test_an_unknown_api_address_is_a_problem_document(client):
+    response = client.get("/api/v1/no-such-thing/")
+    assert response.status_code == 404
+    assert response["Content-Type"] == "application/problem+json"
+    assert response.json()["code"] == "not_found"

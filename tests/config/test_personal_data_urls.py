@@ -238,6 +238,7 @@ NO_PERSONAL_DATA_FOR_STAFF = {
     },
     "api:schema": "the OpenAPI schema: no data",
     "api:docs": "the list of endpoints: no data",
+    "api:not_found": "404 for any other address under /api/",
     **{
         f"api:{name}": "the organisation's API clients (names, scopes, dates), no applicant; "
         "the pages need a passed second factor (a token opens case files)"
