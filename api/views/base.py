@@ -8,6 +8,7 @@ from typing import Any, ClassVar
 from django import forms
 from django.utils import translation
 from django.utils.cache import patch_vary_headers
+from django.utils.translation import gettext as _
 from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 from rest_framework.views import APIView
@@ -45,6 +46,18 @@ class ApiView(APIView):
         response["Content-Language"] = translation.get_language()
         patch_vary_headers(response, ("Accept-Language", "Authorization"))
         return response
+
+
+def body(request: Request) -> dict[str, Any]:
+    """The JSON body as a page's form reads it: an object of plain values (a string, a number,
+    true/false or null per field); anything else is refused (400)."""
+    data = request.data
+    if not isinstance(data, dict):
+        raise ValidationError({"non_field_errors": [_("Send a JSON object.")]})
+    nested = [key for key, value in data.items() if isinstance(value, dict | list)]
+    if nested:
+        raise ValidationError({key: [_("Send a single value.")] for key in nested})
+    return {key: "" if value is None else value for key, value in data.items()}
 
 
 def form_data(form: forms.Form) -> dict[str, Any]:

@@ -29,7 +29,7 @@ from api.serializers import (
     PaymentSerializer,
     ReasonBody,
 )
-from api.views.base import ApiView, form_data
+from api.views.base import ApiView, body, form_data
 from applicants import selectors as applicant_selectors
 from audit.services import client_ip
 from charities import selectors
@@ -143,7 +143,7 @@ class ApproveView(ApiView):
     def post(self, request: Request, pk: int) -> Response:
         """Approve an amount per payment and the number of payments."""
         aid_request, _organisation = selectors.get_case_for_staff(request.user, pk, write=True)
-        data = form_data(ApproveForm(request.data, aid_request=aid_request))
+        data = form_data(ApproveForm(body(request), aid_request=aid_request))
         approved = aid_request_approve(
             aid_request_id=pk,
             actor=request.user,
@@ -168,7 +168,7 @@ class PaymentsView(ApiView):
         """Record the payment of a period (`period`: the one the case file calls
         `next_period`; a second call for the same period is refused)."""
         selectors.get_case_for_staff(request.user, pk, write=True)
-        data = form_data(PaymentForm(request.data))
+        data = form_data(PaymentForm(body(request)))
         payment = payment_record(
             aid_request_id=pk,
             actor=request.user,
@@ -195,7 +195,7 @@ class ReleaseView(ApiView):
     def post(self, request: Request, pk: int) -> Response:
         """Give a claimed case back to the queue, with a reason."""
         selectors.get_case_for_staff(request.user, pk, write=True)
-        data = form_data(ReasonForm(request.data))
+        data = form_data(ReasonForm(body(request)))
         released = aid_request_release(
             aid_request_id=pk,
             actor=request.user,
@@ -218,7 +218,7 @@ class RejectView(ApiView):
     def post(self, request: Request, pk: int) -> Response:
         """Reject a case this organisation holds, with a reason (the applicant may appeal)."""
         selectors.get_case_for_staff(request.user, pk, write=True)
-        data = form_data(ReasonForm(request.data))
+        data = form_data(ReasonForm(body(request)))
         rejected = aid_request_reject(
             aid_request_id=pk,
             actor=request.user,
@@ -261,6 +261,6 @@ class MessagesView(ApiView):
     def post(self, request: Request, pk: int) -> Response:
         """Write to the applicant (who is notified)."""
         aid_request, _organisation = selectors.get_case_for_staff(request.user, pk, write=True)
-        data = form_data(CaseMessageForm(request.data))
+        data = form_data(CaseMessageForm(body(request)))
         message = case_message_send(aid_request_id=pk, sender=request.user, body=data["body"])
         return Response(_message(message, aid_request.applicant_id), status=201)

@@ -173,3 +173,22 @@ def test_an_unknown_api_address_is_a_problem_document(client):
     assert response.status_code == 404
     assert response["Content-Type"] == "application/problem+json"
     assert response.json()["code"] == "not_found"
+
+
+@pytest.mark.parametrize(
+    "payload", ["[1, 2]", '"text"', "null", '{"reason": ["a"]}', '{"reason": {"a": 1}}', "{"]
+)
+def test_a_body_that_is_not_an_object_of_values_is_400(client, manager, capital, needy, payload):
+    _api_client, token = new_client(manager)
+    aid_request = open_request(family(capital), needy, capital)
+    post(client, f"/api/v1/cases/{aid_request.pk}/claim/", token)
+    response = client.post(
+        f"/api/v1/cases/{aid_request.pk}/release/",
+        payload,
+        content_type="application/json",
+        **bearer(token),
+    )
+    assert response.status_code == 400
+    assert response["Content-Type"] == "application/problem+json"
+    aid_request.refresh_from_db()
+    assert aid_request.status == RequestStatus.CLAIMED
