@@ -192,3 +192,19 @@ def test_a_body_that_is_not_an_object_of_values_is_400(client, manager, capital,
     assert response["Content-Type"] == "application/problem+json"
     aid_request.refresh_from_db()
     assert aid_request.status == RequestStatus.CLAIMED
+
+
+def test_the_queue_costs_the_same_queries_for_one_row_or_a_page(client, manager, capital, needy):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    _api_client, token = new_client(manager)
+    open_request(family(capital), needy, capital)
+    client.get("/api/v1/queue/", **bearer(token))  # last_used_at written once, out of the way
+    with CaptureQueriesContext(connection) as one:
+        assert len(client.get("/api/v1/queue/", **bearer(token)).json()["results"]) == 1
+    for _ in range(10):
+        open_request(family(capital), needy, capital)
+    with CaptureQueriesContext(connection) as eleven:
+        assert len(client.get("/api/v1/queue/", **bearer(token)).json()["results"]) == 11
+    assert len(eleven) == len(one)

@@ -143,7 +143,7 @@ def test_after_rotation_the_old_token_works_for_an_hour_only(client, manager):
         assert call(client, "queue", 0, new).status_code == 200
 
 
-def test_last_used_is_written_at_most_once_a_minute(client, manager, django_assert_num_queries):
+def test_last_used_is_written_at_most_once_a_minute(client, manager):
     api_client, token = new_client(manager)
     call(client, "queue", 0, token)
     first = api_client.tokens.get().last_used_at
