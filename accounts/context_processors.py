@@ -12,6 +12,7 @@ from accounts.permissions import Capability, capabilities
 
 _NAV = [
     (Capability.VIEW_OWN_REQUESTS, "applicants:my_requests", _("My requests")),
+    (Capability.VIEW_OWN_REQUESTS, "donations:mine", _("My gifts")),
     (Capability.APPLY, "aid_requests:catalogue", _("Apply for aid")),
     (Capability.APPLY, "volunteering:mine", _("My volunteering")),
     (Capability.APPLY, "applicants:profile", _("My profile")),
@@ -20,8 +21,10 @@ _NAV = [
     (Capability.VIEW_QUEUE, "charities:queue", _("Open requests")),
     (Capability.VIEW_QUEUE, "charities:my_cases", _("Our cases")),
     (Capability.VIEW_QUEUE, "volunteering:staff_opportunities", _("Volunteering")),
+    (Capability.RECORD_PAYMENT, "donations:funds", _("Donations")),
     (Capability.VIEW_STATISTICS, "reports:overview", _("Ministry overview")),
     (Capability.VIEW_STATISTICS, "reports:statistics", _("Statistics")),
+    (Capability.VIEW_STATISTICS, "donations:ministry", _("Donations")),
     (Capability.VIEW_STATISTICS, "audit:trail", _("Audit trail")),
     (Capability.VIEW_ALL_CASES, "applicants:ministry_lookup", _("Applicants")),
     (Capability.VIEW_ALL_CASES, "reports:beneficiaries", _("Beneficiary picture")),

@@ -116,6 +116,8 @@ class PaymentForm(forms.Form):
     # The payment this form records (shown on the page): a second submission of the same
     # form is then refused instead of paying the following period.
     period = forms.IntegerField(min_value=1, widget=forms.HiddenInput)
+    # Paid from the organisation's donations (the donations app funds it, oldest gifts first).
+    from_gifts = forms.BooleanField(label=_("Pay from donations"), required=False)
 
     def clean_paid_on(self) -> datetime.date:
         day: datetime.date = self.cleaned_data["paid_on"]

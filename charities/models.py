@@ -71,6 +71,9 @@ class StaffMembership(models.Model):
         Organisation, on_delete=models.PROTECT, related_name="memberships"
     )
     is_active = models.BooleanField(_("active"), default=True)
+    #: The account of an API client (``api``), not a person: it acts through its tokens only,
+    #: is left off the staff pages and lists, and never counts as one of the managers.
+    is_service_account = models.BooleanField(_("service account"), default=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

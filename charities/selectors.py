@@ -46,7 +46,9 @@ def open_requests_in_licence(organisation: Organisation) -> QuerySet[AidRequest]
 
 def staff_of(organisation: Organisation) -> QuerySet[StaffMembership]:
     return (
-        StaffMembership.objects.filter(organisation=organisation, is_active=True)
+        StaffMembership.objects.filter(
+            organisation=organisation, is_active=True, is_service_account=False
+        )
         .select_related("user")
         .order_by("user__full_name")
     )
@@ -258,7 +260,10 @@ def organisations_for_licensing(user: User, *, status: str | None = None) -> Que
     if not can(user, Capability.LICENSE_ORGANISATIONS):
         return Organisation.objects.none()
     query = Organisation.objects.annotate(
-        staff_count=Count("memberships", filter=Q(memberships__is_active=True))
+        staff_count=Count(
+            "memberships",
+            filter=Q(memberships__is_active=True, memberships__is_service_account=False),
+        )
     ).order_by("-created_at", "-id")
     if status in OrganisationStatus.values:
         query = query.filter(status=status)
@@ -318,7 +323,7 @@ def staff_for_manager(user: User) -> QuerySet[StaffMembership]:
         return StaffMembership.objects.none()
     totp = Authenticator.objects.filter(user=OuterRef("user_id"), type=Authenticator.Type.TOTP)
     return (
-        StaffMembership.objects.filter(organisation=organisation)
+        StaffMembership.objects.filter(organisation=organisation, is_service_account=False)
         .select_related("user")
         .annotate(has_second_factor=Exists(totp))
         .order_by("-is_active", "user__full_name", "pk")

@@ -115,3 +115,32 @@ BEAT_SCHEDULE: dict[str, dict[str, Any]] = {
         "schedule": crontab(hour=7, minute=0),
     },
 }
+
+#: Django REST Framework (the REST API, ``api/``): our Bearer tokens only (no session, so no
+#: CSRF and no cookie reaches the API), JSON only, errors as problem documents, each client's
+#: own limit of calls a minute. The URL carries the version (/api/v1/).
+REST_FRAMEWORK: dict[str, Any] = {
+    "DEFAULT_AUTHENTICATION_CLASSES": ["api.authentication.ApiTokenAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["api.permissions.HasScope"],
+    "DEFAULT_THROTTLE_CLASSES": ["api.throttling.ClientRateThrottle"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "api.problems.exception_handler",
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+    "COERCE_DECIMAL_TO_STRING": True,
+}
+
+#: drf-spectacular: the OpenAPI 3 schema at /api/v1/schema/.
+SPECTACULAR_SETTINGS: dict[str, Any] = {
+    "TITLE": "Musaada API",
+    "DESCRIPTION": (
+        "The charity pages' work for an organisation's own software: the anonymised queue, "
+        "claim, the case file, approve, payments, release, reject, messages. Bearer tokens "
+        "with scopes; errors as application/problem+json; Idempotency-Key on every POST."
+    ),
+    "VERSION": "1.0.0",
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "COMPONENT_SPLIT_REQUEST": True,
+}

@@ -16,7 +16,10 @@ urlpatterns = [
     path("ministry/adjudication/", include("dedup.urls")),
     path("ministry/benefits/", include("benefits.urls")),
     path("ministry/", include("reports.urls")),
+    # The REST API (/api/v1/) and the managers' pages of its clients (/charity/api-clients/).
+    path("", include("api.urls")),
     path("charity/", include("charities.urls")),
+    path("donate/", include("donations.urls")),
     path("apply/", include("applicants.urls")),
     path("identity/", include("identity.urls")),
     path("requests/", include("aid_requests.urls")),

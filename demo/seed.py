@@ -46,6 +46,7 @@ from demo.catalogue import (
     MALE,
     ORGANISATIONS,
 )
+from demo.donations import seed_donations
 from demo.requests import seed_request
 from demo.volunteering import seed_volunteering
 from volunteering.programme import CODE as PROGRAMME_CODE
@@ -205,6 +206,8 @@ def seed(now: datetime.datetime | None = None) -> SeedReport:
         (benefits.not_registered, "a person only an agency knows"),
     ]
 
+    gifts = seed_donations(now)  # after the payments: the demo gifts fund some of them
+
     report.counts = {
         "governorates": Governorate.objects.count(),
         "aid types": AidType.objects.count(),
@@ -217,5 +220,6 @@ def seed(now: datetime.datetime | None = None) -> SeedReport:
         "monthly obligations": MonthlyObligation.objects.count(),
         "requests": AidRequest.objects.count(),
         "state benefit records": benefits.records,
+        "gifts": gifts,
     }
     return report

@@ -194,3 +194,16 @@ def test_seed_demo_licenses_al_khair_for_paid_volunteering_with_open_opportuniti
     )
     assert Opportunity.objects.filter(organisation=alkhair).count() == 3
     assert public_opportunities().count() == 3
+
+
+def test_the_demo_has_gifts_and_allocations_and_reconciles_clean():
+    from donations.models import Allocation, Gift
+
+    call_command("seed_demo", stdout=StringIO())
+    assert Gift.objects.filter(reference__startswith="G-DEMO-").exists()
+    assert Allocation.objects.exists()
+    for gift in Gift.objects.all():
+        assert gift.allocated == sum(a.amount for a in gift.allocations.all())
+    out = StringIO()
+    call_command("donations_reconcile", stdout=out)
+    assert "clean" in out.getvalue()

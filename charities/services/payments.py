@@ -134,12 +134,39 @@ def payment_record(
     that month starts (``PaymentTooEarly``), nor in the future (``PaymentInFuture``) — six
     monthly payments cannot all be recorded on one day.
     """
+    with transaction.atomic(durable=True):
+        return payment_record_in_transaction(
+            aid_request_id=aid_request_id,
+            actor=actor,
+            amount=amount,
+            paid_on=paid_on,
+            method=method,
+            reference=reference,
+            period=period,
+            second_factor_passed=second_factor_passed,
+        )
+
+
+def payment_record_in_transaction(
+    *,
+    aid_request_id: int,
+    actor: User,
+    amount: Decimal,
+    paid_on: datetime.date,
+    method: str,
+    reference: str = "",
+    period: int | None = None,
+    second_factor_passed: bool = False,
+) -> Payment:
+    """``payment_record`` for a caller that runs it inside its own durable transaction (a
+    higher app's step, such as paying from donations): the same checks and writes, no
+    transaction of its own."""
     organisation = require_staff(
         actor, Capability.RECORD_PAYMENT, second_factor_passed=second_factor_passed
     )
     if paid_on > timezone.localdate():
         raise PaymentInFuture
-    with transaction.atomic(durable=True):
+    with transaction.atomic(savepoint=False):
         aid_request = locked_case(aid_request_id, organisation)
         if aid_request.status not in (S.APPROVED, S.PAYING):
             raise PaymentNotAllowed

@@ -139,7 +139,9 @@ def _locked_member(organisation: Organisation, membership_id: int) -> tuple[Staf
     """An active membership of ``organisation`` and its user, both locked (else NotAllowed)."""
     membership = (
         StaffMembership.objects.select_for_update()
-        .filter(pk=membership_id, organisation=organisation, is_active=True)
+        .filter(
+            pk=membership_id, organisation=organisation, is_active=True, is_service_account=False
+        )
         .first()
     )
     if membership is None:
@@ -153,6 +155,7 @@ def _other_active_managers(organisation: Organisation, user: User) -> int:
         User.objects.filter(
             membership__organisation=organisation,
             membership__is_active=True,
+            membership__is_service_account=False,  # an API client's account is no manager
             role=Role.MANAGER,
             is_active=True,
         )

@@ -41,6 +41,7 @@ from charities.services.payments import (
 from charities.views.common import run_action
 from dedup import selectors as dedup_selectors
 from dedup.models import BINDING
+from donations.services.ledger import payment_record_funded
 
 
 @require_GET
@@ -156,10 +157,12 @@ def payment(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
             messages.error(request, " ".join(str(e) for e in error))
         return redirect("charities:case", pk=pk)
     data = form.cleaned_data
+    # The web layer may call any app: paying from donations is the donations app's step.
+    record = payment_record_funded if data["from_gifts"] else payment_record
     run_action(
         request,
         _("Payment recorded."),
-        lambda: payment_record(
+        lambda: record(
             aid_request_id=pk,
             actor=request.user,
             amount=data["amount"],

@@ -13,6 +13,7 @@ from aid_requests.exceptions import AidRequestError
 from charities import selectors
 from charities.exceptions import CharityError
 from charities.models import Organisation
+from donations.exceptions import DonationError
 
 
 def run_action(request: HttpRequest, success: str, action: Callable[[], object]) -> None:
@@ -23,7 +24,7 @@ def run_action(request: HttpRequest, success: str, action: Callable[[], object])
     """
     try:
         action()
-    except (CharityError, AidRequestError) as error:
+    except (CharityError, AidRequestError, DonationError) as error:
         messages.error(request, error.message)
     else:
         messages.success(request, success)

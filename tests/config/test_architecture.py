@@ -14,6 +14,7 @@ ROOT = Path(__file__).resolve().parents[2]
 APPS = (
     "accounts",
     "aid_requests",
+    "api",
     "applicants",
     "audit",
     "benefits",
@@ -21,6 +22,7 @@ APPS = (
     "config",
     "dedup",
     "demo",
+    "donations",
     "identity",
     "notifications",
     "reports",

@@ -249,6 +249,40 @@ NO_PERSONAL_DATA_FOR_STAFF = {
         "require_personal_data"
         for name in ("shortlist", "accept", "decline", "log_hours", "pay")
     },
+    # donations: no donor's details reach staff; the donor's trace never names a person
+    "donations:give": "the public gift form",
+    "donations:confirm": "the guest's own code form (by the gift's secret link)",
+    "donations:gift": "the donor's own gift (secret link): aid type, governorate, month, amount",
+    "donations:mine": "the signed-in donor's own gifts",
+    "donations:receipt": "the donor's own receipt (secret link): no person helped is named",
+    "donations:notify": "server-to-server gateway notification, answers with a status",
+    "donations:simulator": "development only (DONATIONS_GATEWAY=simulator): the fake bank page",
+    "donations:funds": "the organisation's gift totals and references; no donor's details",
+    "donations:refund": "refunds a gift, then shows the funds page",
+    "donations:ministry": "totals per organisation and aid type",
+    # the REST API: Bearer tokens only (no session is read: a signed-in staff member gets 401);
+    # a token is issued only to a manager who passed the second factor (api.services)
+    **{
+        f"api:{name}": "REST API: token only, a staff session gets 401 (api.authentication)"
+        for name in (
+            "queue",
+            "case",
+            "claim",
+            "approve",
+            "payments",
+            "release",
+            "reject",
+            "messages",
+        )
+    },
+    "api:schema": "the OpenAPI schema: no data",
+    "api:docs": "the list of endpoints: no data",
+    "api:not_found": "404 for any other address under /api/",
+    **{
+        f"api:{name}": "the organisation's API clients (names, scopes, dates), no applicant; "
+        "the pages need a passed second factor (a token opens case files)"
+        for name in ("clients", "client_create", "client_rotate", "client_revoke")
+    },
     # notifications: the signed-in person's own
     **{
         f"notifications:{name}": "the signed-in person's own notifications"

@@ -83,6 +83,9 @@ def test_production_refuses_a_weak_secret_key_debug_and_the_simulator():
         ({"SECRET_KEY": "short"}, "SECRET_KEY must be at least 50"),
         ({"DEBUG": "true"}, "DEBUG must be off"),
         ({"IDENTITY_PROVIDER": "simulator"}, "simulator is refused in production"),
+        ({"DONATIONS_GATEWAY": "simulator"}, "payment simulator is refused in production"),
+        ({"DONATIONS_GATEWAY_URL": "http://gateway.example"}, "must be an https:// URL"),
+        ({"DONATIONS_GATEWAY_SECRET": "short"}, "at least 32 characters"),
     ):
         result = run(PROBE, {**PRODUCTION, **override})
         assert result.returncode != 0
