@@ -347,3 +347,16 @@ def test_the_case_page_sends_stipend_payments_to_the_placement(client, world):
     page = client.get(f"/charity/cases/{aid_request_id}/").content.decode()
     assert 'data-testid="stipend-placement"' in page
     assert f"/charity/cases/{aid_request_id}/payments/" not in page
+
+
+@pytest.mark.parametrize("language", ["ar", "en"])
+def test_hours_read_as_plain_numbers_in_both_languages(client, world, language):
+    # 12 hours is "12", never "12,00" (Arabic decimal comma) or "12.00".
+    client.force_login(world["caseworker"])
+    client.cookies["django_language"] = language
+    with on(TODAY):
+        page = client.get(url(world, "organisation/applications/{acc}/")).content.decode()
+    row = page.split('data-testid="week-1"', 1)[1].split("</tr>", 1)[0]
+    assert '<td dir="ltr">12</td>' in row
+    assert "12,00" not in page
+    assert "12.00" not in page
