@@ -42,8 +42,8 @@ class GiftForm(forms.Form):
         # The funds are the chosen organisation's aid types (its first one before any choice).
         # Changing the organisation asks the page for that organisation's funds (htmx); without
         # script the funds follow the organisation when the form comes back.
-        chosen = self.data.get("organisation") or self.initial.get("organisation")
-        organisation = organisations.filter(pk=chosen).first() if str(chosen).isdigit() else None
+        chosen = str(self.data.get("organisation") or self.initial.get("organisation") or "")
+        organisation = organisations.filter(pk=int(chosen)).first() if chosen.isdigit() else None
         organisation = organisation or organisations.first()
         funds = AidType.objects.filter(is_active=True)
         self.fields["fund"].queryset = (  # type: ignore[attr-defined]
