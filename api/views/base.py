@@ -13,6 +13,9 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 from rest_framework.views import APIView
 
+from api.models import ApiToken
+from audit.services import audit_record, client_ip
+
 
 def requested_language(header: str) -> str:
     """The supported language ``Accept-Language`` prefers (by its weights); Arabic, the
@@ -45,7 +48,35 @@ class ApiView(APIView):
         response = super().finalize_response(request, response, *args, **kwargs)
         response["Content-Language"] = translation.get_language()
         patch_vary_headers(response, ("Accept-Language", "Authorization"))
+        call_audit(request, response.status_code)
         return response
+
+
+def call_audit(request: Request, status: int) -> None:
+    """One audit entry per call of a client (whatever its answer), the client's service
+    account as actor: an anonymous call or an unknown token has no client, and is not recorded.
+
+    One append to the trail, in its own transaction after the endpoint's (a write's own entry,
+    inside the service's transaction, says what changed; this one says who called what).
+    """
+    token = getattr(request, "_auth", None)  # read without authenticating again
+    if not isinstance(token, ApiToken):
+        return
+    client = token.client
+    audit_record(
+        actor=client.user,
+        action="api.called",
+        target=client,
+        organisation_id=client.organisation_id,
+        data={
+            "client_id": client.pk,
+            "client": client.name,
+            "method": request.method,
+            "path": request.path,
+            "status": status,
+        },
+        ip_address=client_ip(request),
+    )
 
 
 def body(request: Request) -> dict[str, Any]:
