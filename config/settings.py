@@ -77,6 +77,7 @@ INSTALLED_APPS = [
     "reports",
     "audit",
     "notifications",
+    "webhooks",
     "demo",
     "api",
 ]

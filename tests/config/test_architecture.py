@@ -26,6 +26,7 @@ APPS = (
     "identity",
     "notifications",
     "reports",
+    "webhooks",
 )
 MAX_LINES = 500
 
