@@ -24,7 +24,10 @@ def _organisation_id(user: User) -> int | None:
 
 
 def endpoints_for_manager(user: User) -> QuerySet[WebhookEndpoint]:
-    return WebhookEndpoint.objects.filter(organisation_id=_organisation_id(user)).order_by("-pk")
+    organisation_id = _organisation_id(user)
+    if organisation_id is None:
+        return WebhookEndpoint.objects.none()
+    return WebhookEndpoint.objects.filter(organisation_id=organisation_id).order_by("-pk")
 
 
 def get_endpoint_for_manager(user: User, pk: int) -> WebhookEndpoint:
@@ -40,10 +43,13 @@ def deliveries_of(endpoint: WebhookEndpoint) -> list[WebhookDelivery]:
 
 
 def get_delivery_for_manager(user: User, pk: int) -> WebhookDelivery:
+    organisation_id = _organisation_id(user)
     delivery = (
-        WebhookDelivery.objects.filter(pk=pk, endpoint__organisation_id=_organisation_id(user))
+        WebhookDelivery.objects.filter(pk=pk, endpoint__organisation_id=organisation_id)
         .select_related("endpoint")
         .first()
+        if organisation_id is not None
+        else None
     )
     if delivery is None:
         raise Http404

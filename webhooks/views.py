@@ -19,7 +19,7 @@ from accounts.permissions import (
     require_personal_data,
     second_factor_passed,
 )
-from charities.views.common import organisation_of
+from charities.selectors import organisation_for_staff
 from webhooks import selectors
 from webhooks.exceptions import WebhookError
 from webhooks.forms import EndpointForm
@@ -32,7 +32,7 @@ from webhooks.services import (
 
 def _page(request: AuthenticatedHttpRequest, form: EndpointForm, status: int = 200) -> HttpResponse:
     context = {
-        "organisation": organisation_of(request),
+        "organisation": organisation_for_staff(request.user),
         "endpoints": selectors.endpoints_for_manager(request.user),
         "form": form,
     }
