@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 from django import forms
+from django.core.validators import ProhibitNullCharactersValidator
 from django.utils import translation
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
@@ -85,6 +86,9 @@ def body(request: Request) -> dict[str, Any]:
     data = request.data
     if not isinstance(data, dict):
         raise ValidationError({"non_field_errors": [_("Send a JSON object.")]})
+    if any("\x00" in key for key in data):
+        # A key is echoed in the answer, which PostgreSQL could not store (idempotency).
+        raise ValidationError({"non_field_errors": [ProhibitNullCharactersValidator.message]})
     nested = [key for key, value in data.items() if isinstance(value, dict | list)]
     if nested:
         raise ValidationError({key: [_("Send a single value.")] for key in nested})

@@ -90,3 +90,23 @@ def test_a_post_to_no_endpoint_is_a_404_problem_not_a_csrf_page(manager):
     )
     assert response.status_code == 404
     assert response["Content-Type"] == "application/problem+json"
+
+
+def test_a_key_with_a_nul_character_is_400_and_stored_as_the_first_answer(
+    client, manager, capital, needy
+):
+    """Found by Schemathesis on PostgreSQL: the answer named the key, and jsonb refuses NUL."""
+    import json
+
+    _client, token = new_client(manager)
+    case = open_request(family(capital), needy, capital)
+    aid_request_claim(aid_request_id=case.pk, actor=manager, second_factor_passed=True)
+    response = client.post(
+        f"/api/v1/cases/{case.pk}/messages/",
+        json.dumps({"a\u0000b": 1, "body": "x"}),
+        content_type="application/json",
+        HTTP_AUTHORIZATION=f"Bearer {token}",
+        HTTP_IDEMPOTENCY_KEY="nul-1",
+    )
+    assert response.status_code == 400
+    assert response["Content-Type"] == "application/problem+json"
