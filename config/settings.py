@@ -78,6 +78,7 @@ INSTALLED_APPS = [
     "reports",
     "audit",
     "notifications",
+    "webhooks",
     "demo",
     "api",
 ]

@@ -18,6 +18,8 @@ urlpatterns = [
     path("ministry/", include("reports.urls")),
     # The REST API (/api/v1/) and the managers' pages of its clients (/charity/api-clients/).
     path("", include("api.urls")),
+    # The managers' pages of their webhooks (/charity/webhooks/).
+    path("", include("webhooks.urls")),
     path("charity/", include("charities.urls")),
     path("donate/", include("donations.urls")),
     path("apply/", include("applicants.urls")),

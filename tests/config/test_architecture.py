@@ -27,6 +27,7 @@ APPS = (
     "notifications",
     "reports",
     "volunteering",
+    "webhooks",
 )
 MAX_LINES = 500
 
