@@ -283,6 +283,19 @@ NO_PERSONAL_DATA_FOR_STAFF = {
         "the pages need a passed second factor (a token opens case files)"
         for name in ("clients", "client_create", "client_rotate", "client_revoke")
     },
+    # webhooks: the organisation's endpoints and their delivery log (event, case reference,
+    # status codes); the bodies carry no names or civil IDs (webhooks.services.webhook_event_emit)
+    **{
+        f"webhooks:{name}": "the organisation's webhook endpoints and deliveries, no applicant; "
+        "the pages need a passed second factor"
+        for name in (
+            "endpoints",
+            "endpoint_create",
+            "endpoint_disable",
+            "deliveries",
+            "delivery_replay",
+        )
+    },
     # notifications: the signed-in person's own
     **{
         f"notifications:{name}": "the signed-in person's own notifications"
