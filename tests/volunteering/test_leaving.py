@@ -163,3 +163,30 @@ def test_the_organisation_is_told_when_a_volunteer_leaves_with_months_due(
         client.cookies["django_language"] = "ar"
         page = client.get(reverse("volunteering:my_application", args=[application.pk]))
         assert "ستُصرف مع ذلك ساعات الأسابيع" in page.content.decode()
+
+
+def test_the_placement_page_shows_what_is_still_due_and_pays_it(org, capital, caseworker, client):
+    job, person = opportunity(org, capital), volunteer(capital)
+    application = accepted(job, person, caseworker)
+    with on(LEFT):
+        log = _log(application, caseworker, 1, 12)
+        hours.hours_confirm(hour_log_id=log.pk, volunteer=person)
+        applications.application_withdraw(application_id=application.pk, applicant=person)
+    client.force_login(caseworker)
+    client.cookies["django_language"] = "en"
+    page_url = reverse("volunteering:placement", args=[application.pk])
+    with on(datetime.date(2026, 1, 26)):
+        page = client.get(page_url).content.decode()
+        assert "The volunteer left on" in page
+        assert "Months still to pay: 1" in page
+        assert "15.000" in page  # 12 h × 1.250 KWD, the form to pay it below
+        assert reverse("volunteering:pay", args=[application.pk]) in page
+        # no week after the leaving date may be logged
+        assert 'value="4"' not in page
+        response = client.post(
+            reverse("volunteering:pay", args=[application.pk]),
+            {"paid_on": "2026-01-26", "method": "bank_transfer", "reference": ""},
+        )
+    assert response.status_code == 302
+    application.aid_request.refresh_from_db()
+    assert application.aid_request.status == RequestStatus.CLOSED
