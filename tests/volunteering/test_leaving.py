@@ -15,7 +15,12 @@ from tests.factories.cases import on
 from tests.volunteering.conftest import licensed_org, opportunity, staff, volunteer
 from tests.volunteering.test_services import accepted
 from volunteering import stipends
-from volunteering.exceptions import MonthNotReady, NotAccepted, WeekOutsidePlacement
+from volunteering.exceptions import (
+    MonthNotReady,
+    NotAccepted,
+    StipendAlreadyGranted,
+    WeekOutsidePlacement,
+)
 from volunteering.models import ApplicationStatus, StipendBasis
 from volunteering.services import applications, hours
 
@@ -80,6 +85,18 @@ def test_leaving_after_three_logged_weeks_still_pays_them_then_closes(org, capit
         ends_on=datetime.date(2026, 4, 3),
         closes_on=datetime.date(2026, 2, 1),
     )
+    # …but not for the month paid: 29 January – 3 February is still held by the first
+    overlapping = opportunity(
+        other_org,
+        capital,
+        starts_on=datetime.date(2026, 1, 29),
+        ends_on=datetime.date(2026, 3, 31),
+        closes_on=datetime.date(2026, 1, 28),
+    )
+    with on(datetime.date(2026, 1, 28)):
+        refused = applications.application_submit(opportunity_id=overlapping.pk, applicant=person)
+        with pytest.raises(StipendAlreadyGranted):
+            applications.application_accept(application_id=refused.pk, actor=other)
     with on(datetime.date(2026, 1, 28)):
         second = applications.application_submit(opportunity_id=later.pk, applicant=person)
         second = applications.application_accept(application_id=second.pk, actor=other)
