@@ -75,8 +75,10 @@ TRANSITIONS: dict[tuple[str, str], frozenset[Actor]] = {
     # it as submitted and moves it at once, in the same transaction, to claimed (held by the
     # organisation, its slot reserved under the rule) and then approved (claimed ─► approved
     # above) for the opportunity's months; it never passes screening or the queue.
-    # application_withdraw: the volunteer leaves the placement — withdrawn when no stipend
-    # was paid yet, else closed after the last month paid.
+    # application_withdraw: the volunteer leaves the placement — with months worked (logged
+    # weeks) still unpaid the aid stays approved / paying and hours.stipend_pay closes it
+    # (paying ─► closed, by the charity) with the last of them; otherwise withdrawn when no
+    # stipend was paid yet, else closed after the last month paid.
     (S.SUBMITTED, S.CLAIMED): frozenset({Actor.CHARITY}),
     (S.APPROVED, S.WITHDRAWN): frozenset({Actor.VOLUNTEER}),
 }

@@ -197,6 +197,13 @@ CATALOGUE: dict[str, Message] = {
         subject=_("Volunteer hours disputed"),
         body=_("Hours of week %(week)s of “%(opportunity)s” disputed: %(reason)s"),
     ),
+    NotificationKind.VOLUNTEER_LEFT: Message(
+        subject=_("Volunteer left with stipend months due"),
+        body=_(
+            "A volunteer left “%(opportunity)s” on %(date)s. The hours of weeks up to then "
+            "will still be paid, from the placement's page."
+        ),
+    ),
     NotificationKind.VOLUNTEER_CERTIFICATE: Message(
         subject=_("Certificate of service ready"),
         body=_(

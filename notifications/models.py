@@ -43,6 +43,7 @@ class NotificationKind(models.TextChoices):
     VOLUNTEER_HOURS_LOGGED = "volunteer_hours_logged", _("Volunteer hours to confirm")
     VOLUNTEER_HOURS_DISPUTED = "volunteer_hours_disputed", _("Volunteer hours disputed")
     VOLUNTEER_CERTIFICATE = "volunteer_certificate", _("Certificate of service ready")
+    VOLUNTEER_LEFT = "volunteer_left", _("Volunteer left with stipend months due")
 
 
 class DeliveryStatus(models.TextChoices):

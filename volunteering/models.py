@@ -13,6 +13,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
+from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
@@ -251,6 +252,15 @@ class Application(models.Model):
 
     def __str__(self) -> str:
         return f"{self.opportunity} — {self.applicant_id} ({self.get_status_display()})"
+
+    @property
+    def left_on(self) -> datetime.date | None:
+        """The day the volunteer left an accepted placement (None otherwise)."""
+        if self.status != ApplicationStatus.WITHDRAWN or self.aid_request_id is None:
+            return None
+        if self.withdrawn_at is None:  # pragma: no cover - set with the status
+            return None
+        return timezone.localdate(self.withdrawn_at)
 
 
 class HoursStatus(models.TextChoices):

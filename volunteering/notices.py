@@ -2,8 +2,9 @@
 service's transaction: they go out after it commits.
 
 The volunteer gets them by SMS and e-mail like any applicant. The organisation's notices (a new
-application, a disputed week) go to its active staff in the portal only (``deliver=False``): a
-busy organisation's staff would otherwise get a text message for every application.
+application, a disputed week, a volunteer who left with months due) go to its active staff in
+the portal only (``deliver=False``): a busy organisation's staff would otherwise get a text
+message for every application.
 """
 
 from __future__ import annotations

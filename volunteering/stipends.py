@@ -71,14 +71,24 @@ def _fils(amount: Decimal) -> Decimal:
     return amount.quantize(FILS, rounding=ROUND_HALF_UP)
 
 
-def month_cap(opportunity: Opportunity, month: int) -> Decimal:
-    """The most month ``month`` can pay."""
+def month_cap(opportunity: Opportunity, month: int, until: datetime.date | None = None) -> Decimal:
+    """The most month ``month`` can pay; ``until``: the day the volunteer left (a month cut
+    short by it is paid pro rata by days up to it, per month, or for its weeks begun by then,
+    per hour)."""
     if opportunity.stipend_basis == StipendBasis.MONTHLY:
         start, end = month_range(opportunity, month)
+        if until is not None:
+            end = max(min(end, until), start - DAY)
         full_days = (add_months(opportunity.starts_on, month) - start).days
         worked_days = (end - start).days + 1
         return _fils(opportunity.rate * worked_days / full_days)
-    n_weeks = len(weeks_of_month(opportunity, month))
+    n_weeks = len(
+        [
+            w
+            for w in weeks_of_month(opportunity, month)
+            if until is None or week_start(opportunity, w) <= until
+        ]
+    )
     return _fils(opportunity.rate * opportunity.hours_per_week * n_weeks)
 
 
@@ -92,10 +102,14 @@ def total_cap(opportunity: Opportunity) -> Decimal:
 
 
 def month_stipend(
-    opportunity: Opportunity, month: int, confirmed_hours: Iterable[Decimal]
+    opportunity: Opportunity,
+    month: int,
+    confirmed_hours: Iterable[Decimal],
+    until: datetime.date | None = None,
 ) -> Decimal:
-    """The stipend of month ``month`` from the confirmed hours of its weeks."""
-    cap = month_cap(opportunity, month)
+    """The stipend of month ``month`` from the confirmed hours of its weeks (``until``: the day
+    the volunteer left, see ``month_cap``)."""
+    cap = month_cap(opportunity, month, until)
     if opportunity.stipend_basis == StipendBasis.MONTHLY:
         return cap
     earned = _fils(opportunity.rate * sum(confirmed_hours, Decimal(0)))

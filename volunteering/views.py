@@ -139,6 +139,8 @@ def my_application(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         "total_hours": selectors.confirmed_hours(application),
         "payments": application.aid_request.payments.all() if application.aid_request else [],
         "may_withdraw": application.status in (*UNDECIDED, ApplicationStatus.ACCEPTED),
+        "left_on": application.left_on,
+        "still_due": hours.months_still_due(application),
         "certificate_ready": application.status == ApplicationStatus.ACCEPTED
         and opportunity.has_ended_on(timezone.localdate()),
         "dispute_form": ReasonForm(),
@@ -352,9 +354,10 @@ def _placement_page(
     stipend_form: StipendForm | None,
 ) -> HttpResponse:
     application = selectors.get_application_for_staff(request.user, pk)
-    weeks = _weeks_begun(application.opportunity)
+    weeks = _weeks_begun(application.opportunity, application.left_on)
+    payable = hours.is_payable(application)
     due, not_ready = None, False
-    if application.status == ApplicationStatus.ACCEPTED:
+    if payable:
         try:
             due = stipend_due(application)
         except MonthNotReady:
@@ -370,16 +373,21 @@ def _placement_page(
         "due": due,
         "not_ready": not_ready,
         "payments": application.aid_request.payments.all() if application.aid_request else [],
-        "accepted": application.status == ApplicationStatus.ACCEPTED,
+        "accepted": payable,
+        "left_on": application.left_on,
+        "still_due": hours.months_still_due(application),
         "may_record": can(request.user, Capability.RECORD_PAYMENT),
         "HoursStatus": HoursStatus,
     }
     return render(request, "volunteering/placement.html", context)
 
 
-def _weeks_begun(opportunity: Opportunity) -> list[tuple[int, datetime.date]]:
-    """The placement's weeks that have begun (hours are logged for these only)."""
-    today = timezone.localdate()
+def _weeks_begun(
+    opportunity: Opportunity, left_on: datetime.date | None = None
+) -> list[tuple[int, datetime.date]]:
+    """The placement's weeks that have begun (hours are logged for these only), by the day the
+    volunteer left if they did."""
+    today = left_on or timezone.localdate()
     every = (
         (w, stipends.week_start(opportunity, w)) for w in range(1, stipends.weeks(opportunity) + 1)
     )
@@ -391,7 +399,7 @@ def _weeks_begun(opportunity: Opportunity) -> list[tuple[int, datetime.date]]:
 @require_personal_data
 def log_hours(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     application = selectors.get_application_for_staff(request.user, pk)
-    form = HoursForm(request.POST, weeks=_weeks_begun(application.opportunity))
+    form = HoursForm(request.POST, weeks=_weeks_begun(application.opportunity, application.left_on))
     if not form.is_valid():
         return _placement_page(request, pk, form, None)
     _run(

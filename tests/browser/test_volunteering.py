@@ -9,11 +9,12 @@ import pytest
 from django.utils import timezone
 
 from accounts.models import Role
-from aid_requests.models import Payment
+from aid_requests.models import Payment, RequestStatus
 from tests.browser.axe import serious_violations
 from tests.factories import PASSWORD, GovernorateFactory
-from tests.volunteering.conftest import licensed_org, staff, volunteer
+from tests.volunteering.conftest import licensed_org, opportunity, staff, volunteer
 from volunteering.models import Application, Opportunity
+from volunteering.services import applications, hours
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -157,4 +158,55 @@ def test_publish_apply_accept_log_confirm_pay_certificate(
     assert path is not None
     with open(path, "rb") as pdf:
         assert pdf.read(4) == b"%PDF"
+    assert page.console_errors == []
+
+
+@pytest.mark.parametrize("language", ["ar", "en"])
+def test_a_volunteer_who_leaves_sees_the_worked_weeks_will_be_paid(
+    page, live_server, artifacts_dir, language
+):
+    capital = GovernorateFactory(code="capital", name_ar="العاصمة", name_en="Capital")
+    organisation = licensed_org(capital, name_ar="مبرة الخير", name_en="Al-Khair")
+    worker = staff(organisation)
+    person = volunteer(capital)
+    today = timezone.localdate()
+    job = opportunity(
+        organisation,
+        capital,
+        starts_on=today - datetime.timedelta(days=10),
+        ends_on=today + datetime.timedelta(days=80),
+        closes_on=today + datetime.timedelta(days=5),
+    )
+    application = applications.application_submit(opportunity_id=job.pk, applicant=person)
+    applications.application_accept(application_id=application.pk, actor=worker)
+    hours.hours_log(application_id=application.pk, actor=worker, week=1, hours=Decimal(12))
+    page.context.add_cookies(
+        [{"name": "django_language", "value": language, "url": live_server.url}]
+    )
+
+    # The volunteer leaves: the week logged will still be paid, and the page says so.
+    sign_in(page, person.civil_id)
+    page.goto(f"/volunteering/mine/{application.pk}/")
+    page.locator(f"form[action='/volunteering/mine/{application.pk}/withdraw/'] button").click()
+    page.wait_for_load_state()
+    page.goto(f"/volunteering/mine/{application.pk}/")
+    assert page.locator("[data-testid=left-notice]").count() == 1
+    accessible(page, "left", artifacts_dir, language)
+    page.locator("[data-testid=week-1] form").first.locator("button").click()  # confirm
+    page.wait_for_load_state()
+    sign_out(page)
+
+    # The caseworker sees it too and pays the month: 12 h × 1.250 KWD = 15.000 KWD.
+    sign_in(page, worker.email)
+    page.goto(f"/volunteering/organisation/applications/{application.pk}/")
+    assert page.locator("[data-testid=left-notice]").count() == 1
+    accessible(page, "placement-left", artifacts_dir, language)
+    page.locator(
+        f"form[action='/volunteering/organisation/applications/{application.pk}/pay/'] button"
+    ).click()
+    page.wait_for_load_state()
+    payment = Payment.objects.get()
+    assert (payment.period, payment.amount) == (1, Decimal("15.000"))
+    payment.aid_request.refresh_from_db()
+    assert payment.aid_request.status == RequestStatus.CLOSED
     assert page.console_errors == []

@@ -40,7 +40,7 @@ from applicants.models import ApplicantProfile
 from audit.services import audit_record
 from benefits.commitments import commitments_refill
 from charities.models import Organisation
-from charities.services.payments import shorten_commitments
+from charities.services.payments import paid_through, shorten_commitments
 from dedup import services as dedup
 from dedup.exceptions import AidAlreadyGranted
 from dedup.people import people_covered
@@ -58,7 +58,7 @@ from volunteering.exceptions import (
     ReasonRequired,
     StipendAlreadyGranted,
 )
-from volunteering.models import UNDECIDED, Application, ApplicationStatus, Opportunity
+from volunteering.models import UNDECIDED, Application, ApplicationStatus, HourLog, Opportunity
 from volunteering.notices import tell_organisation, tell_volunteer
 from volunteering.programme import paid_volunteering_type
 from volunteering.services.staff import programme_organisation
@@ -318,10 +318,38 @@ def application_withdraw(*, application_id: int, applicant: User) -> Application
 
 
 def _end_stipend_aid(application: Application, volunteer: User) -> None:
+    """Leaving ends the work, not the pay: the months with logged weeks (confirmed, waiting
+    or disputed) not paid yet stay payable — the aid stays approved / paying, its approval and
+    commitment cut to the last such month, and the last payment closes it
+    (``hours.stipend_pay``). With none, as before: withdrawn, or closed after the last month
+    paid."""
     if application.aid_request_id is None:  # pragma: no cover - the CHECK constraint
         return
     aid_request = aid_request_lock(application.aid_request_id)
     paid = aid_request.payments.count()
+    opportunity = application.opportunity
+    logged_weeks = HourLog.objects.filter(application=application).values_list("week", flat=True)
+    last_logged = max((stipends.month_of_week(opportunity, w) for w in logged_weeks), default=0)
+    if last_logged > paid:
+        aid_request.approved_payments = last_logged
+        aid_request.save(update_fields=["approved_payments"])
+        dedup.commitments_shorten(
+            aid_request_id=aid_request.pk, end=paid_through(aid_request, last_logged)
+        )
+        audit_record(
+            actor=volunteer,
+            action="volunteering.left_with_months_due",
+            target=aid_request,
+            organisation_id=opportunity.organisation_id,
+            applicant_id=volunteer.pk,
+            data={"paid": paid, "payable_months": last_logged},
+        )
+        tell_organisation(
+            N.VOLUNTEER_LEFT,
+            opportunity,
+            date=timezone.localdate().isoformat(),
+        )
+        return
     if not paid:
         dedup.commitments_release(aid_request_id=aid_request.pk)
         aid_request_move(

@@ -3,8 +3,10 @@
 The organisation logs a week's hours (caseworkers: ``RECORD_PAYMENT``); the volunteer confirms
 or disputes them with a reason; a disputed week may be corrected, which puts it back to the
 volunteer; a confirmed week is final. ``stipend_pay`` pays the next month from its confirmed
-hours (``volunteering.stipends``) through ``charities.services.payments.payment_record``, the
-one payment path: one payment per month, in order, within the approval (database triggers).
+hours (``volunteering.stipends``) through ``charities.services.payments``'s payment path
+(``payment_record_in_transaction``, with the closing of a left volunteer's aid after its last
+month due in the same transaction): one payment per month, in order, within the approval
+(database triggers).
 """
 
 from __future__ import annotations
@@ -17,9 +19,12 @@ from django.utils import timezone
 
 from accounts.models import User
 from accounts.permissions import Capability
-from aid_requests.models import Payment
+from aid_requests.models import Payment, RequestStatus
+from aid_requests.services.lifecycle import aid_request_lock, aid_request_move
+from aid_requests.states import Actor
 from audit.services import audit_record
-from charities.services.payments import next_period, payment_record
+from benefits.commitments import commitments_refill
+from charities.services.payments import next_period, payment_record_in_transaction
 from notifications.models import NotificationKind as N
 from volunteering import stipends
 from volunteering.exceptions import (
@@ -51,11 +56,12 @@ def hours_log(*, application_id: int, actor: User, week: int, hours: Decimal) ->
         opportunity = application.opportunity
         if opportunity.organisation_id != organisation.pk:
             raise NotAllowed
-        if application.status != ApplicationStatus.ACCEPTED:
+        if not is_payable(application):
             raise NotAccepted
         if not 1 <= week <= stipends.weeks(opportunity):
             raise WeekOutsidePlacement
-        if stipends.week_start(opportunity, week) > timezone.localdate():
+        # a volunteer who left: only the weeks begun by the leaving date
+        if stipends.week_start(opportunity, week) > (application.left_on or timezone.localdate()):
             raise WeekOutsidePlacement
         now = timezone.now()
         log = HourLog.objects.filter(application=application, week=week).first()
@@ -133,11 +139,33 @@ def hours_dispute(*, hour_log_id: int, volunteer: User, reason: str) -> HourLog:
     return _answer(hour_log_id, volunteer, H.DISPUTED, reason[:500])
 
 
+def is_payable(application: Application) -> bool:
+    """Accepted, or left with the stipend aid still open for the months worked."""
+    if application.status == ApplicationStatus.ACCEPTED:
+        return True
+    return (
+        application.left_on is not None
+        and application.aid_request is not None
+        and (application.aid_request.status in (RequestStatus.APPROVED, RequestStatus.PAYING))
+    )
+
+
+def months_still_due(application: Application) -> list[int]:
+    """A volunteer who left: the months worked that are still to pay (the stipend aid open)."""
+    if application.left_on is None or not is_payable(application):
+        return []
+    aid_request = application.aid_request
+    if aid_request is None:  # pragma: no cover - left_on needs it
+        return []
+    paid = aid_request.payments.count()
+    return list(range(paid + 1, (aid_request.approved_payments or 0) + 1))
+
+
 def stipend_due(application: Application) -> tuple[int, Decimal] | None:
     """The next month to pay and its stipend, or None when every month is paid.
 
-    Raises ``MonthNotReady`` while that month is not over (or the placement ended early) or
-    one of its weeks waits for the volunteer or is disputed.
+    Raises ``MonthNotReady`` while that month is not over (or the placement ended early, or
+    the volunteer left) or one of its weeks waits for the volunteer or is disputed.
     """
     aid_request = application.aid_request
     if aid_request is None:
@@ -148,13 +176,14 @@ def stipend_due(application: Application) -> tuple[int, Decimal] | None:
     opportunity = application.opportunity
     _start, end = stipends.month_range(opportunity, month)
     today = timezone.localdate()
-    if end >= today and not opportunity.has_ended_on(today):
+    left_on = application.left_on
+    if end >= today and not opportunity.has_ended_on(today) and left_on is None:
         raise MonthNotReady
     weeks = stipends.weeks_of_month(opportunity, month)
     logs = list(HourLog.objects.filter(application=application, week__in=weeks))
     if any(log.status != H.CONFIRMED for log in logs):
         raise MonthNotReady
-    amount = stipends.month_stipend(opportunity, month, [log.hours for log in logs])
+    amount = stipends.month_stipend(opportunity, month, [log.hours for log in logs], left_on)
     return month, amount
 
 
@@ -176,20 +205,41 @@ def stipend_pay(
     )
     if application.opportunity.organisation_id != organisation.pk:
         raise NotAllowed
-    if application.status != ApplicationStatus.ACCEPTED:
+    if not is_payable(application):
         raise NotAccepted
     due = stipend_due(application)
     if due is None or due[1] <= 0:
         raise NothingToPay
     month, amount = due
     aid_request_id = application.aid_request_id or 0  # set: stipend_due checked it
-    return payment_record(
-        aid_request_id=aid_request_id,
-        actor=actor,
-        amount=amount,
-        paid_on=paid_on,
-        method=method,
-        reference=reference,
-        period=month,
-        second_factor_passed=second_factor_passed,
+    with transaction.atomic(durable=True):
+        payment = payment_record_in_transaction(
+            aid_request_id=aid_request_id,
+            actor=actor,
+            amount=amount,
+            paid_on=paid_on,
+            method=method,
+            reference=reference,
+            period=month,
+            second_factor_passed=second_factor_passed,
+        )
+        if application.left_on is not None:
+            _close_when_settled(aid_request_id, actor)
+    if application.left_on is not None:
+        commitments_refill(aid_request_id=aid_request_id, actor=actor)
+    return payment
+
+
+def _close_when_settled(aid_request_id: int, actor: User) -> None:
+    """A volunteer who left: the last month due paid closes the stipend aid (its commitment
+    was cut to that month when they left)."""
+    aid_request = aid_request_lock(aid_request_id)
+    if next_period(aid_request) is not None:
+        return
+    aid_request_move(
+        aid_request=aid_request,
+        to=RequestStatus.CLOSED,
+        actor=Actor.CHARITY,
+        user=actor,
+        notification="request_closed",
     )
