@@ -120,7 +120,7 @@ class RequestForm(forms.Form):
         """The required documents' kinds the applicant has not uploaded yet, shown above the
         form so they are added here before submitting, not found missing at screening."""
         field = cast(forms.ModelMultipleChoiceField, self.fields["documents"])
-        have = {d.kind for d in field.queryset}
+        have = {d.kind for d in cast("QuerySet[Document]", field.queryset)}
         return [kind for kind in self.upload_kinds.values() if kind not in have]
 
     def clean(self) -> dict[str, Any]:
