@@ -31,6 +31,9 @@ class Actor(enum.StrEnum):
     APPLICANT = "applicant"
     CHARITY = "charity"
     MINISTRY = "ministry"
+    #: The applicant acting in the paid-volunteering programme on a placement's stipend aid
+    #: (not on a request they applied for): its moves are listed apart below.
+    VOLUNTEER = "volunteer"
 
 
 #: (from, to) → who may make that move, and (in the comment) the services that make it.
@@ -46,7 +49,8 @@ TRANSITIONS: dict[tuple[str, str], frozenset[Actor]] = {
     (S.CLAIMED, S.OPEN): frozenset({Actor.CHARITY, Actor.SYSTEM}),  # released / claim expired
     (S.CLAIMED, S.APPROVED): frozenset({Actor.CHARITY}),
     (S.APPROVED, S.PAYING): frozenset({Actor.CHARITY}),
-    (S.PAYING, S.CLOSED): frozenset({Actor.CHARITY}),
+    # (and by a volunteer leaving a placement: see paid volunteering below)
+    (S.PAYING, S.CLOSED): frozenset({Actor.CHARITY, Actor.VOLUNTEER}),
     # dedup.request_steps.aid_request_withdraw: by the applicant while not yet approved
     (S.SUBMITTED, S.WITHDRAWN): frozenset({Actor.APPLICANT}),
     (S.SCREENED, S.WITHDRAWN): frozenset({Actor.APPLICANT}),
@@ -66,10 +70,23 @@ TRANSITIONS: dict[tuple[str, str], frozenset[Actor]] = {
     (S.APPEALED, S.OPEN): frozenset({Actor.MINISTRY}),  # overturned
     (S.APPEALED, S.INELIGIBLE): frozenset({Actor.MINISTRY}),  # upheld
     (S.APPEALED, S.REJECTED): frozenset({Actor.MINISTRY}),  # upheld
+    # Paid volunteering (volunteering.services.applications): a placement's stipend aid is a
+    # request the organisation makes for the volunteer it accepts. application_accept inserts
+    # it as submitted and moves it at once, in the same transaction, to claimed (held by the
+    # organisation, its slot reserved under the rule) and then approved (claimed ─► approved
+    # above) for the opportunity's months; it never passes screening or the queue.
+    # application_withdraw: the volunteer leaves the placement — withdrawn when no stipend
+    # was paid yet, else closed after the last month paid.
+    (S.SUBMITTED, S.CLAIMED): frozenset({Actor.CHARITY}),
+    (S.APPROVED, S.WITHDRAWN): frozenset({Actor.VOLUNTEER}),
 }
 
 TERMINAL = frozenset({S.CLOSED, S.WITHDRAWN})
-WITHDRAWABLE = frozenset(f for (f, t) in TRANSITIONS if t == S.WITHDRAWN)
+#: What an applicant may withdraw on the request's page (not a placement's aid: the volunteer
+#: withdraws from the placement, in the volunteering pages).
+WITHDRAWABLE = frozenset(
+    f for (f, t), actors in TRANSITIONS.items() if t == S.WITHDRAWN and Actor.APPLICANT in actors
+)
 APPEALABLE = frozenset(f for (f, t) in TRANSITIONS if t == S.APPEALED)
 
 

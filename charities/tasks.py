@@ -4,14 +4,17 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from charities.services.cases import release_expired_claims
+from charities.services.cases import release_expired_claims, warn_approaching_claim_deadlines
 from charities.services.covered import return_covered_requests
 
 
 @shared_task(name="charities.tasks.release_expired_claims")
 def release_expired_claims_task() -> int:
-    """Release every claim not approved within CLAIM_DEADLINE_DAYS (Celery beat, hourly)."""
-    return len(release_expired_claims())
+    """Release every claim not approved within CLAIM_DEADLINE_DAYS (Celery beat, hourly), and
+    warn the holders' webhooks of the claims a day from it."""
+    released = len(release_expired_claims())
+    warn_approaching_claim_deadlines()
+    return released
 
 
 @shared_task(name="charities.tasks.return_covered_requests")

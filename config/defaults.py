@@ -109,6 +109,11 @@ BEAT_SCHEDULE: dict[str, dict[str, Any]] = {
         "task": "benefits.tasks.refill_state_commitments",
         "schedule": 3600.0,
     },
+    # Paid volunteering: placements whose end date passed — their certificates are ready.
+    "volunteering-announce-certificates": {
+        "task": "volunteering.tasks.announce_certificates",
+        "schedule": crontab(hour=7, minute=0),
+    },
 }
 
 #: Django REST Framework (the REST API, ``api/``): our Bearer tokens only (no session, so no

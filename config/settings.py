@@ -73,10 +73,12 @@ INSTALLED_APPS = [
     "charities",
     "benefits",
     "dedup",
+    "volunteering",
     "donations",
     "reports",
     "audit",
     "notifications",
+    "webhooks",
     "demo",
     "api",
 ]

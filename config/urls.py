@@ -18,11 +18,14 @@ urlpatterns = [
     path("ministry/", include("reports.urls")),
     # The REST API (/api/v1/) and the managers' pages of its clients (/charity/api-clients/).
     path("", include("api.urls")),
+    # The managers' pages of their webhooks (/charity/webhooks/).
+    path("", include("webhooks.urls")),
     path("charity/", include("charities.urls")),
     path("donate/", include("donations.urls")),
     path("apply/", include("applicants.urls")),
     path("identity/", include("identity.urls")),
     path("requests/", include("aid_requests.urls")),
+    path("volunteering/", include("volunteering.urls")),
     path("notifications/", include("notifications.urls")),
     path("django-admin/", admin.site.urls),
     path("", include("accounts.urls")),

@@ -94,7 +94,7 @@ ORGANISATIONS = [
         OrganisationKind.FOUNDATION,
         "MSA-FD-2002",
         OrganisationStatus.ACTIVE,
-        ["needy-families", "medical-treatment"],
+        ["needy-families", "medical-treatment", "paid-volunteering"],
         ["capital", "hawalli", "farwaniya"],
     ),
     (

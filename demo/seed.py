@@ -48,6 +48,9 @@ from demo.catalogue import (
 )
 from demo.donations import seed_donations
 from demo.requests import seed_request
+from demo.volunteering import seed_volunteering
+from volunteering.programme import CODE as PROGRAMME_CODE
+from volunteering.programme import paid_volunteering_type
 
 
 @dataclass
@@ -88,6 +91,8 @@ def seed(now: datetime.datetime | None = None) -> SeedReport:
         )[0]
         for spec in AID_TYPES
     }
+    # The paid-volunteering programme's entry (volunteering.programme), licensed below.
+    aid_types[PROGRAMME_CODE] = paid_volunteering_type()
 
     admin = _staff("admin@musaada.test", "مدير النظام — وزارة الشؤون", Role.MINISTRY_ADMIN)
     if not admin.is_staff:
@@ -112,7 +117,8 @@ def seed(now: datetime.datetime | None = None) -> SeedReport:
                 "phone": "+965 2200 0000",
             },
         )
-        org.aid_types.set([aid_types[c] for c in (type_codes or aid_types)])
+        every_type = [spec["code"] for spec in AID_TYPES]  # the programme: only where named
+        org.aid_types.set([aid_types[c] for c in (type_codes or every_type)])
         org.governorates.set([governorates[c] for c in (gov_codes or governorates)])
         organisations[slug] = org
         for role, label in ((Role.MANAGER, "مدير"), (Role.CASEWORKER, "باحث اجتماعي")):
@@ -125,9 +131,17 @@ def seed(now: datetime.datetime | None = None) -> SeedReport:
             with translation.override("en"):
                 report.logins.append((f"{role.label} ({en})", email, str(status.label)))
 
+    # Paid volunteering: Al-Khair (licensed for the programme above) publishes a few.
+    opportunities = seed_volunteering(
+        organisations["alkhair"],
+        User.objects.get(email="manager@alkhair.test"),
+        governorates,
+        now,
+    )
+
     statuses = [s for s, _label in RequestStatus.choices]
     gov_list = list(governorates.values())
-    type_list = list(aid_types.values())
+    type_list = [aid_types[spec["code"]] for spec in AID_TYPES]  # applied for, not the programme
     for index in range(APPLICANT_COUNT):
         # One generator per applicant: the same applicant gets the same data on every run,
         # whatever earlier runs already created.
@@ -198,6 +212,7 @@ def seed(now: datetime.datetime | None = None) -> SeedReport:
         "governorates": Governorate.objects.count(),
         "aid types": AidType.objects.count(),
         "organisations": Organisation.objects.count(),
+        "paid-volunteering opportunities": opportunities,
         "staff": User.objects.exclude(role=Role.APPLICANT).count(),
         "applicants": User.objects.filter(role=Role.APPLICANT).count(),
         "household members": HouseholdMember.objects.count(),

@@ -6,6 +6,7 @@ from decimal import Decimal
 from typing import Any
 
 from django import forms
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from aid_requests.models import AidType
@@ -36,7 +37,27 @@ class GiftForm(forms.Form):
 
     def __init__(self, *args: Any, guest: bool, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["organisation"].queryset = active_organisations()  # type: ignore[attr-defined]
+        organisations = active_organisations()
+        self.fields["organisation"].queryset = organisations  # type: ignore[attr-defined]
+        # The funds are the chosen organisation's aid types (its first one before any choice).
+        # Changing the organisation asks the page for that organisation's funds (htmx); without
+        # script the funds follow the organisation when the form comes back.
+        chosen = str(self.data.get("organisation") or self.initial.get("organisation") or "")
+        organisation = organisations.filter(pk=int(chosen)).first() if chosen.isdigit() else None
+        organisation = organisation or organisations.first()
+        funds = AidType.objects.filter(is_active=True)
+        self.fields["fund"].queryset = (  # type: ignore[attr-defined]
+            funds.filter(organisations=organisation) if organisation else funds.none()
+        )
+        self.fields["organisation"].widget.attrs.update(
+            {
+                "hx-get": reverse("donations:give"),
+                "hx-trigger": "change",
+                "hx-target": "#id_fund",
+                "hx-select": "#id_fund",
+                "hx-swap": "outerHTML",
+            }
+        )
         if guest:
             self.fields["mobile"].required = True
             self.fields["mobile"].widget.attrs.update({"autocomplete": "tel", "dir": "ltr"})

@@ -47,7 +47,10 @@ def _to_gateway(request: HttpRequest, gift_id: int, token: str) -> HttpResponse:
 def give(request: HttpRequest) -> HttpResponse:
     """Give to an active organisation or one of its funds; a guest confirms a mobile first."""
     guest = not request.user.is_authenticated
-    form = GiftForm(request.POST or None, guest=guest)
+    # ?organisation=<id> preselects it (and its funds): the organisation's own "Give" link and
+    # the htmx request made when the choice changes.
+    initial = {"organisation": request.GET.get("organisation", "")}
+    form = GiftForm(request.POST or None, guest=guest, initial=initial)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:

@@ -163,6 +163,47 @@ CATALOGUE: dict[str, Message] = {
             "%(aid_type)s is back in the charities' queue, covering from %(date)s."
         ),
     ),
+    # paid volunteering: %(opportunity)s is the opportunity's title
+    NotificationKind.VOLUNTEER_APPLIED: Message(
+        subject=_("New volunteer application"),
+        body=_(
+            "A new application for the paid volunteering opportunity “%(opportunity)s” is "
+            "waiting for your decision."
+        ),
+    ),
+    NotificationKind.VOLUNTEER_SHORTLISTED: Message(
+        subject=_("You are on the shortlist"),
+        body=_("Your application for “%(opportunity)s” was shortlisted."),
+    ),
+    NotificationKind.VOLUNTEER_ACCEPTED: Message(
+        subject=_("Accepted for paid volunteering"),
+        body=_(
+            "You were accepted for “%(opportunity)s”. Your stipend is recorded as "
+            "%(aid_type)s, request #%(number)s."
+        ),
+    ),
+    NotificationKind.VOLUNTEER_DECLINED: Message(
+        subject=_("Volunteer application declined"),
+        body=_("Your application for “%(opportunity)s” was declined: %(reason)s"),
+    ),
+    NotificationKind.VOLUNTEER_HOURS_LOGGED: Message(
+        subject=_("Hours to confirm"),
+        body=_(
+            "Week %(week)s of “%(opportunity)s”: %(hours)s hours logged. Please confirm or "
+            "dispute them."
+        ),
+    ),
+    NotificationKind.VOLUNTEER_HOURS_DISPUTED: Message(
+        subject=_("Volunteer hours disputed"),
+        body=_("Hours of week %(week)s of “%(opportunity)s” disputed: %(reason)s"),
+    ),
+    NotificationKind.VOLUNTEER_CERTIFICATE: Message(
+        subject=_("Certificate of service ready"),
+        body=_(
+            "Your placement “%(opportunity)s” has ended. Your certificate of service is ready "
+            "to download in the portal."
+        ),
+    ),
 }
 
 

@@ -35,6 +35,14 @@ class NotificationKind(models.TextChoices):
     DUPLICATE_DECIDED = "duplicate_decided", _("Household listing reviewed")
     REQUEST_COVERED_ELSEWHERE = "request_covered", _("Request covered elsewhere")
     REQUEST_COVERAGE_ENDED = "request_coverage_ended", _("Request back in the queue after coverage")
+    # paid volunteering (issue 15)
+    VOLUNTEER_APPLIED = "volunteer_applied", _("New volunteer application")
+    VOLUNTEER_SHORTLISTED = "volunteer_shortlisted", _("Volunteer application shortlisted")
+    VOLUNTEER_ACCEPTED = "volunteer_accepted", _("Volunteer application accepted")
+    VOLUNTEER_DECLINED = "volunteer_declined", _("Volunteer application declined")
+    VOLUNTEER_HOURS_LOGGED = "volunteer_hours_logged", _("Volunteer hours to confirm")
+    VOLUNTEER_HOURS_DISPUTED = "volunteer_hours_disputed", _("Volunteer hours disputed")
+    VOLUNTEER_CERTIFICATE = "volunteer_certificate", _("Certificate of service ready")
 
 
 class DeliveryStatus(models.TextChoices):

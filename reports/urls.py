@@ -9,6 +9,7 @@ urlpatterns = [
     path("statistics/requests/", views.requests_list, name="requests"),
     path("statistics/organisations/<int:pk>/", views.organisation, name="organisation"),
     path("statistics/sources/", views.sources, name="sources"),
+    path("statistics/volunteering/", views.volunteering, name="volunteering"),
     path("beneficiaries/", views.beneficiaries, name="beneficiaries"),
     path("statistics/export/", views.export, name="export"),
     path("statistics/exports/", views.my_exports, name="my_exports"),

@@ -51,6 +51,7 @@ from reports.selectors.picture import CHARITY, STATE, beneficiary_picture
 from reports.selectors.sources import beneficiaries_by_source, totals_by_agency
 from reports.selectors.statistics import Breakdown
 from reports.selectors.statistics import statistics as statistics_of
+from reports.selectors.volunteering import volunteering_figures
 from reports.services.exports import (
     EXPORTS_FOLDER,
     export_download_record,
@@ -359,3 +360,11 @@ def sources(request: AuthenticatedHttpRequest) -> HttpResponse:
         "totals": totals_by_agency(month),
     }
     return render(request, "reports/sources.html", context)
+
+
+@require_GET
+@require_capability(Capability.VIEW_STATISTICS)
+def volunteering(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """Paid volunteering: volunteers, confirmed hours and stipends by organisation, governorate
+    and month; how many applicants prefer it to direct aid. Counts and sums only."""
+    return render(request, "reports/volunteering.html", {"figures": volunteering_figures()})

@@ -182,6 +182,20 @@ def test_the_printed_logins_are_the_readmes():
         assert documented in logins, documented
 
 
+def test_seed_demo_licenses_al_khair_for_paid_volunteering_with_open_opportunities():
+    from volunteering.models import Opportunity
+    from volunteering.selectors import public_opportunities
+
+    call_command("seed_demo", stdout=StringIO())
+    alkhair = Organisation.objects.get(licence_number="MSA-FD-2002")
+    assert alkhair.aid_types.filter(code="paid-volunteering").exists()
+    assert not Organisation.objects.exclude(pk=alkhair.pk).filter(
+        aid_types__code="paid-volunteering"
+    )
+    assert Opportunity.objects.filter(organisation=alkhair).count() == 3
+    assert public_opportunities().count() == 3
+
+
 def test_the_demo_has_gifts_and_allocations_and_reconciles_clean():
     from donations.models import Allocation, Gift
 

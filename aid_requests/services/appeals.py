@@ -30,6 +30,8 @@ from aid_requests.services.lifecycle import (
 )
 from aid_requests.states import Actor
 from audit.services import audit_record
+from webhooks.models import Event
+from webhooks.services import case_data, webhook_event_emit
 
 S = RequestStatus
 
@@ -115,6 +117,12 @@ def appeal_decision_record(
             "decision": appeal.decision,
             "reason": note[:500],
         },
+    )
+    # The organisation that held the case (and rejected it), before a reopening frees it.
+    webhook_event_emit(
+        organisation_id=aid_request.claimed_by_id,
+        event=Event.APPEAL_DECIDED,
+        data={**case_data(aid_request), "appeal_id": appeal.pk, "decision": appeal.decision},
     )
     move: dict[str, Any] = {
         "actor": Actor.MINISTRY,

@@ -6,12 +6,16 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 from django import forms
+from django.core.validators import ProhibitNullCharactersValidator
 from django.utils import translation
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 from rest_framework.views import APIView
+
+from api.models import ApiToken
+from audit.services import audit_record, client_ip
 
 
 def requested_language(header: str) -> str:
@@ -45,7 +49,35 @@ class ApiView(APIView):
         response = super().finalize_response(request, response, *args, **kwargs)
         response["Content-Language"] = translation.get_language()
         patch_vary_headers(response, ("Accept-Language", "Authorization"))
+        call_audit(request, response.status_code)
         return response
+
+
+def call_audit(request: Request, status: int) -> None:
+    """One audit entry per call of a client (whatever its answer), the client's service
+    account as actor: an anonymous call or an unknown token has no client, and is not recorded.
+
+    One append to the trail, in its own transaction after the endpoint's (a write's own entry,
+    inside the service's transaction, says what changed; this one says who called what).
+    """
+    token = getattr(request, "_auth", None)  # read without authenticating again
+    if not isinstance(token, ApiToken):
+        return
+    client = token.client
+    audit_record(
+        actor=client.user,
+        action="api.called",
+        target=client,
+        organisation_id=client.organisation_id,
+        data={
+            "client_id": client.pk,
+            "client": client.name,
+            "method": request.method,
+            "path": request.path,
+            "status": status,
+        },
+        ip_address=client_ip(request),
+    )
 
 
 def body(request: Request) -> dict[str, Any]:
@@ -54,6 +86,9 @@ def body(request: Request) -> dict[str, Any]:
     data = request.data
     if not isinstance(data, dict):
         raise ValidationError({"non_field_errors": [_("Send a JSON object.")]})
+    if any("\x00" in key for key in data):
+        # A key is echoed in the answer, which PostgreSQL could not store (idempotency).
+        raise ValidationError({"non_field_errors": [ProhibitNullCharactersValidator.message]})
     nested = [key for key, value in data.items() if isinstance(value, dict | list)]
     if nested:
         raise ValidationError({key: [_("Send a single value.")] for key in nested})

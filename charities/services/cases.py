@@ -26,6 +26,8 @@ from charities.models import Organisation
 from charities.selectors import organisation_for_staff
 from dedup import services as dedup
 from notifications.services import notify
+from webhooks.models import Event
+from webhooks.services import case_data, webhook_event_emit
 
 logger = logging.getLogger(__name__)
 S = RequestStatus
@@ -88,6 +90,11 @@ def aid_request_release(
 
 
 def _release(aid_request: AidRequest, *, actor: Actor, user: User | None, note: str) -> None:
+    webhook_event_emit(
+        organisation_id=aid_request.claimed_by_id,
+        event=Event.CASE_RELEASED,
+        data={**case_data(aid_request), "by": "deadline" if user is None else "organisation"},
+    )
     aid_request_move(
         aid_request=aid_request,
         to=S.OPEN,
@@ -178,6 +185,38 @@ def release_expired_claims(*, now: datetime.datetime | None = None) -> list[int]
             released.append(pk)
         commitments_refill(aid_request_id=pk)
     return released
+
+
+#: How long before the claim deadline the holder's software is warned.
+DEADLINE_WARNING = datetime.timedelta(days=1)
+
+
+def warn_approaching_claim_deadlines(*, now: datetime.datetime | None = None) -> list[int]:
+    """Warn the holder's webhooks of every claim within a day of its deadline, once per claim
+    (run with ``release_expired_claims``, hourly). Returns the cases warned about."""
+    now = now or timezone.now()
+    deadline = datetime.timedelta(days=settings.CLAIM_DEADLINE_DAYS)
+    rows = AidRequest.objects.filter(
+        status=S.CLAIMED,
+        claimed_at__lte=now - deadline + DEADLINE_WARNING,
+        claimed_at__gt=now - deadline,
+    ).order_by("pk")
+    warned = []
+    for aid_request in rows:
+        assert aid_request.claimed_at is not None  # noqa: S101  # the filter says so
+        with transaction.atomic(durable=True):
+            sent = webhook_event_emit(
+                organisation_id=aid_request.claimed_by_id,
+                event=Event.CASE_DEADLINE_APPROACHING,
+                data={
+                    **case_data(aid_request),
+                    "deadline": (aid_request.claimed_at + deadline).isoformat(),
+                },
+                once_key=f"{aid_request.pk}:{aid_request.claimed_at.isoformat()}",
+            )
+        if sent:
+            warned.append(aid_request.pk)
+    return warned
 
 
 def _deadline_recipients(organisation: Organisation | None) -> list[User]:

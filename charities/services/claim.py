@@ -33,6 +33,8 @@ from charities.services.covered import request_covered_until
 from dedup import services as dedup
 from dedup.exceptions import AidAlreadyGranted
 from dedup.people import people_covered
+from webhooks.models import Event
+from webhooks.services import case_data, webhook_event_emit
 
 logger = logging.getLogger(__name__)
 S = RequestStatus
@@ -155,5 +157,8 @@ def _claim_once(
             notification="request_claimed",
             context={"organisation": organisation.name_ar},
             also_save=("claimed_by", "claimed_at"),
+        )
+        webhook_event_emit(
+            organisation_id=organisation.pk, event=Event.CASE_CLAIMED, data=case_data(aid_request)
         )
     return aid_request, None

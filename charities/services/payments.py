@@ -37,6 +37,8 @@ from charities.services.cases import locked_case, require_staff
 from config.dates import add_months
 from dedup import services as dedup
 from notifications.services import notify
+from webhooks.models import Event
+from webhooks.services import case_data, webhook_event_emit
 
 S = RequestStatus
 
@@ -202,6 +204,17 @@ def payment_record_in_transaction(
             organisation_id=organisation.pk,
             applicant_id=aid_request.applicant_id,
             data={"amount": str(amount), "period": payment.period},
+        )
+        webhook_event_emit(
+            organisation_id=organisation.pk,
+            event=Event.PAYMENT_RECORDED,
+            data={
+                **case_data(aid_request),
+                "payment_id": payment.pk,
+                "period": payment.period,
+                "amount": f"{amount:.3f}",
+                "paid_on": paid_on.isoformat(),
+            },
         )
         if aid_request.status == S.APPROVED:
             aid_request_move(aid_request=aid_request, to=S.PAYING, actor=Actor.CHARITY, user=actor)

@@ -48,6 +48,7 @@ from tests.factories.cases import caseworker, family, open_request
 pytestmark = pytest.mark.django_db
 
 A, C, M, Y = Actor.APPLICANT, Actor.CHARITY, Actor.MINISTRY, Actor.SYSTEM
+V = Actor.VOLUNTEER
 
 #: (from, to, who) — the lifecycle of DESIGN.md and issue 4, and nothing else.
 LEGAL = {
@@ -73,6 +74,10 @@ LEGAL = {
     ("appealed", "open", M),  # overturned
     ("appealed", "ineligible", M),  # upheld
     ("appealed", "rejected", M),  # upheld
+    # paid volunteering (issue 15): a placement's stipend aid
+    ("submitted", "claimed", C),  # made by the acceptance
+    ("approved", "withdrawn", V),  # the volunteer leaves before any stipend
+    ("paying", "closed", V),  # the volunteer leaves after a stipend
 }
 STATUSES = [
     "submitted",
@@ -291,6 +296,61 @@ def _decide(appealed_status: str, *, overturn: bool) -> Callable[[dict], Made]:
     return make
 
 
+def _placement(world):
+    """A volunteer accepted on a placement that started 40 days ago (tests.volunteering)."""
+    from tests.volunteering.conftest import licensed_org, opportunity, staff, volunteer
+    from volunteering.services import applications
+
+    today = timezone.localdate()
+    organisation = licensed_org(world["capital"])
+    job = opportunity(
+        organisation,
+        world["capital"],
+        starts_on=today - datetime.timedelta(days=40),
+        ends_on=today + datetime.timedelta(days=60),
+        closes_on=today,
+    )
+    person = volunteer(world["capital"])
+    application = applications.application_submit(opportunity_id=job.pk, applicant=person)
+    worker = staff(organisation)
+    applications.application_accept(application_id=application.pk, actor=worker)
+    application.refresh_from_db()
+    return application, person, worker
+
+
+def _accept_volunteer(world) -> Made:
+    application, _person, worker = _placement(world)
+    entry = TimelineEntry.objects.get(
+        aid_request_id=application.aid_request_id, to_status="claimed"
+    )
+    assert entry.note.startswith("التطوع مقابل الأجر")
+    return Made(application.aid_request_id, worker, entry.note)
+
+
+def _volunteer_leaves(*, paid: bool) -> Callable[[dict], Made]:
+    def make(world) -> Made:
+        from volunteering.services import applications, hours
+
+        application, person, worker = _placement(world)
+        if paid:
+            log = hours.hours_log(
+                application_id=application.pk, actor=worker, week=1, hours=Decimal(5)
+            )
+            hours.hours_confirm(hour_log_id=log.pk, volunteer=person)
+            hours.stipend_pay(
+                application_id=application.pk,
+                actor=worker,
+                paid_on=timezone.localdate(),
+                method="bank_transfer",
+            )
+        applications.application_withdraw(application_id=application.pk, applicant=person)
+        to = "closed" if paid else "withdrawn"
+        entry = TimelineEntry.objects.get(aid_request_id=application.aid_request_id, to_status=to)
+        return Made(application.aid_request_id, person, entry.note)
+
+    return make
+
+
 #: (from, to, who) → the service call that makes that move.
 THROUGH_SERVICE: dict[tuple[str, str, Actor], Callable[[dict], Made]] = {
     ("submitted", "screened", Y): _submit,
@@ -315,6 +375,9 @@ THROUGH_SERVICE: dict[tuple[str, str, Actor], Callable[[dict], Made]] = {
     ("appealed", "open", M): _decide("ineligible", overturn=True),
     ("appealed", "ineligible", M): _decide("ineligible", overturn=False),
     ("appealed", "rejected", M): _decide("rejected", overturn=False),
+    ("submitted", "claimed", C): _accept_volunteer,
+    ("approved", "withdrawn", V): _volunteer_leaves(paid=False),
+    ("paying", "closed", V): _volunteer_leaves(paid=True),
 }
 
 

@@ -26,6 +26,8 @@ APPS = (
     "identity",
     "notifications",
     "reports",
+    "volunteering",
+    "webhooks",
 )
 MAX_LINES = 500
 

@@ -94,6 +94,8 @@ SHOWS_PERSONAL_DATA_TO_STAFF = {
     "dedup:conflict_resolve": "decides and then shows the adjudication page",
     "dedup:duplicate_decide": "decides and then shows the adjudication page",
     "benefits:report": "an import's bad rows: line, civil ID (last four digits), reason",
+    "volunteering:staff_opportunity": "the applications: applicants' names and notes",
+    "volunteering:placement": "one volunteer's placement: name, hours, stipends",
 }
 
 #: Pattern → why staff see no personal data there.
@@ -145,6 +147,7 @@ NO_PERSONAL_DATA_FOR_STAFF = {
             "export_status",
             "export_download",
             "sources",
+            "volunteering",
         )
     },
     # charities
@@ -221,6 +224,31 @@ NO_PERSONAL_DATA_FOR_STAFF = {
     # benefits: the imports by file name, who started them and their counts
     "benefits:imports": "imports by file name, the ministry staff who started them, counts",
     "benefits:batch": "one import: file name, who started it, progress and counts",
+    # paid volunteering: the public list, the applicant's own pages, the organisation's
+    "volunteering:list": "the public list of opportunities",
+    "volunteering:detail": "an opportunity's public page",
+    "volunteering:apply": "the applicant's own action; staff get 403",
+    **{
+        f"volunteering:{name}": "the applicant's own applications and choice; staff get 403"
+        for name in (
+            "mine",
+            "preference",
+            "my_application",
+            "certificate",
+            "withdraw",
+            "hours_confirm",
+            "hours_dispute",
+        )
+    },
+    **{
+        f"volunteering:{name}": "the organisation's own opportunities (no applicant)"
+        for name in ("staff_opportunities", "publish", "edit", "complete")
+    },
+    **{
+        f"volunteering:{name}": "POST action answering with a redirect, behind "
+        "require_personal_data"
+        for name in ("shortlist", "accept", "decline", "log_hours", "pay")
+    },
     # donations: no donor's details reach staff; the donor's trace never names a person
     "donations:give": "the public gift form",
     "donations:confirm": "the guest's own code form (by the gift's secret link)",
@@ -254,6 +282,19 @@ NO_PERSONAL_DATA_FOR_STAFF = {
         f"api:{name}": "the organisation's API clients (names, scopes, dates), no applicant; "
         "the pages need a passed second factor (a token opens case files)"
         for name in ("clients", "client_create", "client_rotate", "client_revoke")
+    },
+    # webhooks: the organisation's endpoints and their delivery log (event, case reference,
+    # status codes); the bodies carry no names or civil IDs (webhooks.services.webhook_event_emit)
+    **{
+        f"webhooks:{name}": "the organisation's webhook endpoints and deliveries, no applicant; "
+        "the pages need a passed second factor"
+        for name in (
+            "endpoints",
+            "endpoint_create",
+            "endpoint_disable",
+            "deliveries",
+            "delivery_replay",
+        )
     },
     # notifications: the signed-in person's own
     **{
@@ -300,6 +341,7 @@ class World:
     conflict: Any
     duplicate: Any
     benefits_batch: Any = None
+    placement: Any = None
 
     def markers(self, visitor: Any) -> list[str]:
         """What must not reach ``visitor`` (their own name is in the page's header)."""
@@ -382,6 +424,18 @@ def world(settings, tmp_path, capital, needy) -> World:  # noqa: F811
     benefits_batch = benefit_file_import(path=agency_file, started_by=admin).batch
     aid_request_view_logged(aid_request=held, viewer=manager, ip_address="127.0.0.1")
     entry = AuditEntry.objects.filter(actor=manager).latest("pk")
+    # A paid-volunteering placement of the applicant with the manager's organisation.
+    from tests.volunteering.conftest import opportunity
+    from volunteering.models import Application
+    from volunteering.programme import paid_volunteering_type
+
+    organisation.aid_types.add(paid_volunteering_type())
+    placement = Application.objects.create(
+        opportunity=opportunity(organisation, capital),
+        applicant=profile.user,
+        note="volunteer note",
+        applied_at=timezone.now(),
+    )
     for staff in (manager, official, admin):
         totp_device(staff)
     return World(
@@ -397,6 +451,7 @@ def world(settings, tmp_path, capital, needy) -> World:  # noqa: F811
         conflict,
         duplicate,
         benefits_batch,
+        placement,
     )
 
 
@@ -410,6 +465,14 @@ class Visit:
 
 
 VISITS: dict[str, Visit] = {
+    "volunteering:staff_opportunity": Visit(
+        "manager",
+        "get",
+        lambda w: reverse("volunteering:staff_opportunity", args=[w.placement.opportunity_id]),
+    ),
+    "volunteering:placement": Visit(
+        "manager", "get", lambda w: reverse("volunteering:placement", args=[w.placement.pk])
+    ),
     "charities:case": Visit("manager", "get", lambda w: f"/charity/cases/{w.held.pk}/"),
     "charities:message": Visit(
         "manager",

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from audit.models import AuditEntry
 from donations.exceptions import CodeExpired, CodeWrong, GiftAmountNotAllowed, MobileRequired
-from donations.models import GiftKind, GiftStatus
+from donations.models import Gift, GiftKind, GiftStatus
 from donations.rules import default_pairs
 from donations.services.gifts import gift_confirm_mobile, gift_start
 from notifications import sms
@@ -97,3 +97,37 @@ def test_the_default_table_lets_zakat_fund_only_means_tested_aid(db):
     assert ("zakat", needy.pk) in pairs
     assert ("zakat", student.pk) not in pairs
     assert {("general", student.pk), ("sadaqa", student.pk)} <= pairs
+
+
+def fund_options(page: str) -> list[str]:
+    select = page.split('id="id_fund"', 1)[1].split("</select>", 1)[0]
+    return [option.split(">", 1)[1] for option in select.split("<option")[2:]]
+
+
+def test_the_give_page_offers_only_the_chosen_organisations_funds(
+    client, capital, needy, student, rules
+):
+    needy_only = manager_of([needy], [capital]).membership.organisation
+    students_only = manager_of([student], [capital]).membership.organisation
+    client.cookies["django_language"] = "en"
+    page = client.get(f"/donate/?organisation={students_only.pk}").content.decode()
+    assert [o.split("<")[0] for o in fund_options(page)] == [str(student)]
+    assert f'value="{students_only.pk}" selected' in page
+    # The htmx request made when the organisation changes gets the other one's funds.
+    page = client.get(f"/donate/?organisation={needy_only.pk}").content.decode()
+    assert [o.split("<")[0] for o in fund_options(page)] == [str(needy)]
+    assert 'hx-get="/donate/"' in page
+    # Sent back with a fund the organisation does not give: refused, nothing started.
+    response = client.post(
+        "/donate/",
+        {
+            "organisation": needy_only.pk,
+            "fund": student.pk,
+            "kind": "general",
+            "amount": "5",
+            "mobile": "50001234",
+        },
+    )
+    assert response.status_code == 200
+    assert "Select a valid choice" in response.content.decode()
+    assert not Gift.objects.exists()

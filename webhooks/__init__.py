@@ -1,0 +1,1 @@
+"""Signed webhooks: organisations' endpoints, and the deliveries of case events to them."""
