@@ -115,6 +115,28 @@ class RequestForm(forms.Form):
         # Listed first: it decides the rest of the request.
         self.order_fields(["beneficiary", *[n for n in self.fields if n != "beneficiary"]])
 
+    @property
+    def missing_kinds(self) -> list[str]:
+        """The required documents' kinds the applicant has not uploaded yet, shown above the
+        form so they are added here before submitting, not found missing at screening."""
+        field = cast(forms.ModelMultipleChoiceField, self.fields["documents"])
+        have = {d.kind for d in cast("QuerySet[Document]", field.queryset)}
+        return [kind for kind in self.upload_kinds.values() if kind not in have]
+
+    def clean(self) -> dict[str, Any]:
+        """Every required document is ticked or uploaded here: a request without one would be
+        accepted and then ruled ineligible at once."""
+        cleaned = super().clean() or {}
+        ticked = {d.kind for d in cleaned.get("documents") or []}
+        for name, kind in self.upload_kinds.items():
+            if kind not in ticked and not cleaned.get(name) and name not in self.errors:
+                self.add_error(
+                    name,
+                    _("This aid type needs a %(kind)s: upload it here or tick one you have.")
+                    % {"kind": DocumentKind(kind).label},
+                )
+        return cleaned
+
     def clean_beneficiary(self) -> HouseholdMember | None:
         """The household member chosen, or None for the applicant."""
         return self.members.get(self.cleaned_data.get("beneficiary") or "")

@@ -227,6 +227,9 @@ ACCOUNT_USER_MODEL_USERNAME_FIELD = "civil_id"
 ACCOUNT_USER_MODEL_EMAIL_FIELD = "email"
 ACCOUNT_SIGNUP_FIELDS = ["username*", "phone*", "password1*", "password2*"]
 ACCOUNT_PHONE_VERIFICATION_ENABLED = True
+# The code page offers a new code and a corrected number, twice each (each costs an SMS).
+ACCOUNT_PHONE_VERIFICATION_SUPPORTS_RESEND = 2
+ACCOUNT_PHONE_VERIFICATION_SUPPORTS_CHANGE = 2
 ACCOUNT_PREVENT_ENUMERATION = True
 ACCOUNT_PASSWORD_RESET_BY_CODE_ENABLED = True
 # A reset asked for an address that has no account sends nothing (allauth would otherwise

@@ -8,6 +8,7 @@ from typing import Any
 from django.contrib import messages
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -27,9 +28,32 @@ from audit.services import client_ip
 @require_GET
 @require_capability(Capability.VIEW_OWN_REQUESTS)
 def my_requests(request: AuthenticatedHttpRequest) -> HttpResponse:
+    user = user_of(request)
+    profile = selectors.profile_of(user)
+    done = selectors.completed_steps(profile, user)
+    # The first steps of a new applicant, where they land after signing in: what is done and
+    # what comes next, instead of an empty list.
+    checklist = [
+        {
+            "label": _("Prove your identity"),
+            "done": user.is_identity_verified,
+            "url": reverse("identity:verify"),
+        },
+        {
+            "label": _("Complete your profile"),
+            "done": Step.REVIEW in done,
+            "url": reverse("applicants:profile"),
+            "detail": _("%(done)s of %(total)s steps done")
+            % {"done": len(done & set(Step)), "total": len(Step)},
+        },
+        {"label": _("Apply for aid"), "done": False, "url": reverse("aid_requests:catalogue")},
+    ]
     context = {
-        "profile": selectors.profile_of(request.user),
-        "requests": aid_selectors.requests_of_applicant(request.user),
+        "profile": profile,
+        "requests": aid_selectors.requests_of_applicant(user),
+        "checklist": checklist,
+        "checklist_done": sum(1 for item in checklist if item["done"]),
+        "show_checklist": not all(item["done"] for item in checklist[:2]),
     }
     return render(request, "applicants/my_requests.html", context)
 

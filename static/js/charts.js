@@ -31,6 +31,7 @@
       return d.money;
     });
     var horizontal = Boolean(spec.horizontal);
+    var narrow = window.matchMedia("(max-width: 575.98px)").matches;
     var categoryAxis = horizontal ? "y" : "x";
     var valueAxis = horizontal ? "x" : "y";
 
@@ -86,7 +87,10 @@
         indexAxis: horizontal ? "y" : "x",
         responsive: true,
         maintainAspectRatio: !horizontal,
-        aspectRatio: 2.4,
+        // A phone is narrow: a taller chart, and room at both ends for the slanted labels of
+        // the first and last categories, which Chart.js would otherwise cut at the edge.
+        aspectRatio: narrow ? 1.2 : 2.4,
+        layout: { padding: narrow ? { left: 40, right: 40 } : 0 },
         animation: false,
         interaction: { mode: "index", intersect: false },
         plugins: {

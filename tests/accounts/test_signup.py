@@ -4,6 +4,7 @@ import re
 
 import pytest
 from django.core import mail
+from django.core.cache import cache
 from django.test import Client
 
 from accounts.models import Role, User
@@ -223,3 +224,21 @@ def test_the_reset_code_page_never_shows_the_internal_sms_address(client):
     html = client.get(response["Location"]).content.decode()
     assert "sms:" not in html
     assert "the confirmed mobile number of the account" in html
+
+
+def test_the_code_page_sends_a_new_code_and_takes_a_corrected_number(client):
+    client.cookies["django_language"] = "en"
+    client.post("/accounts/signup/", GOOD)
+    html = client.get("/accounts/phone/verify/").content.decode()
+    assert 'data-testid="resend-code"' in html
+    assert 'data-testid="change-number"' in html
+    sent = len(sms.outbox)
+    cache.clear()  # one code per number every 30 seconds (allauth's limit); time has passed
+
+    response = client.post("/accounts/phone/verify/", {"action": "resend"})
+    assert response.status_code == 302
+    assert len(sms.outbox) == sent + 1
+
+    response = client.post("/accounts/phone/verify/", {"action": "change", "phone": "5000 5678"})
+    assert response.status_code == 302
+    assert sms.outbox[-1].to == "+96550005678"

@@ -196,6 +196,34 @@ def test_a_new_document_uploaded_with_the_form_is_stored_and_attached(
     assert AuditEntry.objects.filter(action="document.upload", object_id=str(new.pk)).exists()
 
 
+def test_the_form_lists_the_documents_still_missing_before_submission(
+    client, media, rent_allowance
+):
+    user, _docs = make_ready_applicant(documents=["civil_id_copy"])
+    response = signed_in(client, user).get(NEW)
+    assert response.context["form"].missing_kinds == ["rent_contract"]
+    text = response.content.decode()
+    assert 'data-testid="missing-documents"' in text
+    assert "Documents still missing:" in text
+    assert "Rent contract" in text
+
+
+def test_a_request_without_a_required_document_is_refused_by_the_form_not_screened(
+    client, media, rent_allowance
+):
+    user, docs = make_ready_applicant(documents=["civil_id_copy"])
+
+    response = signed_in(client, user).post(NEW, form_data(docs))
+
+    assert response.status_code == 200
+    assert response.context["form"].errors == {
+        "upload_rent_contract": [
+            "This aid type needs a Rent contract: upload it here or tick one you have."
+        ]
+    }
+    assert not AidRequest.objects.exists()
+
+
 @pytest.mark.parametrize(
     ("name", "content", "error"),
     [

@@ -6,9 +6,11 @@ from accounts.models import Role
 from tests.factories import (
     AidRequestFactory,
     ApplicantProfileFactory,
+    ApplicantUserFactory,
     CharityStaffFactory,
     StaffUserFactory,
 )
+from tests.factories.applicants import make_ready_applicant
 
 pytestmark = pytest.mark.django_db
 URL = "/apply/requests/"
@@ -23,6 +25,32 @@ def test_applicant_sees_only_their_own_requests(client):
     assert response.status_code == 200
     assert list(response.context["requests"]) == [mine]
     assert f"#{theirs.pk}<" not in response.content.decode()
+
+
+def test_an_unverified_applicant_lands_on_a_checklist_of_their_next_steps(client):
+    user = ApplicantUserFactory()
+    client.force_login(user)
+    client.cookies["django_language"] = "en"
+    response = client.get(URL)
+    assert response.status_code == 200
+    assert [(str(i["label"]), i["done"]) for i in response.context["checklist"]] == [
+        ("Prove your identity", False),
+        ("Complete your profile", False),
+        ("Apply for aid", False),
+    ]
+    text = response.content.decode()
+    assert "Your next steps" in text
+    assert "0 of 3 done" in text
+    assert 'href="/identity/verify/"' in text
+    assert "0 of 7 steps done" in text
+
+
+def test_a_ready_applicant_sees_no_checklist(client):
+    user, _docs = make_ready_applicant()
+    client.force_login(user)
+    response = client.get(URL)
+    assert response.context["show_checklist"] is False
+    assert 'data-testid="next-steps"' not in response.content.decode()
 
 
 @pytest.mark.parametrize(

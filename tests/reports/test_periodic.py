@@ -199,3 +199,19 @@ def test_overview_is_translated_into_arabic(client, settings):
     assert "متأخرة" in row  # "Overdue"
     assert "Overdue" not in row
     assert "Worker heartbeat" not in row
+
+
+@pytest.mark.parametrize(
+    ("inline", "shown"),
+    [
+        (True, "none needed: background tasks run inside the web server (embedded setup)"),
+        (False, "no heartbeat yet"),
+    ],
+    ids=["embedded-default", "with-a-broker"],
+)
+def test_the_worker_card_says_plainly_when_tasks_run_inline(client, settings, inline, shown):
+    settings.CELERY_TASK_ALWAYS_EAGER = inline
+    client.force_login(StaffUserFactory(role=Role.MINISTRY_OFFICIAL))
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    html = client.get("/ministry/").content.decode()
+    assert shown in html
