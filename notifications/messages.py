@@ -11,6 +11,7 @@ carry no personal data: the request number, the aid type, amounts, dates, a shor
 
 from __future__ import annotations
 
+import datetime
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -20,6 +21,7 @@ from django.utils.functional import Promise
 from django.utils.translation import get_language, override
 from django.utils.translation import gettext_lazy as _
 
+from config.dates import format_date
 from config.text import list_separator
 from notifications.models import NotificationKind
 
@@ -33,6 +35,8 @@ MAX_SENTENCE_LENGTH = 140
 MISSING_VALUE = "—"
 
 _PLACEHOLDER = re.compile(r"%\((\w+)\)s")
+#: A date is stored in a notification's context as ISO text and written in the reader's form.
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
 @dataclass(frozen=True)
@@ -194,6 +198,13 @@ def _value_in(value: Any, language: str) -> str:
         with override(language):
             separator = list_separator()
         return separator.join(_value_in(item, language) for item in value) or MISSING_VALUE
+    if isinstance(value, datetime.date):
+        return format_date(value, language)
+    if isinstance(value, str) and _ISO_DATE.match(value):
+        try:
+            return format_date(datetime.date.fromisoformat(value), language)
+        except ValueError:
+            return value
     return str(value)
 
 
