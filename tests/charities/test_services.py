@@ -377,7 +377,7 @@ def test_a_payment_before_the_first_month_minus_a_week_is_refused(approved):
     ):
         pay_on(aid_request, manager, datetime.date(2025, 1, 2))
     assert str(refusal.value.message) == (
-        "Payment 1 pays the month of coverage from 01/10/2025; it can be dated 01/03/2025 "
+        "Payment 1 pays the month of coverage from 10/01/2025; it can be dated 03/01/2025 "
         "at the earliest."
     )
     assert not Payment.objects.exists()

@@ -109,7 +109,7 @@ def _empty_sms_outbox() -> None:
 #: Arabic text for some messages, as the translators will put it in locale/ar (not there yet).
 ARABIC = {
     "Request approved": "تمت الموافقة على الطلب",
-    "Your request #%(number)s for %(aid_type)s was approved for %(amount)s KWD.": (
+    "Your request %(number)s for %(aid_type)s was approved for %(amount)s KWD.": (
         "تمت الموافقة على طلبك رقم %(number)s (%(aid_type)s) بمبلغ %(amount)s د.ك."
     ),
     "Sign in to Musaada to see the details.": "ادخل إلى مساعدة لمعرفة التفاصيل.",

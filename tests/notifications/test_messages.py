@@ -42,7 +42,7 @@ def test_every_message_fits_one_text_message_in_every_language(kind, language):
 def test_a_missing_value_shows_as_a_dash_instead_of_failing():
     rendered = messages.render(NotificationKind.APPEAL_DECIDED, {"number": 7}, language="en")
 
-    assert rendered.body == "Your appeal on request #7 was decided: —."
+    assert rendered.body == "Your appeal on request MSA-0000007 was decided: —."
 
 
 @pytest.mark.django_db
@@ -67,13 +67,13 @@ def test_each_recipient_gets_the_message_in_their_own_language(
                 context={"amount": Decimal("120")},
             )
 
-    arabic_number, english_number = (aid_request.pk for aid_request in requests)
+    arabic_number, english_number = (aid_request.reference for aid_request in requests)
     texts = {message.to: message.body for message in sms.outbox}
     assert texts[arabic_reader.mobile] == (
         f"تمت الموافقة على طلبك رقم {arabic_number} (بدل إيجار) بمبلغ 120.000 د.ك."
     )
     assert texts[english_reader.mobile] == (
-        f"Your request #{english_number} for Rent allowance was approved for 120.000 KWD."
+        f"Your request {english_number} for Rent allowance was approved for 120.000 KWD."
     )
     mails = {message.to[0]: message for message in mail.outbox}
     assert mails["ar@example.test"].subject == "تمت الموافقة على الطلب"
