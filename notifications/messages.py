@@ -213,6 +213,9 @@ def render(
     language = language or get_language()
     message = CATALOGUE[kind]
     values = _Values({key: _value_in(value, language) for key, value in context.items()})
+    for key in SENTENCE_VALUES & values.keys():
+        # A reason is often a sentence with its own full stop; the message adds one after it.
+        values[key] = values[key].rstrip().rstrip(".。")
     number = str(context.get("number", ""))
     if number.isdigit():  # a request is named by its reference everywhere (MSA-0000030)
         values["number"] = request_reference(int(number))

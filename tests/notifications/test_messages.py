@@ -96,3 +96,20 @@ def test_the_portal_shows_a_notification_in_the_language_of_the_page(arabic_cata
         assert notification.message().subject == "تمت الموافقة على الطلب"
         assert "بدل إيجار" in notification.message().body
     assert notification.message("en").subject == "Request approved"
+
+
+@pytest.mark.parametrize("language", LANGUAGE_CODES)
+def test_a_reason_with_its_own_full_stop_does_not_end_in_two(language):
+    reason = {"ar": "الدخل أعلى من الحد.", "en": "The income is above the limit."}
+    rejected = messages.render(
+        NotificationKind.REQUEST_REJECTED,
+        {"number": 30, "aid_type": "Rent", "reason": reason},
+        language=language,
+    ).body
+    decided = messages.render(
+        NotificationKind.APPEAL_DECIDED, {"number": 30, "outcome": "Upheld."}, language=language
+    ).body
+    assert ".." not in rejected
+    assert ".." not in decided
+    assert "MSA-0000030" in rejected
+    assert reason[language].rstrip(".") in rejected
