@@ -31,6 +31,9 @@ MAX_VALUE_LENGTH = 60
 #: A reason or an outcome may be a short sentence.
 SENTENCE_VALUES = frozenset({"reason", "outcome"})
 MAX_SENTENCE_LENGTH = 140
+#: Numbers and dates are short: an amount, a count, a date (ISO, written out when shown).
+SHORT_VALUES = frozenset({"amount", "total", "remaining", "payments", "period", "date"})
+MAX_SHORT_LENGTH = 20
 #: Shown for a value the message needs but the notification does not have.
 MISSING_VALUE = "—"
 
@@ -79,11 +82,17 @@ CATALOGUE: dict[str, Message] = {
     ),
     NotificationKind.REQUEST_APPROVED: Message(
         subject=_("Request approved"),
-        body=_("Your request %(number)s for %(aid_type)s was approved for %(amount)s KWD."),
+        body=_(
+            "Your request %(number)s for %(aid_type)s was approved: %(payments)s monthly "
+            "payments of %(amount)s KWD, %(total)s KWD in all, from %(date)s."
+        ),
     ),
     NotificationKind.PAYMENT_RECORDED: Message(
         subject=_("Payment recorded"),
-        body=_("A payment of %(amount)s KWD on %(date)s was recorded for your request %(number)s."),
+        body=_(
+            "Payment %(period)s of %(payments)s, %(amount)s KWD on %(date)s, was recorded for "
+            "your request %(number)s; %(remaining)s KWD of the aid approved remain to be paid."
+        ),
     ),
     NotificationKind.REQUEST_CLOSED: Message(
         subject=_("Request closed"),
@@ -170,6 +179,8 @@ CATALOGUE: dict[str, Message] = {
 
 def max_length(key: str) -> int:
     """The longest text kept for the value ``key``."""
+    if key in SHORT_VALUES:
+        return MAX_SHORT_LENGTH
     return MAX_SENTENCE_LENGTH if key in SENTENCE_VALUES else MAX_VALUE_LENGTH
 
 

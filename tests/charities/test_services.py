@@ -26,7 +26,7 @@ from charities.models import OrganisationStatus
 from charities.services.cases import aid_request_reject, aid_request_release, release_expired_claims
 from charities.services.claim import aid_request_claim
 from charities.services.payments import aid_request_approve, aid_request_close, payment_record
-from config.dates import add_months
+from config.dates import add_months, format_date
 from dedup.models import AidCommitment
 from notifications.models import Notification
 from tests.factories import CharityStaffFactory, StaffUserFactory
@@ -465,3 +465,20 @@ def test_the_paying_case_page_offers_reject_but_not_release(client, approved):
     assert f"/charity/cases/{aid_request.pk}/reject/" in page
     assert f"/charity/cases/{aid_request.pk}/release/" not in page
     assert 'data-testid="next-period"' in page
+
+
+def test_the_applicant_is_told_the_total_approved_and_what_remains(approved):
+    aid_request, manager = approved
+    aid_request.refresh_from_db()
+    approval = Notification.objects.get(recipient=aid_request.applicant, kind="request_approved")
+    body = approval.message("en").body
+    payments = aid_request.approved_payments
+    assert f"{payments} monthly payments of {aid_request.approved_amount:.3f} KWD" in body
+    assert f"{aid_request.approved_amount * payments:.3f} KWD in all" in body
+    assert format_date(aid_request.coverage_start, "en") in body
+    with on(aid_request.coverage_start):
+        pay_on(aid_request, manager, aid_request.coverage_start)
+    paid = Notification.objects.get(recipient=aid_request.applicant, kind="payment_recorded")
+    remaining = aid_request.approved_amount * payments - Decimal("150")
+    assert f"Payment 1 of {payments}," in paid.message("en").body
+    assert f"{remaining:.3f} KWD of the aid approved remain" in paid.message("en").body
