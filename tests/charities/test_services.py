@@ -482,3 +482,23 @@ def test_the_applicant_is_told_the_total_approved_and_what_remains(approved):
     remaining = aid_request.approved_amount * payments - Decimal("150")
     assert f"Payment 1 of {payments}," in paid.message("en").body
     assert f"{remaining:.3f} KWD of the aid approved remain" in paid.message("en").body
+
+
+def test_the_request_page_shows_the_approved_aid_and_what_is_paid(approved, client):
+    from django.urls import reverse
+
+    aid_request, manager = approved
+    aid_request.refresh_from_db()
+    with on(aid_request.coverage_start):
+        pay_on(aid_request, manager, aid_request.coverage_start)
+    client.force_login(aid_request.applicant)
+    client.cookies["django_language"] = "en"
+    html = client.get(reverse("aid_requests:detail", args=[aid_request.pk])).content.decode()
+    count = aid_request.approved_payments
+    total = aid_request.approved_amount * count
+    assert 'data-testid="approved-aid"' in html
+    assert f"{count} monthly payments of" in html
+    assert f"{total:,.3f}" in html or f"{total:.3f}" in html
+    assert f"paid on {format_date(aid_request.coverage_start, 'en')}" in html
+    if count > 1:
+        assert f"Next: payment 2 of {count}." in html
