@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+from decimal import Decimal
+from typing import Any
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
@@ -133,8 +136,28 @@ def request_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         "can_reject": aid_request.status == RequestStatus.OPEN
         and can(request.user, Capability.REJECT_REQUESTS),
         "reject_form": RejectForm(),
+        "approved": _approved_aid(aid_request),
     }
     return render(request, "aid_requests/request_detail.html", context)
+
+
+def _approved_aid(aid_request: Any) -> dict[str, Any] | None:
+    """What was approved and what was paid, as the applicant reads it (None before approval)."""
+    if not aid_request.approved_amount:
+        return None
+    count = aid_request.approved_payments or 1
+    total = aid_request.approved_amount * count
+    payments = list(aid_request.payments.order_by("period"))
+    paid = sum((p.amount for p in payments), Decimal(0))
+    return {
+        "monthly": aid_request.approved_amount,
+        "count": count,
+        "total": total,
+        "payments": payments,
+        "paid": paid,
+        "remaining": max(total - paid, Decimal(0)),
+        "next": len(payments) + 1 if len(payments) < count else None,
+    }
 
 
 @require_POST

@@ -15,6 +15,7 @@ from django.db import connection
 from django.db.models import Q, QuerySet, Subquery
 from django.utils import timezone
 
+from accounts.civil_id import masked_civil_id
 from accounts.models import Role, User
 from accounts.permissions import Capability, can
 from audit.models import AuditEntry
@@ -206,3 +207,9 @@ def entry_for(user: User, pk: int) -> AuditEntry | None:
     if not may_view_trail(user):
         return None
     return AuditEntry.objects.select_related("actor").filter(pk=pk).first()
+
+
+def masked_applicants(applicant_ids: set[int]) -> dict[int, str]:
+    """Each applicant of ``applicant_ids`` as the trail shows them: a masked civil ID."""
+    found = User.objects.filter(pk__in=applicant_ids).values_list("pk", "civil_id")
+    return {pk: masked_civil_id(civil_id or "") for pk, civil_id in found}

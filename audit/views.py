@@ -14,6 +14,8 @@ from accounts.http import AuthenticatedHttpRequest
 from accounts.permissions import Capability, require_capability, require_personal_data
 from audit import selectors
 from audit.forms import TrailFilterForm
+from audit.labels import action_label, object_label
+from audit.models import AuditEntry
 from charities.selectors import organisation_names
 
 #: Where the trail's filters are kept: the session, under an opaque random key that is all the
@@ -86,16 +88,32 @@ def trail(request: AuthenticatedHttpRequest) -> HttpResponse:
     template = "audit/partials/trail_rows.html" if request.htmx else "audit/trail.html"
     context: dict[str, Any] = {
         "form": form,
-        "rows": [
-            {"entry": entry, "organisation": organisations.get(entry.organisation_id or 0)}
-            for entry in page.rows
-        ],
+        "rows": _shown(page.rows, organisations),
         "next_before": page.next_before,
         "query": f"f={key}" if key else "",
         "paged": before is not None,
         "notice": notice,
     }
     return render(request, template, context)
+
+
+def _shown(entries: list[AuditEntry], organisations: dict[int, str]) -> list[dict[str, Any]]:
+    """Each entry with what people read in place of its codes (``audit.labels``)."""
+    applicants = selectors.masked_applicants(
+        {e.applicant_id for e in entries if e.applicant_id}
+        | {e.actor_id for e in entries if e.actor_id and e.actor and e.actor.is_applicant}
+    )
+    return [
+        {
+            "entry": e,
+            "organisation": organisations.get(e.organisation_id or 0),
+            "action": action_label(e.action),
+            "object": object_label(e.object_type, e.object_id),
+            "applicant": applicants.get(e.applicant_id or 0, "—") if e.applicant_id else "—",
+            "actor_applicant": applicants.get(e.actor_id or 0, "…"),
+        }
+        for e in entries
+    ]
 
 
 @require_GET
@@ -107,11 +125,10 @@ def entry(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     found = selectors.entry_for(request.user, pk)
     if found is None:
         raise Http404
-    organisations = organisation_names()
     context = {
         "entry": found,
         "lines": selectors.visible_data(found.data),
-        "organisation": organisations.get(found.organisation_id or 0),
+        "row": _shown([found], organisation_names())[0],
     }
     return render(request, "audit/entry.html", context)
 

@@ -68,7 +68,7 @@ def mark_covered(aid_request: AidRequest, until: datetime.date) -> None:
         note = _(
             "Everyone this request covers already receives this aid until %(date)s; "
             "out of the queue until then."
-        ) % {"date": _("further notice") if open_ended else date_format(until, "j F Y")}
+        ) % {"date": _("further notice") if open_ended else date_format(until, "DATE_FORMAT")}
     _timeline(aid_request, note)
     audit_record(
         actor=None,
@@ -95,7 +95,7 @@ def mark_returned(aid_request: AidRequest, start: datetime.date) -> None:
     with override(settings.LANGUAGE_CODE):
         note = _(
             "The aid received elsewhere has ended: back in the queue, covering from %(date)s."
-        ) % {"date": date_format(start, "j F Y")}
+        ) % {"date": date_format(start, "DATE_FORMAT")}
     _timeline(aid_request, note)
     audit_record(
         actor=None,

@@ -70,3 +70,28 @@ def month_of_number(number: int) -> datetime.date:
 def day_start(day: datetime.date) -> datetime.datetime:
     """Local midnight (Asia/Kuwait) at the start of ``day``, as an aware datetime."""
     return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
+
+
+def format_date(
+    value: datetime.date | datetime.datetime, language: str, *, long: bool = True
+) -> str:
+    """``value`` written the one way ``language`` writes dates (config/formats): day first, the
+    month by name when ``long`` ("3 December 2026" / "3 ديسمبر 2026"), else "03/12/2026".
+    A datetime is written with its local time."""
+    from django.utils import formats, translation
+
+    with translation.override(language):
+        if isinstance(value, datetime.datetime):
+            value = timezone.localtime(value) if timezone.is_aware(value) else value
+            name = "DATETIME_FORMAT" if long else "SHORT_DATETIME_FORMAT"
+        else:
+            name = "DATE_FORMAT" if long else "SHORT_DATE_FORMAT"
+        return formats.date_format(value, name)
+
+
+def format_month(month: datetime.date, language: str) -> str:
+    """``month`` as its name and year ("December 2026" / "ديسمبر 2026")."""
+    from django.utils import formats, translation
+
+    with translation.override(language):
+        return formats.date_format(month, "YEAR_MONTH_FORMAT")

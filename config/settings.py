@@ -332,6 +332,9 @@ LANGUAGE_COOKIE_SAMESITE = "Lax"
 TIME_ZONE = "Asia/Kuwait"
 USE_I18N = True
 USE_TZ = True
+# One date form per language, day first (config/formats/<lang>/formats.py; config.dates.format_date
+# for Python-side texts).
+FORMAT_MODULE_PATH = "config.formats"
 
 # --- static and uploaded files ------------------------------------------------------------
 STATIC_URL = "/static/"

@@ -14,3 +14,8 @@ def list_separator() -> str:
 
 def join_list(items: Iterable[object]) -> str:
     return list_separator().join(str(item) for item in items)
+
+
+def request_reference(pk: int) -> str:
+    """The one way an aid request is named to people, e.g. ``MSA-0000042`` (never ``#42``)."""
+    return f"MSA-{pk:07d}"

@@ -3,9 +3,10 @@ facts and where it went — aid type, governorate, month, amount; never a person
 
 from __future__ import annotations
 
-from django.utils import formats, translation
+from django.utils import translation
 from django.utils.translation import gettext as _
 
+from config.dates import format_date, format_month
 from config.pdf import PdfDocument
 from donations.models import Gift
 from donations.selectors import trace_of
@@ -26,7 +27,7 @@ def gift_receipt(gift: Gift, *, language: str) -> bytes:
             subtitle=_("Al-Khair Al-Shamil — Musaada"),
             footer=gift.reference,
         )
-        paid_on = formats.date_format(gift.paid_at, "DATE_FORMAT") if gift.paid_at else ""
+        paid_on = format_date(gift.paid_at, language) if gift.paid_at else ""
         facts = [
             (_("Reference"), gift.reference),
             (_("Organisation"), _names(gift.organisation, language)),
@@ -51,7 +52,7 @@ def gift_receipt(gift: Gift, *, language: str) -> bytes:
                     [
                         _names(line.aid_type, language),
                         _names(line.governorate, language),
-                        formats.date_format(line.month, "YEAR_MONTH_FORMAT"),
+                        format_month(line.month, language),
                         f"{line.amount:.3f}",
                     ]
                     for line in trace

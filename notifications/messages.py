@@ -11,6 +11,7 @@ carry no personal data: the request number, the aid type, amounts, dates, a shor
 
 from __future__ import annotations
 
+import datetime
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -20,7 +21,8 @@ from django.utils.functional import Promise
 from django.utils.translation import get_language, override
 from django.utils.translation import gettext_lazy as _
 
-from config.text import list_separator
+from config.dates import format_date
+from config.text import list_separator, request_reference
 from notifications.models import NotificationKind
 
 SMS_MAX_LENGTH = 300
@@ -29,10 +31,15 @@ MAX_VALUE_LENGTH = 60
 #: A reason or an outcome may be a short sentence.
 SENTENCE_VALUES = frozenset({"reason", "outcome"})
 MAX_SENTENCE_LENGTH = 140
+#: Numbers and dates are short: an amount, a count, a date (ISO, written out when shown).
+SHORT_VALUES = frozenset({"amount", "total", "remaining", "payments", "period", "date"})
+MAX_SHORT_LENGTH = 20
 #: Shown for a value the message needs but the notification does not have.
 MISSING_VALUE = "—"
 
 _PLACEHOLDER = re.compile(r"%\((\w+)\)s")
+#: A date is stored in a notification's context as ISO text and written in the reader's form.
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
 @dataclass(frozen=True)
@@ -51,85 +58,89 @@ CATALOGUE: dict[str, Message] = {
     NotificationKind.REQUEST_SUBMITTED: Message(
         subject=_("Request received"),
         body=_(
-            "Your request #%(number)s for %(aid_type)s was received. "
+            "Your request %(number)s for %(aid_type)s was received. "
             "We will tell you when it has been checked."
         ),
     ),
     NotificationKind.REQUEST_OPEN: Message(
         subject=_("Request open to charities"),
         body=_(
-            "Your request #%(number)s for %(aid_type)s meets the conditions and is now "
+            "Your request %(number)s for %(aid_type)s meets the conditions and is now "
             "in the charities' queue."
         ),
     ),
     NotificationKind.REQUEST_INELIGIBLE: Message(
         subject=_("Request not eligible"),
         body=_(
-            "Your request #%(number)s for %(aid_type)s does not meet the conditions: "
+            "Your request %(number)s for %(aid_type)s does not meet the conditions: "
             "%(reason)s. You may appeal."
         ),
     ),
     NotificationKind.REQUEST_CLAIMED: Message(
         subject=_("A charity took your case"),
-        body=_("A licensed charity has taken your request #%(number)s for %(aid_type)s."),
+        body=_("A licensed charity has taken your request %(number)s for %(aid_type)s."),
     ),
     NotificationKind.REQUEST_APPROVED: Message(
         subject=_("Request approved"),
-        body=_("Your request #%(number)s for %(aid_type)s was approved for %(amount)s KWD."),
+        body=_(
+            "Your request %(number)s for %(aid_type)s was approved: %(payments)s monthly "
+            "payments of %(amount)s KWD, %(total)s KWD in all, from %(date)s."
+        ),
     ),
     NotificationKind.PAYMENT_RECORDED: Message(
         subject=_("Payment recorded"),
         body=_(
-            "A payment of %(amount)s KWD on %(date)s was recorded for your request #%(number)s."
+            "Payment %(period)s of %(payments)s, %(amount)s KWD on %(date)s, was recorded for "
+            "your request %(number)s; %(remaining)s KWD of the aid approved remain to be paid."
         ),
     ),
     NotificationKind.REQUEST_CLOSED: Message(
         subject=_("Request closed"),
-        body=_("Your request #%(number)s for %(aid_type)s is complete and has been closed."),
+        body=_("Your request %(number)s for %(aid_type)s is complete and has been closed."),
     ),
     NotificationKind.REQUEST_REJECTED: Message(
         subject=_("Request rejected"),
         body=_(
-            "Your request #%(number)s for %(aid_type)s was rejected: %(reason)s. You may appeal."
+            "Your request %(number)s for %(aid_type)s was rejected: %(reason)s. You may appeal."
         ),
     ),
     NotificationKind.REQUEST_RELEASED: Message(
         subject=_("Request back in the queue"),
         body=_(
-            "Your request #%(number)s for %(aid_type)s is back in the charities' queue; "
+            "Your request %(number)s for %(aid_type)s is back in the charities' queue; "
             "another charity may take it."
         ),
     ),
     NotificationKind.APPEAL_RECEIVED: Message(
         subject=_("Appeal received"),
-        body=_("Your appeal on request #%(number)s was received and will be reviewed."),
+        body=_("Your appeal on request %(number)s was received and will be reviewed."),
     ),
     NotificationKind.APPEAL_DECIDED: Message(
         subject=_("Appeal decided"),
-        body=_("Your appeal on request #%(number)s was decided: %(outcome)s."),
+        body=_("Your appeal on request %(number)s was decided: %(outcome)s."),
     ),
     NotificationKind.REQUEST_WITHDRAWN: Message(
         subject=_("Request withdrawn"),
-        body=_("Your request #%(number)s for %(aid_type)s has been withdrawn."),
+        body=_("Your request %(number)s for %(aid_type)s has been withdrawn."),
     ),
     NotificationKind.CLAIM_DEADLINE_RELEASED: Message(
         subject=_("Claim released"),
         body=_(
-            "Request #%(number)s for %(aid_type)s was not approved before the claim deadline "
+            "Request %(number)s for %(aid_type)s was not approved before the claim deadline "
             "and is back in the queue."
         ),
     ),
     NotificationKind.CASE_MESSAGE: Message(
         subject=_("Message from the charity"),
         body=_(
-            "The charity handling your request #%(number)s for %(aid_type)s sent you a message. "
+            "The charity handling your request %(number)s for %(aid_type)s sent you a message. "
             "Read it on the portal."
         ),
     ),
     NotificationKind.COVERAGE_CONFLICT_OPENED: Message(
         subject=_("A person is covered twice"),
         body=_(
-            "A person covered by case #%(number)s for %(aid_type)s is now also listed in another "
+            "A person covered by case %(number)s for %(aid_type)s is now also listed in another "
             "household that holds the same aid. The ministry will decide; until then no further "
             "payment can be recorded on the later case."
         ),
@@ -137,7 +148,7 @@ CATALOGUE: dict[str, Message] = {
     NotificationKind.COVERAGE_CONFLICT_RESOLVED: Message(
         subject=_("Coverage conflict resolved"),
         body=_(
-            "The ministry resolved the coverage conflict on request #%(number)s for %(aid_type)s: "
+            "The ministry resolved the coverage conflict on request %(number)s for %(aid_type)s: "
             "%(outcome)s."
         ),
     ),
@@ -151,15 +162,15 @@ CATALOGUE: dict[str, Message] = {
     NotificationKind.REQUEST_COVERED_ELSEWHERE: Message(
         subject=_("You already receive this aid"),
         body=_(
-            "Your request #%(number)s for %(aid_type)s is on hold: everyone it covers already "
-            "receives this aid until %(date)s. It returns to the charities' queue by itself "
+            "Your request %(number)s for %(aid_type)s is on hold: everyone it covers already "
+            "receives this aid until %(date)s. It returns to the queue by itself "
             "after that date, or you may withdraw it."
         ),
     ),
     NotificationKind.REQUEST_COVERAGE_ENDED: Message(
         subject=_("Request back in the queue"),
         body=_(
-            "The aid you already received has ended: your request #%(number)s for "
+            "The aid you already received has ended: your request %(number)s for "
             "%(aid_type)s is back in the charities' queue, covering from %(date)s."
         ),
     ),
@@ -216,6 +227,8 @@ CATALOGUE: dict[str, Message] = {
 
 def max_length(key: str) -> int:
     """The longest text kept for the value ``key``."""
+    if key in SHORT_VALUES:
+        return MAX_SHORT_LENGTH
     return MAX_SENTENCE_LENGTH if key in SENTENCE_VALUES else MAX_VALUE_LENGTH
 
 
@@ -242,6 +255,13 @@ def _value_in(value: Any, language: str) -> str:
         with override(language):
             separator = list_separator()
         return separator.join(_value_in(item, language) for item in value) or MISSING_VALUE
+    if isinstance(value, datetime.date):
+        return format_date(value, language)
+    if isinstance(value, str) and _ISO_DATE.match(value):
+        try:
+            return format_date(datetime.date.fromisoformat(value), language)
+        except ValueError:
+            return value
     return str(value)
 
 
@@ -252,6 +272,12 @@ def render(
     language = language or get_language()
     message = CATALOGUE[kind]
     values = _Values({key: _value_in(value, language) for key, value in context.items()})
+    for key in SENTENCE_VALUES & values.keys():
+        # A reason is often a sentence with its own full stop; the message adds one after it.
+        values[key] = values[key].rstrip().rstrip(".。")
+    number = str(context.get("number", ""))
+    if number.isdigit():  # a request is named by its reference everywhere (MSA-0000030)
+        values["number"] = request_reference(int(number))
     with override(language):
         return RenderedMessage(
             subject=str(message.subject) % values, body=str(message.body) % values

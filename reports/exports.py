@@ -6,7 +6,9 @@ streamed at once and the big ones written by ``reports.tasks.build_export``.
 
 Cells keep their type: counts and amounts are numbers (XLSX amounts formatted ``#,##0.000``,
 CSV amounts written with a dot and three decimals), dates and times are real XLSX dates
-(local time, Asia/Kuwait). Text is never taken for a formula: a CSV cell that starts with
+(local time, Asia/Kuwait) shown day first as everywhere in the portal (``dd/mm/yyyy``); CSV is
+data for other programs, so its dates stay ISO (``YYYY-MM-DD``, months ``YYYY-MM``), which no
+program reads the wrong way round. Text is never taken for a formula: a CSV cell that starts with
 ``= + - @``, a tab or a carriage return gets a leading apostrophe (the usual defence against
 CSV injection), and every XLSX text cell is written as a string, whatever it starts with —
 an organisation named ``=HYPERLINK(…)`` on the public apply form stays text. No names or
@@ -349,9 +351,9 @@ def _xlsx_cell(sheet: Any, table: Table, index: int, value: Any) -> Any:
     if isinstance(value, str):
         cell.data_type = "s"  # never a formula, whatever the text starts with
     elif isinstance(value, datetime.datetime):
-        cell.number_format = "yyyy-mm-dd hh:mm"
+        cell.number_format = "dd/mm/yyyy hh:mm"
     elif isinstance(value, datetime.date):
-        cell.number_format = "yyyy-mm" if index in table.month_columns else "yyyy-mm-dd"
+        cell.number_format = "mm/yyyy" if index in table.month_columns else "dd/mm/yyyy"
     elif index in table.money_columns and value is not None:
         cell.number_format = "#,##0.000"
     return cell

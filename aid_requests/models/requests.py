@@ -12,6 +12,7 @@ from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
 from aid_requests.models.catalogue import AidType
+from config.text import request_reference
 
 
 class RequestStatus(models.TextChoices):
@@ -59,11 +60,6 @@ def held_by(organisation_id: int, *, via: str = "") -> Q:
     same rule for one request in hand.
     """
     return Q(**{f"{via}claimed_by": organisation_id, f"{via}status__in": HELD_STATUSES})
-
-
-def request_reference(pk: int) -> str:
-    """The number an applicant quotes on the phone, e.g. ``MSA-0000042``."""
-    return f"MSA-{pk:07d}"
 
 
 #: Age bands shown to charities instead of a beneficiary's birth date: (lowest age, label).

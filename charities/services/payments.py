@@ -12,6 +12,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Sum
 from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
@@ -81,7 +82,12 @@ def aid_request_approve(
             user=actor,
             note=note,
             notification="request_approved",
-            context={"amount": f"{amount:.3f}", "payments": payments},
+            context={
+                "amount": f"{amount:.3f}",
+                "payments": payments,
+                "total": f"{amount * payments:.3f}",
+                "date": aid_request.coverage_start.isoformat(),
+            },
             also_save=("approved_amount", "approved_payments", "approved_at"),
         )
     commitments_refill(aid_request_id=aid_request.pk, actor=actor)  # days freed by shortening
@@ -226,9 +232,19 @@ def payment_record_in_transaction(
                 "reference": aid_request.reference,
                 "amount": f"{amount:.3f}",
                 "date": paid_on.isoformat(),
+                "period": payment.period,
+                "payments": aid_request.approved_payments or 1,
+                "remaining": f"{_remaining(aid_request):.3f}",
             },
         )
     return payment
+
+
+def _remaining(aid_request: AidRequest) -> Decimal:
+    """What is left to pay of the aid approved (never below zero)."""
+    approved = (aid_request.approved_amount or Decimal(0)) * (aid_request.approved_payments or 1)
+    paid = aid_request.payments.aggregate(total=Sum("amount"))["total"] or Decimal(0)
+    return max(approved - paid, Decimal(0))
 
 
 def aid_request_close(

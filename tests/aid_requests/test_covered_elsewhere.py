@@ -20,6 +20,7 @@ from charities.services.claim import aid_request_claim
 from charities.services.covered import return_covered_requests
 from charities.services.payments import aid_request_approve
 from charities.tasks import return_covered_requests_task
+from config.dates import format_date
 from dedup.models import BINDING, AidCommitment
 from dedup.request_steps import aid_request_withdraw
 from notifications.models import Notification
@@ -75,7 +76,7 @@ def test_request_whose_only_person_holds_the_aid_elsewhere_is_in_no_queue(
     # the applicant is told in plain words, with the date, and not by whom
     notice = Notification.objects.get(recipient=own.applicant, kind="request_covered")
     body = notice.message("en").body
-    assert held.coverage_end.isoformat() in body
+    assert format_date(held.coverage_end, "en") in body
     assert "already receives this aid" in body
     client.force_login(own.applicant)
     page = client.get(reverse("aid_requests:detail", args=[own.pk]), HTTP_ACCEPT_LANGUAGE="en")

@@ -24,7 +24,8 @@ def test_applicant_sees_only_their_own_requests(client):
     response = client.get(URL)
     assert response.status_code == 200
     assert list(response.context["requests"]) == [mine]
-    assert f"#{theirs.pk}<" not in response.content.decode()
+    assert f"{theirs.reference}<" not in response.content.decode()
+    assert f"{mine.reference}<" in response.content.decode()
 
 
 def test_an_unverified_applicant_lands_on_a_checklist_of_their_next_steps(client):

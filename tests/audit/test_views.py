@@ -56,7 +56,10 @@ def test_ministry_officials_and_admins_see_the_trail_newest_first(client, record
     organisation = OrganisationFactory(name_en="Al Noor", name_ar="النور")
     manager = CharityStaffFactory(role=Role.MANAGER, full_name="Mona Manager")
     older = record("aid_request.claimed", actor=manager, organisation_id=organisation.pk)
-    newer = record("aid_request.approved", actor=manager, applicant_id=42, ip_address="10.1.2.3")
+    applicant = ApplicantUserFactory()
+    newer = record(
+        "aid_request.approved", actor=manager, applicant_id=applicant.pk, ip_address="10.1.2.3"
+    )
     client.force_login(StaffUserFactory(role=role))
     response = client.get(URL)
     assert response.status_code == 200
@@ -64,9 +67,11 @@ def test_ministry_officials_and_admins_see_the_trail_newest_first(client, record
     html = response.content.decode()
     assert "Mona Manager" in html
     assert "النور" in html  # Arabic is the default language
-    assert "aid_request.approved" in html
+    assert "تم اعتماد الطلب" in html  # the action as a translated label, its code only as a hint
+    assert 'title="aid_request.approved"' in html
     assert "10.1.2.3" in html
-    assert "#42" in html
+    assert "…" + applicant.civil_id[-4:] in html  # the applicant by a masked civil ID
+    assert f"#{applicant.pk}" not in html
 
 
 def test_an_applicant_actor_is_shown_by_id_not_by_name(client, official, record):
@@ -75,7 +80,8 @@ def test_an_applicant_actor_is_shown_by_id_not_by_name(client, official, record)
     html = client.get(URL).content.decode()
     assert "Secret Name" not in html
     assert applicant.civil_id not in html
-    assert f"#{applicant.pk}" in html
+    assert f"#{applicant.pk}" not in html
+    assert "…" + applicant.civil_id[-4:] in html
 
 
 @pytest.mark.parametrize(
@@ -238,7 +244,7 @@ def test_query_count_does_not_grow_with_the_trail(
 ):
     organisation = OrganisationFactory()
     applicant = ApplicantUserFactory()
-    record(actor=official, organisation_id=organisation.pk)
+    record(actor=official, organisation_id=organisation.pk, applicant_id=applicant.pk)
     with django_assert_max_num_queries(12) as few:
         client.get(URL)
     budget = len(few.captured_queries)  # now: each request resets the connection's query log
@@ -424,3 +430,23 @@ def test_an_empty_filter_form_shows_the_whole_trail(client, official, record):
     response = client.post(URL, {"actor": " ", "applicant": ""})
     assert response["Location"] == URL
     assert shown(client.get(URL)) == [entry.pk]
+
+
+def test_a_request_is_named_by_its_reference_and_actions_in_words(client, official, record):
+    from aid_requests.models import request_reference
+    from tests.factories.cases import AidRequestFactory
+
+    aid_request = AidRequestFactory()
+    entry = record("aid_request.claimed", target=aid_request)
+    record("something.new")
+    client.force_login(official)
+    client.cookies["django_language"] = "en"
+    html = client.get(URL).content.decode()
+    assert request_reference(30) == "MSA-0000030"
+    assert aid_request.reference in html
+    assert f"aidrequest #{aid_request.pk}" not in html
+    assert "Request taken by a charity" in html
+    assert "something.new" in html  # an unknown code falls back to itself
+    detail = client.get(entry_url(entry)).content.decode()
+    assert aid_request.reference in detail
+    assert "Request taken by a charity" in detail

@@ -142,7 +142,7 @@ def test_a_refused_duplicate_shows_the_clear_message(client, capital, needy):
     page = response.content.decode()
     first.refresh_from_db()
     assert first.claimed_by == holder.membership.organisation
-    until = first.coverage_end.strftime("%m/%d/%Y")
+    until = first.coverage_end.strftime("%d/%m/%Y")
     assert f"already receives Needy families until {until}" in page
     assert "Al-Noor Charity Society" not in page  # which aid and until when, never by whom
     assert "جمعية النور الخيرية" not in page

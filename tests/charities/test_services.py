@@ -26,7 +26,7 @@ from charities.models import OrganisationStatus
 from charities.services.cases import aid_request_reject, aid_request_release, release_expired_claims
 from charities.services.claim import aid_request_claim
 from charities.services.payments import aid_request_approve, aid_request_close, payment_record
-from config.dates import add_months
+from config.dates import add_months, format_date
 from dedup.models import AidCommitment
 from notifications.models import Notification
 from tests.factories import CharityStaffFactory, StaffUserFactory
@@ -377,7 +377,7 @@ def test_a_payment_before_the_first_month_minus_a_week_is_refused(approved):
     ):
         pay_on(aid_request, manager, datetime.date(2025, 1, 2))
     assert str(refusal.value.message) == (
-        "Payment 1 pays the month of coverage from 01/10/2025; it can be dated 01/03/2025 "
+        "Payment 1 pays the month of coverage from 10/01/2025; it can be dated 03/01/2025 "
         "at the earliest."
     )
     assert not Payment.objects.exists()
@@ -465,3 +465,40 @@ def test_the_paying_case_page_offers_reject_but_not_release(client, approved):
     assert f"/charity/cases/{aid_request.pk}/reject/" in page
     assert f"/charity/cases/{aid_request.pk}/release/" not in page
     assert 'data-testid="next-period"' in page
+
+
+def test_the_applicant_is_told_the_total_approved_and_what_remains(approved):
+    aid_request, manager = approved
+    aid_request.refresh_from_db()
+    approval = Notification.objects.get(recipient=aid_request.applicant, kind="request_approved")
+    body = approval.message("en").body
+    payments = aid_request.approved_payments
+    assert f"{payments} monthly payments of {aid_request.approved_amount:.3f} KWD" in body
+    assert f"{aid_request.approved_amount * payments:.3f} KWD in all" in body
+    assert format_date(aid_request.coverage_start, "en") in body
+    with on(aid_request.coverage_start):
+        pay_on(aid_request, manager, aid_request.coverage_start)
+    paid = Notification.objects.get(recipient=aid_request.applicant, kind="payment_recorded")
+    remaining = aid_request.approved_amount * payments - Decimal("150")
+    assert f"Payment 1 of {payments}," in paid.message("en").body
+    assert f"{remaining:.3f} KWD of the aid approved remain" in paid.message("en").body
+
+
+def test_the_request_page_shows_the_approved_aid_and_what_is_paid(approved, client):
+    from django.urls import reverse
+
+    aid_request, manager = approved
+    aid_request.refresh_from_db()
+    with on(aid_request.coverage_start):
+        pay_on(aid_request, manager, aid_request.coverage_start)
+    client.force_login(aid_request.applicant)
+    client.cookies["django_language"] = "en"
+    html = client.get(reverse("aid_requests:detail", args=[aid_request.pk])).content.decode()
+    count = aid_request.approved_payments
+    total = aid_request.approved_amount * count
+    assert 'data-testid="approved-aid"' in html
+    assert f"{count} monthly payments of" in html
+    assert f"{total:,.3f}" in html or f"{total:.3f}" in html
+    assert f"paid on {format_date(aid_request.coverage_start, 'en')}" in html
+    if count > 1:
+        assert f"Next: payment 2 of {count}." in html

@@ -109,9 +109,6 @@ def _empty_sms_outbox() -> None:
 #: Arabic text for some messages, as the translators will put it in locale/ar (not there yet).
 ARABIC = {
     "Request approved": "تمت الموافقة على الطلب",
-    "Your request #%(number)s for %(aid_type)s was approved for %(amount)s KWD.": (
-        "تمت الموافقة على طلبك رقم %(number)s (%(aid_type)s) بمبلغ %(amount)s د.ك."
-    ),
     "Sign in to Musaada to see the details.": "ادخل إلى مساعدة لمعرفة التفاصيل.",
 }
 
@@ -125,3 +122,7 @@ def arabic_catalogue(monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
         extended[source] = text
     monkeypatch.setattr(arabic, "_catalog", extended)
     return ARABIC
+
+
+#: The rest of what an approval notice says: how many payments, the total, the first month.
+APPROVED = {"payments": 3, "total": "360.000", "date": "2026-01-01"}

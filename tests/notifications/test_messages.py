@@ -13,6 +13,7 @@ from notifications import messages, sms
 from notifications.models import NotificationKind
 from notifications.services import notify
 from tests.factories import AidRequestFactory, AidTypeFactory, ApplicantUserFactory
+from tests.notifications.conftest import APPROVED
 
 LANGUAGE_CODES = [code for code, _name in settings.LANGUAGES]
 
@@ -42,7 +43,7 @@ def test_every_message_fits_one_text_message_in_every_language(kind, language):
 def test_a_missing_value_shows_as_a_dash_instead_of_failing():
     rendered = messages.render(NotificationKind.APPEAL_DECIDED, {"number": 7}, language="en")
 
-    assert rendered.body == "Your appeal on request #7 was decided: —."
+    assert rendered.body == "Your appeal on request MSA-0000007 was decided: —."
 
 
 @pytest.mark.django_db
@@ -64,16 +65,18 @@ def test_each_recipient_gets_the_message_in_their_own_language(
                 recipient=aid_request.applicant,
                 kind=NotificationKind.REQUEST_APPROVED,
                 aid_request=aid_request,
-                context={"amount": Decimal("120")},
+                context={"amount": Decimal("120"), **APPROVED},
             )
 
-    arabic_number, english_number = (aid_request.pk for aid_request in requests)
+    arabic_number, english_number = (aid_request.reference for aid_request in requests)
     texts = {message.to: message.body for message in sms.outbox}
     assert texts[arabic_reader.mobile] == (
-        f"تمت الموافقة على طلبك رقم {arabic_number} (بدل إيجار) بمبلغ 120.000 د.ك."
+        f"تم اعتماد طلبك رقم {arabic_number} (بدل إيجار): 3 دفعات شهرية بمبلغ 120.000 د.ك "
+        "لكل دفعة، بإجمالي 360.000 د.ك، ابتداءً من 1 يناير 2026."
     )
     assert texts[english_reader.mobile] == (
-        f"Your request #{english_number} for Rent allowance was approved for 120.000 KWD."
+        f"Your request {english_number} for Rent allowance was approved: 3 monthly payments of "
+        "120.000 KWD, 360.000 KWD in all, from 1 January 2026."
     )
     mails = {message.to[0]: message for message in mail.outbox}
     assert mails["ar@example.test"].subject == "تمت الموافقة على الطلب"
@@ -89,10 +92,27 @@ def test_the_portal_shows_a_notification_in_the_language_of_the_page(arabic_cata
         recipient=ApplicantUserFactory(language="en"),
         kind=NotificationKind.REQUEST_APPROVED,
         aid_request=aid_request,
-        context={"amount": Decimal("5")},
+        context={"amount": Decimal("5"), **APPROVED},
     )
 
     with override("ar"):
         assert notification.message().subject == "تمت الموافقة على الطلب"
         assert "بدل إيجار" in notification.message().body
     assert notification.message("en").subject == "Request approved"
+
+
+@pytest.mark.parametrize("language", LANGUAGE_CODES)
+def test_a_reason_with_its_own_full_stop_does_not_end_in_two(language):
+    reason = {"ar": "الدخل أعلى من الحد.", "en": "The income is above the limit."}
+    rejected = messages.render(
+        NotificationKind.REQUEST_REJECTED,
+        {"number": 30, "aid_type": "Rent", "reason": reason},
+        language=language,
+    ).body
+    decided = messages.render(
+        NotificationKind.APPEAL_DECIDED, {"number": 30, "outcome": "Upheld."}, language=language
+    ).body
+    assert ".." not in rejected
+    assert ".." not in decided
+    assert "MSA-0000030" in rejected
+    assert reason[language].rstrip(".") in rejected

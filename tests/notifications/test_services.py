@@ -19,6 +19,7 @@ from notifications.services import (
 )
 from tests.factories import AidRequestFactory, AidTypeFactory, ApplicantUserFactory
 from tests.factories.notifications import NotificationFactory
+from tests.notifications.conftest import APPROVED
 
 pytestmark = pytest.mark.django_db
 
@@ -34,7 +35,7 @@ def test_notify_writes_the_row_with_the_request_number_and_aid_type_in_both_lang
         recipient=aid_request.applicant,
         kind=NotificationKind.REQUEST_APPROVED,
         aid_request=aid_request,
-        context={"amount": Decimal("150.5")},
+        context={"amount": Decimal("150.5"), **APPROVED},
     )
 
     notification.refresh_from_db()
@@ -45,6 +46,7 @@ def test_notify_writes_the_row_with_the_request_number_and_aid_type_in_both_lang
         "number": aid_request.pk,
         "aid_type": {"ar": "بدل إيجار", "en": "Rent"},
         "amount": "150.500",
+        **APPROVED,
     }
     assert notification.is_unread
     assert (notification.sms_status, notification.email_status) == ("pending", "pending")

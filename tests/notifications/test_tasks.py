@@ -16,6 +16,7 @@ from notifications.services import notify
 from notifications.tasks import MAX_RETRIES, deliver_notification
 from tests.factories import AidRequestFactory, ApplicantUserFactory, StaffUserFactory
 from tests.factories.notifications import NotificationFactory
+from tests.notifications.conftest import APPROVED
 from tests.notifications.test_sms_gateway import unused_port
 
 pytestmark = pytest.mark.django_db
@@ -60,7 +61,7 @@ def approve_and_notify(aid_request, capture):
             recipient=aid_request.applicant,
             kind=NotificationKind.REQUEST_APPROVED,
             aid_request=aid_request,
-            context={"amount": Decimal("100")},
+            context={"amount": Decimal("100"), **APPROVED},
         )
 
 

@@ -15,7 +15,7 @@ from django.db import transaction
 from notifications import services
 from notifications.models import DeliveryStatus, Notification, NotificationKind
 from tests.factories import AidRequestFactory
-from tests.notifications.conftest import GATEWAY_KEY
+from tests.notifications.conftest import APPROVED, GATEWAY_KEY
 from tests.test_celery_worker import (
     queued,
     start_worker,
@@ -37,7 +37,7 @@ def test_worker_sends_the_sms_to_the_gateway_after_notify_commits(sms_gateway):
                 recipient=aid_request.applicant,
                 kind=NotificationKind.REQUEST_APPROVED,
                 aid_request=aid_request,
-                context={"amount": Decimal("75")},
+                context={"amount": Decimal("75"), **APPROVED},
             )
             assert queued(queue) == 0  # nothing leaves before the commit
         assert queued(queue) == 1

@@ -103,7 +103,7 @@ def test_month_table_as_xlsx_has_real_months_and_numbers(client, world, official
     # A date, shown as a month (spreadsheets have no time zones: a naive value).
     assert february[0] == datetime.datetime(2025, 2, 1)  # noqa: DTZ001
     assert sheet["A3"].is_date
-    assert sheet["A3"].number_format == "yyyy-mm"
+    assert sheet["A3"].number_format == "mm/yyyy"
     assert february[1:4] == (2, 1, 0)  # F and W submitted, F claimed, nothing closed
     assert Decimal(str(february[5])) == Decimal("150")
     assert sheet["F3"].data_type == "n"

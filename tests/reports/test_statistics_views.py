@@ -16,6 +16,7 @@ from accounts.models import Role
 from aid_requests.models import PaymentMethod, RequestStatus
 from audit.models import AuditEntry
 from charities.services.payments import payment_record
+from config.dates import format_date
 from reports.models import RollupState
 from reports.selectors.drilldown import requests_page
 from reports.selectors.filters import Period, RequestFilters
@@ -43,7 +44,7 @@ def test_ministry_staff_see_the_statistics(client, world, role, settings):
     assert 'data-testid="blocked-amount">200.000<' in html
     assert 'data-testid="households">3<' in html
     finished = RollupState.objects.get().finished_at
-    when = timezone.localtime(finished).strftime("%Y-%m-%d %H:%M")
+    when = format_date(finished, "en")
     assert f"Figures as of {when} (refreshed every five minutes)." in html
     assert "whole calendar months" in html
     for chart in ("chart-aid-types", "chart-organisations", "chart-governorates", "chart-months"):

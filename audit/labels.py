@@ -1,0 +1,102 @@
+"""How the audit trail is shown to people: each action as a translated label (an unknown code
+is shown as it is), an aid request by its reference, an applicant by a masked civil ID. Only the
+showing: the stored entries and their chain are never changed."""
+
+from __future__ import annotations
+
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+from config.text import request_reference
+
+#: The request model's ``object_type`` (``_meta.label_lower``).
+AID_REQUEST = "aid_requests.aidrequest"
+
+ACTION_LABELS: dict[str, Promise] = {
+    "account.sign_in_code_rejected": _("Sign-in code rejected"),
+    "account.sign_in_failed": _("Sign-in failed"),
+    "aid_request.appealed": _("Appeal lodged on a request"),
+    "aid_request.approved": _("Request approved"),
+    "aid_request.claimed": _("Request taken by a charity"),
+    "aid_request.closed": _("Request closed"),
+    "aid_request.coverage_ended": _("Coverage elsewhere ended"),
+    "aid_request.covered_elsewhere": _("Request on hold: aid already received elsewhere"),
+    "aid_request.open": _("Request opened to charities"),
+    "aid_request.personal_data_viewed": _("Applicant's personal data viewed"),
+    "aid_request.rejected": _("Request rejected"),
+    "aid_request.submitted": _("Request submitted"),
+    "aid_request.withdrawn": _("Request withdrawn"),
+    "aid_type.changed": _("Aid type changed"),
+    "aid_type.created": _("Aid type created"),
+    "api_client.created": _("API client created"),
+    "api_client.revoked": _("API client revoked"),
+    "api_token.rotated": _("API token renewed"),
+    "appeal.decided": _("Appeal decided"),
+    "applicant.ministry_view": _("Applicant's file viewed by the ministry"),
+    "applicant_profile.consent": _("Consent given"),
+    "applicant_profile.create": _("Profile created"),
+    "applicant_profile.step_confirm": _("Profile step confirmed"),
+    "applicant_profile.update": _("Profile updated"),
+    "benefit_rule.remove": _("Benefit rule removed"),
+    "benefit_rule.set": _("Benefit rule set"),
+    "benefits.import_failed": _("Benefits import failed"),
+    "benefits.imported": _("Benefits imported"),
+    "benefits.looked_up": _("Benefits looked up"),
+    "benefits.lookup_failed": _("Benefits look-up failed"),
+    "benefits.report_downloaded": _("Benefits report downloaded"),
+    "benefits.uploaded": _("Benefits file uploaded"),
+    "case_message.sent": _("Message sent on a case"),
+    "commitment.end": _("Coverage ended"),
+    "commitment.extend": _("Coverage extended"),
+    "coverage_conflict.open": _("Coverage conflict opened"),
+    "coverage_conflict.resolve": _("Coverage conflict resolved"),
+    "document.download": _("Document downloaded"),
+    "document.remove": _("Document removed"),
+    "document.upload": _("Document uploaded"),
+    "gift.refund_failed": _("Gift refund failed"),
+    "gift.refunded": _("Gift refunded"),
+    "gift.started": _("Gift started"),
+    "household_member.add": _("Household member added"),
+    "household_member.remove": _("Household member removed"),
+    "household_member.update": _("Household member updated"),
+    "identity.verification_approved": _("Identity verified"),
+    "identity.verification_expired": _("Identity check expired"),
+    "identity.verification_rejected": _("Identity check rejected"),
+    "identity.verification_started": _("Identity check started"),
+    "income_source.add": _("Income source added"),
+    "income_source.remove": _("Income source removed"),
+    "income_source.update": _("Income source updated"),
+    "monthly_obligation.add": _("Monthly obligation added"),
+    "monthly_obligation.remove": _("Monthly obligation removed"),
+    "monthly_obligation.update": _("Monthly obligation updated"),
+    "organisation.application_discarded": _("Licence application discarded"),
+    "organisation.applied": _("Licence applied for"),
+    "organisation.licence_changed": _("Licence changed"),
+    "organisation.manager_confirmed": _("Organisation manager confirmed"),
+    "payment.funded_from_gifts": _("Payment funded from gifts"),
+    "payment.recorded": _("Payment recorded"),
+    "possible_duplicate.decide": _("Possible duplicate decided"),
+    "possible_duplicate.detect": _("Possible duplicate found"),
+    "reports.export_downloaded": _("Export downloaded"),
+    "reports.export_requested": _("Export requested"),
+    "staff.invited": _("Staff member invited"),
+    "staff.reinstated": _("Staff member reinstated"),
+    "staff.removed": _("Staff member removed"),
+    "staff.role_changed": _("Staff member's role changed"),
+    "staff.signed_in": _("Staff member signed in"),
+}
+
+
+def action_label(action: str) -> str:
+    """``action`` as a label in the current language, or the code itself when it has none."""
+    label = ACTION_LABELS.get(action)
+    return str(label) if label is not None else action
+
+
+def object_label(object_type: str, object_id: str | int | None) -> str:
+    """The object an entry is about: an aid request by its reference (``MSA-0000030``)."""
+    if not object_type:
+        return "—"
+    if object_type == AID_REQUEST and str(object_id or "").isdigit():
+        return request_reference(int(str(object_id)))
+    return f"{object_type} {object_id}" if object_id else object_type
