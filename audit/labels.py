@@ -4,7 +4,9 @@ showing: the stored entries and their chain are never changed."""
 
 from __future__ import annotations
 
+from django.apps import apps
 from django.utils.functional import Promise
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from config.text import request_reference
@@ -94,9 +96,15 @@ def action_label(action: str) -> str:
 
 
 def object_label(object_type: str, object_id: str | int | None) -> str:
-    """The object an entry is about: an aid request by its reference (``MSA-0000030``)."""
+    """The object an entry is about: an aid request by its reference (``MSA-0000030``), any
+    other by its model's translated name and id."""
     if not object_type:
         return "—"
     if object_type == AID_REQUEST and str(object_id or "").isdigit():
         return request_reference(int(str(object_id)))
-    return f"{object_type} {object_id}" if object_id else object_type
+    # Any other object by its model's name in the reader's language ("User 1", "مستخدم 1").
+    try:
+        name = str(capfirst(apps.get_model(object_type)._meta.verbose_name))
+    except (LookupError, ValueError):
+        name = object_type
+    return f"{name} {object_id}" if object_id else name

@@ -450,3 +450,18 @@ def test_a_request_is_named_by_its_reference_and_actions_in_words(client, offici
     detail = client.get(entry_url(entry)).content.decode()
     assert aid_request.reference in detail
     assert "Request taken by a charity" in detail
+
+
+def test_other_objects_are_named_by_their_models_name_in_the_readers_language():
+    from django.utils import translation
+
+    from audit.labels import object_label
+
+    with translation.override("en"):
+        assert object_label("accounts.user", 1) == "User 1"
+        assert object_label("aid_requests.aidrequest", "30") == "MSA-0000030"
+        assert object_label("gone.model", 5) == "gone.model 5"
+    with translation.override("ar"):
+        label = object_label("accounts.user", 1)
+    assert label.endswith(" 1")
+    assert "accounts" not in label
