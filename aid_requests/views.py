@@ -26,6 +26,7 @@ from aid_requests.forms import (
     RequestForm,
 )
 from aid_requests.models import AidType, RequestStatus, request_reference
+from aid_requests.periods import payment_month_start
 from aid_requests.reasons import breakdown_rows, reason_text
 from aid_requests.services.appeals import aid_request_appeal
 from aid_requests.services.cases import aid_request_view_logged
@@ -149,11 +150,30 @@ def _approved_aid(aid_request: Any) -> dict[str, Any] | None:
     total = aid_request.approved_amount * count
     payments = list(aid_request.payments.order_by("period"))
     paid = sum((p.amount for p in payments), Decimal(0))
+    by_period = {p.period: p for p in payments}
+    open_case = aid_request.status in (RequestStatus.APPROVED, RequestStatus.PAYING)
+    first_unpaid = next((n for n in range(1, count + 1) if n not in by_period), None)
+    # Every instalment: the month it pays, and paid (when), next, planned or no longer due.
+    schedule = [
+        {
+            "period": n,
+            "month": payment_month_start(aid_request.coverage_start, n),
+            "payment": by_period.get(n),
+            "amount": by_period[n].amount if n in by_period else aid_request.approved_amount,
+            "state": "paid"
+            if n in by_period
+            else ("next" if n == first_unpaid else "planned")
+            if open_case
+            else "not_due",
+        }
+        for n in range(1, count + 1)
+    ]
     return {
         "monthly": aid_request.approved_amount,
         "count": count,
         "total": total,
         "payments": payments,
+        "schedule": schedule,
         "paid": paid,
         "remaining": max(total - paid, Decimal(0)),
         "next": len(payments) + 1 if len(payments) < count else None,

@@ -21,6 +21,7 @@ from django.utils.translation import override
 from accounts.models import User
 from accounts.permissions import Capability
 from aid_requests.models import AidRequest, Payment, RequestStatus
+from aid_requests.periods import payment_month_start
 from aid_requests.services.lifecycle import aid_request_move
 from aid_requests.states import Actor
 from audit.services import audit_record
@@ -35,7 +36,6 @@ from charities.exceptions import (
     PaymentTooEarly,
 )
 from charities.services.cases import locked_case, require_staff
-from config.dates import add_months
 from dedup import services as dedup
 from notifications.services import notify
 from webhooks.models import Event
@@ -104,7 +104,7 @@ def period_start(aid_request: AidRequest, period: int) -> datetime.date:
     Period N covers month N of the coverage: from ``coverage_start`` moved N - 1 months. One-off
     aid has one period, starting with its coverage.
     """
-    return add_months(aid_request.coverage_start, period - 1)
+    return payment_month_start(aid_request.coverage_start, period)
 
 
 def period_opens_on(aid_request: AidRequest, period: int) -> datetime.date:

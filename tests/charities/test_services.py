@@ -502,3 +502,14 @@ def test_the_request_page_shows_the_approved_aid_and_what_is_paid(approved, clie
     assert f"paid on {format_date(aid_request.coverage_start, 'en')}" in html
     if count > 1:
         assert f"Next: payment 2 of {count}." in html
+    # The whole schedule: each instalment with the month it pays and where it stands.
+    from config.dates import add_months, format_month
+
+    rows = html.split('data-testid="schedule"', 1)[1].split("</table>", 1)[0]
+    assert rows.count('<tr data-testid="instalment-') == count
+    assert 'data-testid="instalment-1" data-state="paid"' in rows
+    if count > 1:
+        assert 'data-testid="instalment-2" data-state="next"' in rows
+        assert format_month(add_months(aid_request.coverage_start, 1), "en") in rows
+    if count > 2:
+        assert f'data-testid="instalment-{count}" data-state="planned"' in rows
