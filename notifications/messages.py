@@ -190,7 +190,7 @@ CATALOGUE: dict[str, Message] = {
         subject=_("Accepted for paid volunteering"),
         body=_(
             "You were accepted for “%(opportunity)s”. Your stipend is recorded as "
-            "%(aid_type)s, request #%(number)s."
+            "%(aid_type)s, request %(number)s."
         ),
     ),
     NotificationKind.VOLUNTEER_DECLINED: Message(

@@ -306,6 +306,11 @@ def test_each_step_notifies(org, capital, caseworker, manager):
         "volunteer_certificate",
     ]
     assert Notification.objects.filter(recipient=other, kind="volunteer_declined").exists()
+    # The stipend's request is named by its one reference, never "#<id>".
+    accepted_notice = Notification.objects.get(recipient=person, kind="volunteer_accepted")
+    body = accepted_notice.message("en").body
+    assert f"request {application.aid_request.reference}." in body
+    assert "#" not in body
     for member in (caseworker, manager):
         kinds = set(Notification.objects.filter(recipient=member).values_list("kind", flat=True))
         assert kinds == {"volunteer_applied", "volunteer_hours_disputed"}
