@@ -31,6 +31,7 @@ RUN DJANGO_ENV=production \
     SECRET_KEY=build-only-dummy-secret-key-not-used-at-runtime-0123456789ab \
     ALLOWED_HOSTS=build \
     DATABASE_URL=postgres://build@localhost/build \
+    REDIS_URL=redis://build:6379/0 \
     IDENTITY_PROVIDER=hawiyati \
     python manage.py collectstatic --noinput
 

@@ -56,6 +56,7 @@ messages: $(VENV)/.dev-installed
 check-deploy: $(VENV)/.base-installed
 	DJANGO_ENV=production SECRET_KEY=$$($(BIN)/python -c 'import secrets;print(secrets.token_urlsafe(64))') \
 	ALLOWED_HOSTS=musaada.example DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/musaada} \
+	REDIS_URL=$${REDIS_URL:-redis://127.0.0.1:6379/0} \
 	IDENTITY_PROVIDER=hawiyati \
 	$(BIN)/python manage.py check --deploy --fail-level WARNING
 

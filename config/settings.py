@@ -26,9 +26,10 @@ if DJANGO_ENV not in {"development", "production"}:
 PRODUCTION = DJANGO_ENV == "production"
 
 if PRODUCTION:
-    _missing = [
-        name for name in ("SECRET_KEY", "ALLOWED_HOSTS", "DATABASE_URL") if not env.str(name, "")
-    ]
+    # REDIS_URL too: without it the cache (rate limits, throttles) would be each process's own
+    # memory and tasks would run inline, so several web machines would not share them.
+    _required = ("SECRET_KEY", "ALLOWED_HOSTS", "DATABASE_URL", "REDIS_URL")
+    _missing = [name for name in _required if not env.str(name, "")]
     if _missing:
         raise ImproperlyConfigured(
             "Production refuses to start without: " + ", ".join(_missing) + ". See README."
@@ -154,7 +155,11 @@ else:
     )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-# --- cache, tasks -------------------------------------------------------------------------
+# --- sessions, cache, tasks ---------------------------------------------------------------
+# Nothing a request leaves behind stays in the web process (docs/scaling.md): sessions are rows
+# in PostgreSQL, counters and cached values are in Redis, uploads in the shared MEDIA_ROOT, so
+# any web machine can answer any request.
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
 REDIS_URL = env.str("REDIS_URL", default="")
 # Redis answers on the local network in milliseconds: a connection that takes longer than
 # this, or a reply that does not come, means it is down, and a request must not wait for it.

@@ -13,6 +13,7 @@ PRODUCTION = {
     "SECRET_KEY": GOOD_KEY,
     "ALLOWED_HOSTS": "musaada.example",
     "DATABASE_URL": "postgres://musaada@127.0.0.1:5432/musaada",
+    "REDIS_URL": "redis://127.0.0.1:6379/9",
     "IDENTITY_PROVIDER": "hawiyati",
 }
 PROBE = (
@@ -21,7 +22,8 @@ PROBE = (
     "'eager': settings.CELERY_TASK_ALWAYS_EAGER, 'email': settings.EMAIL_BACKEND, "
     "'debug': settings.DEBUG, 'hosts': settings.ALLOWED_HOSTS, 'cache': "
     "settings.CACHES['default']['BACKEND'], 'broker': settings.CELERY_BROKER_URL, "
-    "'mfa': settings.STAFF_REQUIRE_MFA, 'identity': settings.IDENTITY_PROVIDER}))"
+    "'mfa': settings.STAFF_REQUIRE_MFA, 'identity': settings.IDENTITY_PROVIDER, "
+    "'session': settings.SESSION_ENGINE}))"
 )
 
 
@@ -70,7 +72,7 @@ def test_database_and_redis_urls_switch_to_postgres_and_celery_on_redis():
 
 
 def test_production_refuses_to_start_without_its_secrets():
-    for missing in ("SECRET_KEY", "ALLOWED_HOSTS", "DATABASE_URL"):
+    for missing in ("SECRET_KEY", "ALLOWED_HOSTS", "DATABASE_URL", "REDIS_URL"):
         env = {k: v for k, v in PRODUCTION.items() if k != missing}
         result = run(PROBE, env)
         assert result.returncode != 0
@@ -96,6 +98,13 @@ def test_production_requires_mfa_for_staff_by_default():
     facts = json.loads(run(PROBE, PRODUCTION).stdout)
     assert facts["mfa"] is True
     assert facts["debug"] is False
+
+
+def test_production_shares_its_cache_and_sessions_between_web_machines():
+    facts = json.loads(run(PROBE, PRODUCTION).stdout)
+    assert facts["cache"] == "config.cache.ResilientRedisCache"
+    assert facts["eager"] is False
+    assert facts["session"] == "django.contrib.sessions.backends.db"
 
 
 def test_production_passes_check_deploy_without_warnings():
