@@ -36,9 +36,10 @@ RUN DJANGO_ENV=production \
     python manage.py collectstatic --noinput
 
 # Uploaded documents. Created and chowned before VOLUME, so a fresh named volume mounted
-# here starts out owned by the app user.
-RUN mkdir -p /data/uploads \
-    && chown app:app /data/uploads \
+# here starts out owned by the app user. /data/static: the copy of the static files that nginx
+# serves (docker-compose.yml's `static` service), world-readable.
+RUN mkdir -p /data/uploads /data/static \
+    && chown app:app /data/uploads /data/static \
     && chmod 0750 /data/uploads
 VOLUME ["/data/uploads"]
 
