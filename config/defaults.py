@@ -109,6 +109,11 @@ BEAT_SCHEDULE: dict[str, dict[str, Any]] = {
         "task": "benefits.tasks.refill_state_commitments",
         "schedule": 3600.0,
     },
+    # Sessions past their expiry leave the database (sessions are rows there: docs/scaling.md).
+    "clear-expired-sessions": {
+        "task": "accounts.tasks.clear_expired_sessions",
+        "schedule": crontab(hour=3, minute=15),
+    },
     # Paid volunteering: placements whose end date passed — their certificates are ready.
     "volunteering-announce-certificates": {
         "task": "volunteering.tasks.announce_certificates",

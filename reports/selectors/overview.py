@@ -82,6 +82,7 @@ JOB_LABELS: dict[str, str | Promise] = {
     "resend-pending-notifications": _("Send notifications left pending"),
     "identity-expire-stale-attempts": _("Expire stale identity checks"),
     "return-covered-requests": _("Return requests whose other aid has ended to the queue"),
+    "clear-expired-sessions": _("Remove expired sign-in sessions"),
 }
 
 
