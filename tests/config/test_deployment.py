@@ -7,27 +7,21 @@ configuration (``nginx -t``), rendered with local addresses and a throw-away cer
 
 from __future__ import annotations
 
-import datetime
 import json
 import os
 import re
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 from typing import Any
 
 import yaml
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import NameOID
 
 from applicants.validators import MAX_DOCUMENT_BYTES
 from tests.conftest import _missing
+from tests.nginx import NGINX_CONF, nginx_binary, render
 
 ROOT = Path(__file__).resolve().parents[2]
-NGINX_CONF = ROOT / "deploy" / "nginx.conf"
 
 
 def compose() -> dict[str, Any]:
@@ -180,59 +174,14 @@ def test_nginx_takes_every_upload_the_portal_takes():
     assert limit >= values["DATA_UPLOAD_MAX_MEMORY_SIZE"]
 
 
-def _self_signed(folder: Path) -> None:
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "musaada.example")])
-    now = datetime.datetime.now(datetime.UTC)
-    certificate = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now)
-        .not_valid_after(now + datetime.timedelta(days=1))
-        .sign(key, hashes.SHA256())
-    )
-    (folder / "fullchain.pem").write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
-    (folder / "privkey.pem").write_bytes(
-        key.private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption(),
-        )
-    )
-
-
 def test_nginx_accepts_its_configuration(tmp_path):
-    nginx = shutil.which("nginx") or ("/usr/sbin/nginx" if Path("/usr/sbin/nginx").exists() else "")
+    nginx = nginx_binary()
     if not nginx:
         _missing("nginx is not installed (apt-get install nginx-light)")
-    _self_signed(tmp_path)
-    (tmp_path / "static").mkdir()
     # Compose's host names resolve only inside its network; the certificate is the operator's.
-    conf = nginx_conf()
-    for name in web_services():
-        conf = conf.replace(f"server {name}:8000", "server 127.0.0.1:8000")
-    conf = conf.replace("/etc/nginx/tls/", f"{tmp_path}/").replace(
-        "/srv/static/", f"{tmp_path}/static/"
-    )
-    conf = conf.replace(
-        "access_log /var/log/nginx/access.log;", f"access_log {tmp_path}/access.log;"
-    )
-    (tmp_path / "nginx.conf").write_text(conf)
+    conf = render(tmp_path, dict.fromkeys(web_services(), "127.0.0.1:8000"))
     result = subprocess.run(
-        [
-            nginx,
-            "-t",
-            "-q",
-            "-e",
-            "stderr",
-            "-c",
-            str(tmp_path / "nginx.conf"),
-            "-g",
-            f"pid {tmp_path}/nginx.pid;",
-        ],  # fmt: skip
+        [nginx, "-t", "-q", "-e", "stderr", "-c", str(conf), "-g", f"pid {tmp_path}/nginx.pid;"],
         capture_output=True,
         text=True,
         timeout=60,

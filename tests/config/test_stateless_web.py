@@ -7,6 +7,10 @@ database), one shared ``MEDIA_ROOT`` and ``TRUSTED_PROXY_COUNT=1``. The visitor 
 that sends the same ``Host`` and ``X-Forwarded-For`` to both, as nginx does, and keeps its
 cookies itself, whichever machine set them.
 
+The last test puts deploy/nginx.conf itself (TLS, the upstream of both servers, the
+X-Forwarded-* headers) in front of them, as docker-compose.yml does, and follows one signed-in
+visitor whose requests nginx spreads over both.
+
 Each test fails if that piece of state were kept in a web process: a session in local memory is
 unknown to the other machine, a limit counted per process lets twice as many attempts through,
 a file on one machine's own disk is missing on the other.
@@ -22,6 +26,7 @@ import http.client
 import os
 import re
 import secrets
+import ssl
 import subprocess
 import sys
 import time
@@ -39,9 +44,10 @@ from django.utils.html import escape
 
 from accounts.adapter import AccountAdapter
 from applicants.models import Document
-from tests.conftest import redis_url
+from tests.conftest import _missing, redis_url
 from tests.factories import PASSWORD, ApplicantUserFactory, civil_id_for
 from tests.factories.applicants import PDF_BYTES, CompleteProfileFactory
+from tests.nginx import nginx_binary, render
 from tests.postgres_server import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -56,6 +62,7 @@ class Machine:
     port: int
     process: subprocess.Popen[bytes]
     log: Path
+    tls: bool = False  # nginx answers in HTTPS
 
     def logs(self) -> str:
         return f"--- {self.name} ---\n{self.log.read_text(errors='replace')[-4000:]}"
@@ -87,7 +94,11 @@ class Visitor:
             headers["Cookie"] = "; ".join(f"{name}={value}" for name, value in self.cookies.items())
         if content_type:
             headers["Content-Type"] = content_type
-        conn = http.client.HTTPConnection("127.0.0.1", machine.port, timeout=30)
+        if machine.tls and method == "POST":
+            # Over HTTPS Django's CSRF check wants the page's address, as a browser sends it
+            # (Referrer-Policy: same-origin).
+            headers["Referer"] = f"https://{HOST}{path}"
+        conn = connect(machine)
         try:
             conn.request(method, path, body=body or None, headers=headers)
             answer = conn.getresponse()
@@ -147,10 +158,19 @@ def _database_url() -> str:
     )
 
 
+def connect(machine: Machine) -> http.client.HTTPConnection:
+    if machine.tls:  # nginx with a throw-away certificate
+        context = ssl.create_default_context()
+        context.check_hostname = False
+        context.verify_mode = ssl.CERT_NONE
+        return http.client.HTTPSConnection("127.0.0.1", machine.port, timeout=30, context=context)
+    return http.client.HTTPConnection("127.0.0.1", machine.port, timeout=30)
+
+
 def _answers(machine: Machine) -> bool:
     assert machine.process.poll() is None, machine.logs()
     try:
-        conn = http.client.HTTPConnection("127.0.0.1", machine.port, timeout=5)
+        conn = connect(machine)
         conn.request("GET", "/healthz", headers={"Host": HOST})
         return conn.getresponse().status == 200
     except OSError:
@@ -201,6 +221,8 @@ def machines(
                         "1",
                         "--timeout",
                         "60",
+                        "--access-logfile",
+                        "-",
                     ],  # fmt: skip
                     cwd=ROOT,
                     env=env,
@@ -222,6 +244,46 @@ def machines(
             except subprocess.TimeoutExpired:
                 machine.process.kill()
                 machine.process.wait()
+
+
+@pytest.fixture(scope="module")
+def proxy(
+    machines: tuple[Machine, Machine], tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Machine]:
+    """deploy/nginx.conf in front of the two servers, as docker-compose.yml runs it."""
+    nginx = nginx_binary()
+    if not nginx:
+        _missing("nginx is not installed (apt-get install nginx-light)")
+    folder = tmp_path_factory.mktemp("nginx")
+    web1, web2 = machines
+    port = free_port()
+    conf = render(
+        folder,
+        {"web1": f"127.0.0.1:{web1.port}", "web2": f"127.0.0.1:{web2.port}"},
+        http_port=free_port(),
+        https_port=port,
+    )
+    log = folder / "nginx.log"
+    with log.open("wb") as output:
+        process = subprocess.Popen(
+            [nginx, "-e", "stderr", "-c", str(conf), "-g", f"daemon off; pid {folder}/nginx.pid;"],
+            stdout=output,
+            stderr=subprocess.STDOUT,
+        )
+    machine = Machine("nginx", port, process, log, tls=True)
+    try:
+        deadline = time.monotonic() + 30
+        while not _answers(machine):
+            assert time.monotonic() < deadline, machine.logs()
+            time.sleep(0.1)
+        yield machine
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
 
 
 def fresh_address() -> str:
@@ -306,3 +368,29 @@ def test_an_upload_through_one_web_machine_is_read_through_the_other(machines, v
     download = visitor.get(web2, f"/apply/profile/documents/{document.pk}/download/")
     assert download.status == 200, (download.status, web2.logs())
     assert download.body == PDF_BYTES
+
+
+def requests_served(machine: Machine, path: str) -> int:
+    """How many requests for ``path`` the server's access log shows."""
+    return sum(f"{path} HTTP" in line for line in machine.log.read_text().splitlines())
+
+
+def test_nginx_spreads_one_visitors_requests_over_both_machines(machines, proxy, applicant):
+    web1, web2 = machines
+    visitor = Visitor(address=fresh_address())
+    signed_in = visitor.sign_in(proxy, applicant.civil_id, PASSWORD)
+    assert signed_in.status == 302, re.sub(r"<[^>]+>", " ", signed_in.text)[:1500]
+    path = "/apply/profile/documents/"
+    before = {machine.name: requests_served(machine, path) for machine in machines}
+
+    for _ in range(6):
+        page = visitor.get(proxy, path)
+        assert page.status == 200, (page.status, page.location, proxy.logs())
+
+    served = {
+        machine.name: requests_served(machine, path) - before[machine.name] for machine in machines
+    }
+    assert sum(served.values()) == 6
+    # Both answered 200 to the one session signed in through nginx.
+    assert served["web1"] > 0, served
+    assert served["web2"] > 0, served
