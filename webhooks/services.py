@@ -125,9 +125,9 @@ def webhook_endpoint_disable(
             endpoint.save(update_fields=["is_active", "disabled_at"])
             # Those still waiting for an attempt (or a retry) will not get one: say so now,
             # rather than leave them "pending" for ever.
-            WebhookDelivery.objects.filter(
-                endpoint=endpoint, status=DeliveryStatus.PENDING
-            ).update(status=DeliveryStatus.CANCELLED)
+            WebhookDelivery.objects.filter(endpoint=endpoint, status=DeliveryStatus.PENDING).update(
+                status=DeliveryStatus.CANCELLED
+            )
             audit_record(
                 actor=actor,
                 action="webhook.endpoint_disabled",

@@ -156,3 +156,10 @@ def test_rotate_shows_a_new_token_and_revoke_stops_the_client(client, admin, api
     api_client.refresh_from_db()
     assert api_client.revoked_at is not None
     assert not api_client.user.is_active
+
+
+def test_the_navigation_leads_administrators_only_to_the_page(client, admin):
+    client.force_login(admin)
+    assert b'href="/ministry/api-clients/"' in client.get("/ministry/").content
+    client.force_login(StaffUserFactory(role=Role.MINISTRY_OFFICIAL))
+    assert b'href="/ministry/api-clients/"' not in client.get("/ministry/").content

@@ -224,9 +224,7 @@ def test_a_retry_after_the_endpoint_was_switched_off_ends_cancelled(manager, rec
     """Switched off elsewhere than by the service (the admin site) between two attempts."""
     endpoint, _secret = endpoint_for(manager, receiver)
     receiver.answers.extend([500] * MAX_ATTEMPTS)
-    webhook_event_emit(
-        organisation_id=endpoint.organisation_id, event=Event.CASE_CLAIMED, data={}
-    )
+    webhook_event_emit(organisation_id=endpoint.organisation_id, event=Event.CASE_CLAIMED, data={})
     delivery = WebhookDelivery.objects.get()
     WebhookDelivery.objects.filter(pk=delivery.pk).update(status=DeliveryStatus.PENDING)
     WebhookEndpoint.objects.filter(pk=endpoint.pk).update(is_active=False)
