@@ -34,6 +34,8 @@ _NAV = [
     (Capability.LICENSE_ORGANISATIONS, "charities:licensing", _("Licensing")),
     (Capability.MANAGE_AID_TYPES, "aid_requests:aid_types", _("Aid types")),
     (Capability.IMPORT_BENEFITS, "benefits:imports", _("Benefit imports")),
+    # The ministry's API clients (``api.services.MINISTRY_CLIENTS_CAPABILITY``).
+    (Capability.MANAGE_SETTINGS, "api:ministry_clients", _("API clients")),
 ]
 
 

@@ -12,11 +12,22 @@ class ApiError(DomainError):
 
 
 class ClientNotAllowed(ApiError):
-    message = _("Only a manager of the organisation may manage its API clients.")
+    message = _(
+        "Only a manager of the organisation, or an administrator of the ministry, may manage "
+        "its API clients."
+    )
 
 
 class SecondFactorRequired(ApiError):
     message = _("Sign in with your second factor to manage API clients.")
+
+
+class ScopeNotAllowed(ApiError):
+    message = _(
+        "An organisation's client may hold only the organisation scopes, and the ministry's "
+        "client only the ministry's."
+    )
+    field = "scopes"
 
 
 class ScopesRequired(ApiError):

@@ -16,15 +16,37 @@ class Scope(models.TextChoices):
     CLAIM = "claim", _("Claim cases")
     MANAGE_CASES = "manage_cases", _("Manage cases (file, messages, approve, release, reject)")
     PAYMENTS = "payments", _("Record payments")
+    # The ministry's (a client of the ministry, never of an organisation)
+    STATISTICS = "statistics", _("Read the statistics")
+    EXPORTS = "exports", _("Start and download exports")
+
+
+#: The scopes a client of an organisation may hold, and those a client of the ministry may:
+#: the two never mix (``api.services.api_client_create``, and a check constraint below).
+ORGANISATION_SCOPES = (Scope.READ_QUEUE, Scope.CLAIM, Scope.MANAGE_CASES, Scope.PAYMENTS)
+MINISTRY_SCOPES = (Scope.STATISTICS, Scope.EXPORTS)
+
+
+def _holds_any(scopes: tuple[Scope, ...]) -> models.Q:
+    """``scopes`` (a JSON list of strings) holds one of these: matched on the JSON text
+    (``"claim"`` with its quotes), which reads the same on SQLite and PostgreSQL."""
+    condition = models.Q()
+    for scope in scopes:
+        condition |= models.Q(scopes__icontains=f'"{scope.value}"')
+    return condition
 
 
 class ApiClient(models.Model):
-    """One piece of an organisation's own software that calls the API.
+    """One piece of an organisation's (or the ministry's) own software that calls the API.
 
     It acts through its own service account (``user``): a staff member of the organisation with
     no password, created with the client, so that every service, selector and audit entry sees an
     ordinary actor — the client — and the pages' rules apply to it unchanged. The account is a
     manager when the client may manage cases (approve, release, reject), a caseworker otherwise.
+
+    A client without an organisation is the ministry's (statistics, exports), created by a
+    ministry administrator; its account is a ministry official with no membership. Which
+    scopes it may hold follows from that, and the database holds to it.
     """
 
     organisation = models.ForeignKey(
@@ -32,6 +54,9 @@ class ApiClient(models.Model):
         on_delete=models.PROTECT,
         related_name="api_clients",
         verbose_name=_("organisation"),
+        null=True,
+        blank=True,
+        help_text=_("Empty for a client of the ministry."),
     )
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL,
@@ -61,7 +86,16 @@ class ApiClient(models.Model):
                 condition=models.Q(rate_limit__gte=1),
                 name="api_client_rate_limit_positive",
                 violation_error_message=_("A client needs a limit of at least one call a minute."),
-            )
+            ),
+            models.CheckConstraint(
+                condition=(models.Q(organisation__isnull=False) & ~_holds_any(MINISTRY_SCOPES))
+                | (models.Q(organisation__isnull=True) & ~_holds_any(ORGANISATION_SCOPES)),
+                name="api_client_scopes_of_its_side",
+                violation_error_message=_(
+                    "An organisation's client cannot hold the ministry's scopes, nor the "
+                    "ministry's client an organisation's."
+                ),
+            ),
         ]
 
     def __str__(self) -> str:
@@ -70,6 +104,10 @@ class ApiClient(models.Model):
     @property
     def is_active(self) -> bool:
         return self.revoked_at is None
+
+    @property
+    def is_ministry(self) -> bool:
+        return self.organisation_id is None
 
     def has_scope(self, scope: str) -> bool:
         return scope in self.scopes

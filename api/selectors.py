@@ -1,4 +1,5 @@
-"""Reads of API clients: a manager's own organisation's, and a presented token's."""
+"""Reads of API clients: a manager's own organisation's (a ministry administrator's: the
+ministry's), and a presented token's."""
 
 from __future__ import annotations
 
@@ -9,20 +10,28 @@ from django.utils import timezone
 from accounts.models import User
 from accounts.permissions import Capability, can
 from api.models import ApiClient, ApiToken
+from api.services import MINISTRY_CLIENTS_CAPABILITY
 from api.tokens import token_matches, token_prefix
 from charities.selectors import organisation_for_staff
 
 
 def clients_for_manager(user: User) -> QuerySet[ApiClient]:
-    """The API clients of the organisation ``user`` manages, newest first, with when each was
-    last used and when its newest live token expires."""
-    organisation = organisation_for_staff(user)
-    if organisation is None or not can(user, Capability.MANAGE_STAFF):
+    """The API clients of the organisation ``user`` manages (of the ministry, for a ministry
+    administrator), newest first, with when each was last used and when its newest live
+    token expires."""
+    if can(user, Capability.MANAGE_STAFF):
+        organisation = organisation_for_staff(user)
+        if organisation is None:  # pragma: no cover - can() already refused
+            return ApiClient.objects.none()
+        mine = Q(organisation=organisation)
+    elif can(user, MINISTRY_CLIENTS_CAPABILITY):
+        mine = Q(organisation__isnull=True)
+    else:
         return ApiClient.objects.none()
     now = timezone.now()
     live = Q(tokens__revoked_at__isnull=True, tokens__expires_at__gt=now)
     return (
-        ApiClient.objects.filter(organisation=organisation)
+        ApiClient.objects.filter(mine)
         .annotate(
             last_used=Max("tokens__last_used_at"),
             expires=Max("tokens__expires_at", filter=live),

@@ -3,6 +3,10 @@
 A client acts through its own service account (see ``api.models.ApiClient``): creating a client
 creates that account as staff of the manager's organisation, revoking it deactivates the
 account, so nothing the client holds keeps working.
+
+Two sides, the same services: a manager manages their organisation's clients (organisation
+scopes), a ministry administrator the ministry's (``MINISTRY_SCOPES``, an account that is a
+ministry official). Nobody is on both sides, and a scope of the other side is refused.
 """
 
 from __future__ import annotations
@@ -17,8 +21,14 @@ from django.utils import timezone
 
 from accounts.models import Role, User
 from accounts.permissions import Capability, can, may_see_personal_data
-from api.exceptions import ClientNotAllowed, ClientRevoked, ScopesRequired, SecondFactorRequired
-from api.models import ApiClient, ApiToken, Scope
+from api.exceptions import (
+    ClientNotAllowed,
+    ClientRevoked,
+    ScopeNotAllowed,
+    ScopesRequired,
+    SecondFactorRequired,
+)
+from api.models import MINISTRY_SCOPES, ORGANISATION_SCOPES, ApiClient, ApiToken, Scope
 from api.tokens import LAST_USED_PRECISION, ROTATION_OVERLAP, TOKEN_LIFETIME, token_new
 from audit.services import audit_record
 from charities.models import Organisation, StaffMembership
@@ -28,17 +38,30 @@ from charities.selectors import organisation_for_staff
 SERVICE_ACCOUNT_DOMAIN = "api-clients.invalid"
 
 
-def _managed_organisation(actor: User, *, second_factor_passed: bool) -> Organisation:
-    """The organisation ``actor`` manages, if they may manage its API clients now: a token
-    opens personal data, so it needs what personal data needs (the second factor)."""
-    if not can(actor, Capability.MANAGE_STAFF):
+#: Who manages the ministry's clients (its administrators; officials only read).
+MINISTRY_CLIENTS_CAPABILITY = Capability.MANAGE_SETTINGS
+
+
+def _managed_organisation(actor: User, *, second_factor_passed: bool) -> Organisation | None:
+    """The side whose API clients ``actor`` may manage now: the organisation they manage, or
+    None for the ministry (a ministry administrator). A token opens personal data or the
+    ministry's figures, so it needs what personal data needs (the second factor)."""
+    if can(actor, Capability.MANAGE_STAFF):
+        organisation = organisation_for_staff(actor)
+        if organisation is None:  # pragma: no cover - can() already refused
+            raise ClientNotAllowed
+    elif can(actor, MINISTRY_CLIENTS_CAPABILITY):
+        organisation = None
+    else:
         raise ClientNotAllowed
     if not may_see_personal_data(actor, second_factor_passed=second_factor_passed):
         raise SecondFactorRequired
-    organisation = organisation_for_staff(actor)
-    if organisation is None:  # pragma: no cover - can() already refused
-        raise ClientNotAllowed
     return organisation
+
+
+def scopes_of_side(organisation: Organisation | None) -> tuple[Scope, ...]:
+    """The scopes a client of ``organisation`` (None: the ministry) may hold."""
+    return MINISTRY_SCOPES if organisation is None else ORGANISATION_SCOPES
 
 
 def _issue_token(client: ApiClient, now: datetime.datetime) -> tuple[ApiToken, str]:
@@ -61,7 +84,8 @@ def api_client_create(
     rate_limit: int,
     second_factor_passed: bool = False,
 ) -> tuple[ApiClient, str]:
-    """Create a client of ``actor``'s organisation and its first token.
+    """Create a client of ``actor``'s organisation (or of the ministry, for a ministry
+    administrator) and its first token.
 
     Returns the client and the token's value, which is shown once and never stored.
     """
@@ -69,18 +93,25 @@ def api_client_create(
     chosen = sorted({s for s in scopes if s in Scope.values})
     if not chosen:
         raise ScopesRequired
+    if not set(chosen) <= set(scopes_of_side(organisation)):
+        raise ScopeNotAllowed
+    if organisation is None:
+        role = Role.MINISTRY_OFFICIAL
+    else:
+        role = Role.MANAGER if Scope.MANAGE_CASES in chosen else Role.CASEWORKER
     now = timezone.now()
     with transaction.atomic(durable=True):
         account = User.objects.create_user(
             email=f"client-{uuid.uuid4().hex}@{SERVICE_ACCOUNT_DOMAIN}",
             password=None,  # never signs in: it acts only through its tokens
-            role=Role.MANAGER if Scope.MANAGE_CASES in chosen else Role.CASEWORKER,
+            role=role,
             full_name=f"API: {name}",
             language=actor.language or settings.LANGUAGE_CODE,
         )
-        StaffMembership.objects.create(
-            user=account, organisation=organisation, is_service_account=True
-        )
+        if organisation is not None:
+            StaffMembership.objects.create(
+                user=account, organisation=organisation, is_service_account=True
+            )
         client = ApiClient.objects.create(
             organisation=organisation,
             user=account,
@@ -95,7 +126,7 @@ def api_client_create(
             actor=actor,
             action="api_client.created",
             target=client,
-            organisation_id=organisation.pk,
+            organisation_id=organisation.pk if organisation else None,
             data={"scopes": chosen, "rate_limit": rate_limit, "token": token.prefix},
         )
     return client, value

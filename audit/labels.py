@@ -30,6 +30,7 @@ ACTION_LABELS: dict[str, Promise] = {
     "aid_request.withdrawn": _("Request withdrawn"),
     "aid_type.changed": _("Aid type changed"),
     "aid_type.created": _("Aid type created"),
+    "api.called": _("API called by a linked system"),
     "api_client.created": _("API client created"),
     "api_client.revoked": _("API client revoked"),
     "api_token.rotated": _("API token renewed"),

@@ -307,6 +307,15 @@ def table_for(kind: str, parameters: dict[str, Any]) -> Table:
     raise ValueError(f"unknown export kind {kind!r}")
 
 
+XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+CSV_CONTENT_TYPE = "text/csv; charset=utf-8"
+
+
+def content_type(file_format: str) -> str:
+    """The media type of an export's file."""
+    return XLSX_CONTENT_TYPE if file_format == ExportFormat.XLSX else CSV_CONTENT_TYPE
+
+
 def filename(kind: str, file_format: str, parameters: dict[str, Any]) -> str:
     if kind in OVERVIEW_KINDS:
         return f"musaada-{kind}-{timezone.localdate():%Y%m%d}.{file_format}"

@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import datetime
 import io
 import logging
-from pathlib import Path
 from typing import Any, cast
 
 from django import forms
 from django.conf import settings
-from django.db import DatabaseError
 from django.http import (
     FileResponse,
     Http404,
@@ -44,7 +41,7 @@ from reports.forms import (
 from reports.models import ExportFormat
 from reports.selectors.drilldown import CLAIM_WARNING_DAYS, requests_page
 from reports.selectors.exports import export_job_for_user, export_jobs_of
-from reports.selectors.filters import Period, rollup_state
+from reports.selectors.filters import Period
 from reports.selectors.organisations import organisation_report
 from reports.selectors.overview import ministry_overview
 from reports.selectors.picture import CHARITY, STATE, beneficiary_picture
@@ -53,46 +50,21 @@ from reports.selectors.statistics import Breakdown
 from reports.selectors.statistics import statistics as statistics_of
 from reports.selectors.volunteering import volunteering_figures
 from reports.services.exports import (
-    EXPORTS_FOLDER,
     export_download_record,
+    export_file,
     export_inline_limit,
     export_job_create,
 )
 from reports.services.picture import beneficiary_picture_view_record
-from reports.tasks import refresh_rollups
+from reports.tasks import refreshes_inline, rollups_current
 
 logger = logging.getLogger(__name__)
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-#: With tasks run inline (no broker, so no Celery beat: the embedded default of ``make run``)
-#: nothing refreshes the rollups on a schedule; the ministry pages refresh them themselves
-#: when the last refresh is older than this (the incremental refresh of a small registry
-#: costs a few milliseconds).
-INLINE_REFRESH_AFTER = datetime.timedelta(minutes=1)
-
-
-def refreshes_inline() -> bool:
-    return bool(settings.CELERY_TASK_ALWAYS_EAGER)
-
-
-def _rollups_current() -> None:
-    """Without Celery beat, bring stale rollups up to date before the page reads them."""
-    if not refreshes_inline():
-        return
-    state = rollup_state()
-    if state and state.finished_at and state.finished_at > timezone.now() - INLINE_REFRESH_AFTER:
-        return
-    try:
-        refresh_rollups.delay()
-    except DatabaseError:  # busy (another refresh holds the database): show what there is
-        logger.warning(
-            "inline rollup refresh failed; showing the figures as they are", exc_info=True
-        )
 
 
 @require_GET
 @require_capability(Capability.VIEW_STATISTICS)
 def overview(request: AuthenticatedHttpRequest) -> HttpResponse:
-    _rollups_current()
+    rollups_current()
     context = {"overview": ministry_overview(), "inline_refresh": refreshes_inline()}
     return render(request, "reports/overview.html", context)
 
@@ -137,7 +109,7 @@ def _with_default_range(request: HttpRequest) -> QueryDict:
 @require_GET
 @require_capability(Capability.VIEW_STATISTICS)
 def statistics(request: AuthenticatedHttpRequest) -> HttpResponse:
-    _rollups_current()
+    rollups_current()
     form = PeriodForm(_with_default_range(request))
     period = form.period()
     stats = statistics_of(period)
@@ -200,7 +172,7 @@ def requests_list(request: AuthenticatedHttpRequest) -> HttpResponse:
 @require_capability(Capability.VIEW_STATISTICS)
 def organisation(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     organisation = get_object_or_404(Organisation, pk=pk)
-    _rollups_current()
+    rollups_current()
     form = PeriodForm(_with_default_range(request))
     period = form.period()
     report = organisation_report(organisation, period)
@@ -263,7 +235,9 @@ def export(request: AuthenticatedHttpRequest) -> HttpResponseBase:
     else:
         buffer = io.BytesIO()
         exports.write(table, file_format, buffer)
-        response = HttpResponse(buffer.getvalue(), content_type=XLSX)
+        response = HttpResponse(
+            buffer.getvalue(), content_type=exports.content_type(ExportFormat.XLSX)
+        )
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response
 
@@ -292,11 +266,8 @@ def my_exports(request: AuthenticatedHttpRequest) -> HttpResponse:
 @require_capability(Capability.VIEW_STATISTICS)
 def export_download(request: AuthenticatedHttpRequest, pk: int) -> FileResponse:
     job = export_job_for_user(request.user, pk)
-    if job is None or not job.file_path:
-        raise Http404
-    folder = (Path(settings.MEDIA_ROOT) / EXPORTS_FOLDER).resolve()
-    path = (Path(settings.MEDIA_ROOT) / job.file_path).resolve()
-    if folder not in path.parents or not path.is_file():
+    path = None if job is None else export_file(job)
+    if job is None or path is None:
         raise Http404
     export_download_record(
         actor=request.user,
@@ -310,7 +281,7 @@ def export_download(request: AuthenticatedHttpRequest, pk: int) -> FileResponse:
         path.open("rb"),
         as_attachment=True,
         filename=exports.filename(job.kind, job.file_format, job.parameters),
-        content_type=XLSX if job.file_format == ExportFormat.XLSX else "text/csv; charset=utf-8",
+        content_type=exports.content_type(job.file_format),
     )
 
 

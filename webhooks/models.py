@@ -59,6 +59,8 @@ class DeliveryStatus(models.TextChoices):
     PENDING = "pending", _("Pending")
     DELIVERED = "delivered", _("Delivered")
     FAILED = "failed", _("Failed")
+    #: Its endpoint was disabled before it was sent: it never will be (a replay still may).
+    CANCELLED = "cancelled", _("Cancelled: the endpoint was disabled")
 
 
 class WebhookDelivery(models.Model):

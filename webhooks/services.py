@@ -123,6 +123,11 @@ def webhook_endpoint_disable(
             endpoint.is_active = False
             endpoint.disabled_at = timezone.now()
             endpoint.save(update_fields=["is_active", "disabled_at"])
+            # Those still waiting for an attempt (or a retry) will not get one: say so now,
+            # rather than leave them "pending" for ever.
+            WebhookDelivery.objects.filter(endpoint=endpoint, status=DeliveryStatus.PENDING).update(
+                status=DeliveryStatus.CANCELLED
+            )
             audit_record(
                 actor=actor,
                 action="webhook.endpoint_disabled",
@@ -209,10 +214,15 @@ def _enqueue(delivery_id: int, *, replay: bool = False) -> None:
 def webhook_delivery_attempt(*, delivery_id: int, number: int, replay: bool = False) -> bool:
     """POST the delivery once, signed now; log the attempt. True when the answer was 2xx.
 
-    A disabled endpoint gets nothing (no attempt is logged), except when a manager replays."""
+    A disabled endpoint gets nothing (no attempt is logged, the delivery ends "cancelled"),
+    except when a manager replays."""
     delivery = WebhookDelivery.objects.select_related("endpoint").get(pk=delivery_id)
     endpoint = delivery.endpoint
     if not endpoint.is_active and not replay:
+        # Disabled between the event and this attempt (or a retry): the end of this delivery.
+        WebhookDelivery.objects.filter(pk=delivery.pk, status=DeliveryStatus.PENDING).update(
+            status=DeliveryStatus.CANCELLED
+        )
         return True  # nothing more to try
     timestamp = int(time.time())
     raw = delivery.body.encode()

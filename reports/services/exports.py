@@ -59,6 +59,17 @@ def export_job_create(
     return job
 
 
+def export_file(job: ExportJob) -> Path | None:
+    """The file of a finished job, if it is there and inside MEDIA_ROOT/exports; else None."""
+    if job.status != ExportStatus.DONE or not job.file_path:
+        return None
+    folder = (Path(settings.MEDIA_ROOT) / EXPORTS_FOLDER).resolve()
+    path = (Path(settings.MEDIA_ROOT) / job.file_path).resolve()
+    if folder not in path.parents or not path.is_file():
+        return None
+    return path
+
+
 def export_job_run(*, job_id: int) -> ExportJob:
     """Write the file of a queued job under MEDIA_ROOT/exports (the Celery task's body).
 

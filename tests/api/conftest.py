@@ -5,12 +5,15 @@ from __future__ import annotations
 import pytest
 
 from accounts.models import Role
-from api.models import Scope
+from api.models import MINISTRY_SCOPES, ORGANISATION_SCOPES
 from api.services import api_client_create
 from tests.dedup.conftest import capital, needy, student  # noqa: F401
 from tests.factories.cases import caseworker
+from tests.reports.conftest import official, world  # noqa: F401  # the ministry's year
 
-ALL_SCOPES = tuple(Scope.values)
+#: Every scope an organisation's client may hold; the ministry's client holds the others.
+ALL_SCOPES = tuple(ORGANISATION_SCOPES)
+MINISTRY = tuple(MINISTRY_SCOPES)
 
 
 def new_client(manager, scopes=ALL_SCOPES, rate_limit=1000, name="CaseSoft"):

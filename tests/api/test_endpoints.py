@@ -137,6 +137,10 @@ def test_the_schema_and_its_page_are_served(client):
     docs = client.get("/api/v1/docs/")
     assert docs.status_code == 200
     assert b"/api/v1/cases/{id}/claim/" in docs.content
+    for operation in ("statistics_read", "export_start", "export_read", "export_download"):
+        assert f'data-testid="op-{operation}"'.encode() in docs.content
+    assert docs.context["operations"][-1]["path"] == "/api/v1/statistics/"
+    assert docs.context["operations"][-1]["scopes"] == ["statistics"]
 
 
 @pytest.mark.parametrize(

@@ -465,3 +465,14 @@ def test_other_objects_are_named_by_their_models_name_in_the_readers_language():
         label = object_label("accounts.user", 1)
     assert label.endswith(" 1")
     assert "accounts" not in label
+
+
+def test_an_api_call_has_its_own_translated_label():
+    from django.utils import translation
+
+    from audit.labels import action_label
+
+    with translation.override("en"):
+        assert action_label("api.called") == "API called by a linked system"
+    with translation.override("ar"):
+        assert action_label("api.called") == "استدعاء واجهة برمجية من نظام مرتبط"

@@ -17,9 +17,16 @@ from charities.services.cases import (
 from charities.services.claim import aid_request_claim
 from tests.factories.cases import caseworker, family, open_request
 from webhooks.exceptions import WebhookUrlRefused
-from webhooks.models import DeliveryStatus, Event, WebhookAttempt, WebhookDelivery
+from webhooks.models import (
+    DeliveryStatus,
+    Event,
+    WebhookAttempt,
+    WebhookDelivery,
+    WebhookEndpoint,
+)
 from webhooks.services import (
     MAX_ATTEMPTS,
+    webhook_delivery_attempt,
     webhook_delivery_replay,
     webhook_endpoint_create,
     webhook_endpoint_disable,
@@ -189,3 +196,39 @@ def test_outside_production_only_local_http_is_accepted(manager):
             events=[Event.CASE_CLAIMED],
             second_factor_passed=True,
         )
+
+
+@pytest.mark.django_db  # not transactional: the send queued after the commit waits in the test
+def test_a_delivery_to_an_endpoint_disabled_before_the_send_ends_cancelled(
+    manager, receiver, django_capture_on_commit_callbacks
+):
+    endpoint, _secret = endpoint_for(manager, receiver)
+    with django_capture_on_commit_callbacks() as queued:  # the send is queued, not yet run
+        webhook_event_emit(
+            organisation_id=endpoint.organisation_id, event=Event.CASE_CLAIMED, data={}
+        )
+    delivery = WebhookDelivery.objects.get()
+    assert delivery.status == DeliveryStatus.PENDING
+    webhook_endpoint_disable(actor=manager, endpoint_id=endpoint.pk, second_factor_passed=True)
+    delivery.refresh_from_db()
+    assert delivery.status == DeliveryStatus.CANCELLED
+    for send in queued:  # the worker picks the send up after the disable
+        send()
+    delivery.refresh_from_db()
+    assert delivery.status == DeliveryStatus.CANCELLED
+    assert receiver.received == []
+    assert not delivery.attempts.exists()
+
+
+def test_a_retry_after_the_endpoint_was_switched_off_ends_cancelled(manager, receiver):
+    """Switched off elsewhere than by the service (the admin site) between two attempts."""
+    endpoint, _secret = endpoint_for(manager, receiver)
+    receiver.answers.extend([500] * MAX_ATTEMPTS)
+    webhook_event_emit(organisation_id=endpoint.organisation_id, event=Event.CASE_CLAIMED, data={})
+    delivery = WebhookDelivery.objects.get()
+    WebhookDelivery.objects.filter(pk=delivery.pk).update(status=DeliveryStatus.PENDING)
+    WebhookEndpoint.objects.filter(pk=endpoint.pk).update(is_active=False)
+    assert webhook_delivery_attempt(delivery_id=delivery.pk, number=2) is True
+    delivery.refresh_from_db()
+    assert delivery.status == DeliveryStatus.CANCELLED
+    assert delivery.attempts.count() == MAX_ATTEMPTS  # no attempt added

@@ -147,3 +147,14 @@ def test_the_log_shows_every_attempt_and_disable_and_replay_work(client, manager
     disabled = client.post(f"/charity/webhooks/{delivery.endpoint_id}/disable/")
     assert disabled.status_code == 302
     assert not WebhookEndpoint.objects.get().is_active
+
+
+def test_a_delivery_left_unsent_by_a_disable_shows_cancelled_in_the_log(client, manager, delivery):
+    client.force_login(manager)
+    client.post(f"/charity/webhooks/{delivery.endpoint_id}/disable/")
+    delivery.refresh_from_db()
+    assert delivery.status == "cancelled"
+    log = client.get(f"/charity/webhooks/{delivery.endpoint_id}/deliveries/")
+    html = log.content.decode()
+    assert "أُلغي: عُطّل العنوان قبل الإرسال" in html  # the status, translated
+    assert "لم يُرسل" in html  # and no attempt is waiting
