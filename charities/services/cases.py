@@ -223,6 +223,8 @@ def _deadline_recipients(organisation: Organisation | None) -> list[User]:
     managers = User.objects.filter(
         membership__organisation=organisation,
         membership__is_active=True,
+        # An API client's service account acts for software; nobody reads its inbox.
+        membership__is_service_account=False,
         role=Role.MANAGER,
         is_active=True,
     )

@@ -210,6 +210,12 @@ def test_the_deadline_task_releases_exactly_the_overdue_claims(settings, capital
     worker = CharityStaffFactory(
         role=Role.CASEWORKER, membership__organisation=staff.membership.organisation
     )
+    # An API client's service account with the manager's role: software, not a person.
+    robot = CharityStaffFactory(
+        role=Role.MANAGER,
+        membership__organisation=staff.membership.organisation,
+        membership__is_service_account=True,
+    )
     official = StaffUserFactory(role=Role.MINISTRY_OFFICIAL)
     admin = StaffUserFactory(role=Role.MINISTRY_ADMIN)
     StaffUserFactory(role=Role.MINISTRY_OFFICIAL, is_active=False)  # left the ministry
@@ -252,6 +258,7 @@ def test_the_deadline_task_releases_exactly_the_overdue_claims(settings, capital
     )
     assert set(told.values_list("aid_request", flat=True)) == {old.pk}
     assert worker.pk not in told.values_list("recipient", flat=True)
+    assert robot.pk not in told.values_list("recipient", flat=True)
     assert other_manager.pk not in told.values_list("recipient", flat=True)
     # The manager gets a text message and an e-mail; the ministry sees it in the portal only.
     channels = {n.recipient_id: (n.sms_status, n.email_status) for n in told}
