@@ -253,6 +253,52 @@ class Child:
             self.add(key, label, **values)
         self.add("dedup_audit", "dedup_audit after the claims", violations=self._dedup_audit())
 
+    # -- 2b. the audit chain's ceiling ------------------------------------------------------
+
+    def chain(self) -> None:
+        """The same claim with the audit chain as it is and with the chain's serialisation
+        taken away (issue 19): every audited write takes one advisory lock held to COMMIT,
+        because each entry hashes the one before it. In the "unchained" turns each process
+        takes a lock of its own instead (``_worker_main``, bench only), so it still reads the
+        last hash, hashes and writes its entry, but waits for no other process. Their ratio is
+        the ceiling the chain puts on claims. Turns alternate (A B B A), as in ``claims``.
+
+        The unchained turns fork the chain (two entries may link to one predecessor): this
+        bench database's ``audit_verify`` fails afterwards, as it should.
+        """
+        per_turn = 200 if self.quick else 800  # claims per turn, whatever the processes
+        actor_ids = [self.caseworker_id(index + 1) for index in range(16)]
+        for processes in (2, 8, 16):
+            samples_of: dict[str, list[float]] = {"claim": [], "claim_unchained": []}
+            outcomes_of: dict[str, list[tuple[int, dict[str, Any]]]] = {
+                "claim": [],
+                "claim_unchained": [],
+            }
+            wall_of = {"claim": 0.0, "claim_unchained": 0.0}
+            for kind in ("claim", "claim_unchained", "claim_unchained", "claim"):
+                jobs = self._claim_jobs(processes, self._open_requests(per_turn))
+                samples, outcomes, wall = spawn_race(kind, jobs, actor_ids)
+                samples_of[kind].extend(samples)
+                outcomes_of[kind].append((len(samples), outcomes))
+                wall_of[kind] += wall
+            chained = len(samples_of["claim"]) / wall_of["claim"]
+            unchained = len(samples_of["claim_unchained"]) / wall_of["claim_unchained"]
+            self.add(
+                f"chain_on_{processes}",
+                f"claim, audit chain as it is: {processes} processes",
+                **summary(samples_of["claim"]),
+                throughput=chained,
+                outcomes=_merge_outcomes(outcomes_of["claim"]),
+            )
+            self.add(
+                f"chain_off_{processes}",
+                f"claim, chain not serialised (bench only): {processes} processes",
+                **summary(samples_of["claim_unchained"]),
+                throughput=unchained,
+                outcomes=_merge_outcomes(outcomes_of["claim_unchained"]),
+                ratio=chained / unchained,
+            )
+
     #: Claims each process makes, untimed, before the race (imports, first queries, caches).
     WARM_UP = 5
 
@@ -859,6 +905,12 @@ def _worker_main(
 
     actor = User.objects.select_related("membership__organisation").get(pk=actor_id)
     raw = RawClaimer() if kind == "raw_claim" else None
+    if kind == "claim_unchained":
+        # Bench only (the "chain" scenario): this process's audit entries take a chain lock of
+        # their own, so no other process waits for them; everything else is the real claim.
+        import audit.services
+
+        audit.services.CHAIN_LOCK += 1 + index
     mine: list[float] = []
     counts: dict[str, int] = {}
     try:
@@ -952,7 +1004,7 @@ def _signup_function(index: int) -> Callable[[], bool]:
     return sign_up
 
 
-SCENARIOS = ("queue", "claims", "submission", "ministry", "signup", "benefits_import")
+SCENARIOS = ("queue", "claims", "chain", "submission", "ministry", "signup", "benefits_import")
 
 
 def child_main(scale: int, quick: bool, out: str, only: list[str]) -> None:
@@ -1057,6 +1109,8 @@ def print_table(results: dict[int, list[dict[str, Any]]]) -> list[str]:
                 target = f"{text}: {'ok' if ok else 'MISSED'}"
             if key.startswith("claim_raw") and row.get("ratio") is not None:
                 target = f"Musaada = {row['ratio']:.0%} of this"
+            if key.startswith("chain_off") and row.get("ratio") is not None:
+                target = f"with the chain = {row['ratio']:.0%} of this"
             if key == "signup":
                 ok = (row.get("throughput") or 0) >= 50
                 target = f"≥ 50/s: {'ok' if ok else 'MISSED'}"
