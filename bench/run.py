@@ -277,10 +277,19 @@ class Child:
             wall_of = {"claim": 0.0, "claim_unchained": 0.0}
             for kind in ("claim", "claim_unchained", "claim_unchained", "claim"):
                 jobs = self._claim_jobs(processes, self._open_requests(per_turn))
+                for job in jobs:
+                    job["time_chain_lock"] = True
                 samples, outcomes, wall = spawn_race(kind, jobs, actor_ids)
                 samples_of[kind].extend(samples)
                 outcomes_of[kind].append((len(samples), outcomes))
                 wall_of[kind] += wall
+            for kind, runs in outcomes_of.items():
+                # The lock's timings as a mean per claim (the workers report totals).
+                claims = len(samples_of[kind])
+                merged = _merge_outcomes(runs)
+                for key in (CHAIN_WAITED, CHAIN_HELD):
+                    merged[f"{key} each"] = round(merged.pop(key, 0.0) / claims, 2)
+                outcomes_of[kind] = [(claims, merged)]
             chained = len(samples_of["claim"]) / wall_of["claim"]
             unchained = len(samples_of["claim_unchained"]) / wall_of["claim_unchained"]
             self.add(
@@ -302,7 +311,7 @@ class Child:
     #: Claims each process makes, untimed, before the race (imports, first queries, caches).
     WARM_UP = 5
 
-    def _claim_jobs(self, processes: int, timed: list[int]) -> list[dict[str, list[int]]]:
+    def _claim_jobs(self, processes: int, timed: list[int]) -> list[dict[str, Any]]:
         taken = set(timed)
         extra = self._open_requests(processes * self.WARM_UP + len(timed))
         warm = [pk for pk in extra if pk not in taken][: processes * self.WARM_UP]
@@ -893,6 +902,42 @@ def spawn_race(
     return samples, outcomes, wall
 
 
+#: Outcome keys of the chain lock's timings (totals over a worker's claims, in ms).
+CHAIN_WAITED, CHAIN_HELD = "chain lock waited ms", "chain lock held ms"
+
+
+class ChainLockTimer:
+    """Bench only: how long the claims waited for the audit chain's lock, and held it (from
+    acquiring it to the end of COMMIT). Django's public hooks, not a patch: an execute
+    wrapper times the lock statement, an ``on_commit`` callback marks the end of COMMIT (it
+    runs after the claim's own callbacks registered before it, so "held" is a little high)."""
+
+    def __init__(self) -> None:
+        self.waited = 0.0
+        self.held = 0.0
+
+    def __call__(self, execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
+        import audit.services
+
+        if "pg_advisory_xact_lock" not in sql or list(params or []) != [audit.services.CHAIN_LOCK]:
+            return execute(sql, params, many, context)
+        from django.db import transaction
+
+        begun = time.perf_counter()
+        result = execute(sql, params, many, context)
+        acquired = time.perf_counter()
+        self.waited += acquired - begun
+
+        def released() -> None:
+            self.held += time.perf_counter() - acquired
+
+        transaction.on_commit(released)
+        return result
+
+    def totals(self) -> dict[str, float]:
+        return {CHAIN_WAITED: self.waited * 1000, CHAIN_HELD: self.held * 1000}
+
+
 def _worker_main(
     kind: str, index: int, job: Any, actor_id: int, barrier: Any, results: Any
 ) -> None:
@@ -912,7 +957,7 @@ def _worker_main(
 
         audit.services.CHAIN_LOCK += 1 + index
     mine: list[float] = []
-    counts: dict[str, int] = {}
+    counts: dict[str, float] = {}
     try:
         # Warm-up, untimed: the first use of the forms, the hasher, the queries, the connection.
         if kind == "signup":
@@ -934,11 +979,15 @@ def _worker_main(
                 mine.append((time.perf_counter() - begun) * 1000)
                 counts[result] = counts.get(result, 0) + 1
         else:
-            for pk in job["timed"]:
-                begun = time.perf_counter()
-                result = raw.claim(actor, pk) if raw is not None else _musaada_claim(actor, pk)
-                mine.append((time.perf_counter() - begun) * 1000)
-                counts[result] = counts.get(result, 0) + 1
+            timer = ChainLockTimer() if job.get("time_chain_lock") else None
+            with connection.execute_wrapper(timer) if timer else contextlib.nullcontext():
+                for pk in job["timed"]:
+                    begun = time.perf_counter()
+                    result = raw.claim(actor, pk) if raw else _musaada_claim(actor, pk)
+                    mine.append((time.perf_counter() - begun) * 1000)
+                    counts[result] = counts.get(result, 0) + 1
+            if timer is not None:
+                counts.update(timer.totals())
         cpu_ms = (time.process_time() - cpu_started) * 1000
     finally:
         if raw is not None:
