@@ -1066,6 +1066,9 @@ def _signup_function(index: int) -> Callable[[], bool]:
 
 
 SCENARIOS = ("queue", "claims", "chain", "submission", "ministry", "signup", "benefits_import")
+#: Run unless ``--only`` says otherwise. Not "chain": it claims ~3,000 open requests a scale
+#: (a 20,000-applicant database has ~4,300) and forks the bench database's audit chain.
+DEFAULT_SCENARIOS = tuple(name for name in SCENARIOS if name != "chain")
 
 
 def child_main(scale: int, quick: bool, out: str, only: list[str]) -> None:
@@ -1213,8 +1216,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--quick", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument(
         "--only",
-        default=",".join(SCENARIOS),
-        help=f"comma-separated scenarios to run (default: all of {', '.join(SCENARIOS)})",
+        default=",".join(DEFAULT_SCENARIOS),
+        help=(
+            f"comma-separated scenarios to run, of {', '.join(SCENARIOS)} "
+            "(default: all but chain; `make bench ONLY=chain`)"
+        ),
     )
     args = parser.parse_args(argv)
     server_url()  # refuses anything but PostgreSQL
