@@ -23,7 +23,13 @@ def server_url() -> str:
 
 
 def database_name(scale: int) -> str:
-    return f"musaada_bench_{scale}"
+    """``musaada_bench_<scale>``, or ``<BENCH_DATABASE_PREFIX>_<scale>`` (several people
+    benchmarking on one server each keep their own databases). The prefix must start with
+    ``musaada_bench_``: the generator drops only databases named so."""
+    prefix = os.environ.get("BENCH_DATABASE_PREFIX", "musaada_bench")
+    if prefix != "musaada_bench" and not prefix.startswith("musaada_bench_"):
+        sys.exit(f"bench: BENCH_DATABASE_PREFIX must start with 'musaada_bench_' (got {prefix!r})")
+    return f"{prefix}_{scale}"
 
 
 def database_url(name: str) -> str:

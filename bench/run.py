@@ -253,10 +253,77 @@ class Child:
             self.add(key, label, **values)
         self.add("dedup_audit", "dedup_audit after the claims", violations=self._dedup_audit())
 
+    # -- 2b. the audit chain's ceiling ------------------------------------------------------
+
+    def chain(self) -> None:
+        """The same claim with the audit chain as it is and with the chain's serialisation
+        taken away (issue 19): every audited write takes one advisory lock held to COMMIT,
+        because each entry hashes the one before it. In the "unchained" turns each process
+        takes a lock of its own instead (``_worker_main``, bench only), so it still reads the
+        last hash, hashes and writes its entry, but waits for no other process. Their ratio is
+        the ceiling the chain puts on claims. Turns alternate (A B B A), as in ``claims``.
+
+        The unchained turns fork the chain (two entries may link to one predecessor): this
+        bench database's ``audit_verify`` fails afterwards, as it should.
+        """
+        per_turn = 200 if self.quick else 800  # claims per turn, whatever the processes
+        actor_ids = [self.caseworker_id(index + 1) for index in range(16)]
+        for processes in (1, 2, 8, 16):
+            # One process: how long a claim holds the lock when nobody waits for it.
+            turns = ["claim"] if processes == 1 else ["claim", *["claim_unchained"] * 2, "claim"]
+            samples_of: dict[str, list[float]] = {"claim": [], "claim_unchained": []}
+            outcomes_of: dict[str, list[tuple[int, dict[str, Any]]]] = {
+                "claim": [],
+                "claim_unchained": [],
+            }
+            wall_of = {"claim": 0.0, "claim_unchained": 0.0}
+            for kind in turns:
+                jobs = self._claim_jobs(processes, self._open_requests(per_turn))
+                for job in jobs:
+                    job["time_chain_lock"] = True
+                samples, outcomes, wall = spawn_race(kind, jobs, actor_ids)
+                samples_of[kind].extend(samples)
+                outcomes_of[kind].append((len(samples), outcomes))
+                wall_of[kind] += wall
+            for kind, runs in outcomes_of.items():
+                # The lock's timings as a mean per claim (the workers report totals).
+                claims = len(samples_of[kind])
+                if not claims:
+                    continue
+                merged = _merge_outcomes(runs)
+                for key in (CHAIN_WAITED, CHAIN_HELD):
+                    merged[f"{key} each"] = round(merged.pop(key, 0.0) / claims, 2)
+                outcomes_of[kind] = [(claims, merged)]
+            chained = len(samples_of["claim"]) / wall_of["claim"]
+            # The share of the time some claim held the chain's lock: near 100%, the chain is
+            # the ceiling (claims/s cannot pass 1000 / held ms).
+            held = outcomes_of["claim"][0][1][f"{CHAIN_HELD} each"]
+            self.add(
+                f"chain_on_{processes}",
+                f"claim, audit chain as it is: {processes} process{'es' if processes > 1 else ''}",
+                **summary(samples_of["claim"]),
+                throughput=chained,
+                outcomes={
+                    **_merge_outcomes(outcomes_of["claim"]),
+                    "chain lock busy": f"{chained * held / 1000:.0%}",
+                },
+            )
+            if processes == 1:
+                continue
+            unchained = len(samples_of["claim_unchained"]) / wall_of["claim_unchained"]
+            self.add(
+                f"chain_off_{processes}",
+                f"claim, chain not serialised (bench only): {processes} processes",
+                **summary(samples_of["claim_unchained"]),
+                throughput=unchained,
+                outcomes=_merge_outcomes(outcomes_of["claim_unchained"]),
+                ratio=chained / unchained,
+            )
+
     #: Claims each process makes, untimed, before the race (imports, first queries, caches).
     WARM_UP = 5
 
-    def _claim_jobs(self, processes: int, timed: list[int]) -> list[dict[str, list[int]]]:
+    def _claim_jobs(self, processes: int, timed: list[int]) -> list[dict[str, Any]]:
         taken = set(timed)
         extra = self._open_requests(processes * self.WARM_UP + len(timed))
         warm = [pk for pk in extra if pk not in taken][: processes * self.WARM_UP]
@@ -847,6 +914,42 @@ def spawn_race(
     return samples, outcomes, wall
 
 
+#: Outcome keys of the chain lock's timings (totals over a worker's claims, in ms).
+CHAIN_WAITED, CHAIN_HELD = "chain lock waited ms", "chain lock held ms"
+
+
+class ChainLockTimer:
+    """Bench only: how long the claims waited for the audit chain's lock, and held it (from
+    acquiring it to the end of COMMIT). Django's public hooks, not a patch: an execute
+    wrapper times the lock statement, an ``on_commit`` callback marks the end of COMMIT (it
+    runs after the claim's own callbacks registered before it, so "held" is a little high)."""
+
+    def __init__(self) -> None:
+        self.waited = 0.0
+        self.held = 0.0
+
+    def __call__(self, execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
+        import audit.services
+
+        if "pg_advisory_xact_lock" not in sql or list(params or []) != [audit.services.CHAIN_LOCK]:
+            return execute(sql, params, many, context)
+        from django.db import transaction
+
+        begun = time.perf_counter()
+        result = execute(sql, params, many, context)
+        acquired = time.perf_counter()
+        self.waited += acquired - begun
+
+        def released() -> None:
+            self.held += time.perf_counter() - acquired
+
+        transaction.on_commit(released)
+        return result
+
+    def totals(self) -> dict[str, float]:
+        return {CHAIN_WAITED: self.waited * 1000, CHAIN_HELD: self.held * 1000}
+
+
 def _worker_main(
     kind: str, index: int, job: Any, actor_id: int, barrier: Any, results: Any
 ) -> None:
@@ -859,8 +962,14 @@ def _worker_main(
 
     actor = User.objects.select_related("membership__organisation").get(pk=actor_id)
     raw = RawClaimer() if kind == "raw_claim" else None
+    if kind == "claim_unchained":
+        # Bench only (the "chain" scenario): this process's audit entries take a chain lock of
+        # their own, so no other process waits for them; everything else is the real claim.
+        import audit.services
+
+        audit.services.CHAIN_LOCK += 1 + index
     mine: list[float] = []
-    counts: dict[str, int] = {}
+    counts: dict[str, float] = {}
     try:
         # Warm-up, untimed: the first use of the forms, the hasher, the queries, the connection.
         if kind == "signup":
@@ -882,11 +991,15 @@ def _worker_main(
                 mine.append((time.perf_counter() - begun) * 1000)
                 counts[result] = counts.get(result, 0) + 1
         else:
-            for pk in job["timed"]:
-                begun = time.perf_counter()
-                result = raw.claim(actor, pk) if raw is not None else _musaada_claim(actor, pk)
-                mine.append((time.perf_counter() - begun) * 1000)
-                counts[result] = counts.get(result, 0) + 1
+            timer = ChainLockTimer() if job.get("time_chain_lock") else None
+            with connection.execute_wrapper(timer) if timer else contextlib.nullcontext():
+                for pk in job["timed"]:
+                    begun = time.perf_counter()
+                    result = raw.claim(actor, pk) if raw else _musaada_claim(actor, pk)
+                    mine.append((time.perf_counter() - begun) * 1000)
+                    counts[result] = counts.get(result, 0) + 1
+            if timer is not None:
+                counts.update(timer.totals())
         cpu_ms = (time.process_time() - cpu_started) * 1000
     finally:
         if raw is not None:
@@ -952,7 +1065,10 @@ def _signup_function(index: int) -> Callable[[], bool]:
     return sign_up
 
 
-SCENARIOS = ("queue", "claims", "submission", "ministry", "signup", "benefits_import")
+SCENARIOS = ("queue", "claims", "chain", "submission", "ministry", "signup", "benefits_import")
+#: Run unless ``--only`` says otherwise. Not "chain": it claims ~3,000 open requests a scale
+#: (a 20,000-applicant database has ~4,300) and forks the bench database's audit chain.
+DEFAULT_SCENARIOS = tuple(name for name in SCENARIOS if name != "chain")
 
 
 def child_main(scale: int, quick: bool, out: str, only: list[str]) -> None:
@@ -1057,6 +1173,8 @@ def print_table(results: dict[int, list[dict[str, Any]]]) -> list[str]:
                 target = f"{text}: {'ok' if ok else 'MISSED'}"
             if key.startswith("claim_raw") and row.get("ratio") is not None:
                 target = f"Musaada = {row['ratio']:.0%} of this"
+            if key.startswith("chain_off") and row.get("ratio") is not None:
+                target = f"with the chain = {row['ratio']:.0%} of this"
             if key == "signup":
                 ok = (row.get("throughput") or 0) >= 50
                 target = f"≥ 50/s: {'ok' if ok else 'MISSED'}"
@@ -1098,8 +1216,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--quick", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument(
         "--only",
-        default=",".join(SCENARIOS),
-        help=f"comma-separated scenarios to run (default: all of {', '.join(SCENARIOS)})",
+        default=",".join(DEFAULT_SCENARIOS),
+        help=(
+            f"comma-separated scenarios to run, of {', '.join(SCENARIOS)} "
+            "(default: all but chain; `make bench ONLY=chain`)"
+        ),
     )
     args = parser.parse_args(argv)
     server_url()  # refuses anything but PostgreSQL
