@@ -36,7 +36,7 @@ from demo.seed import seed
 from donations.models import Gift, SimulatedTransaction
 from tests.browser.axe import serious_violations
 from tests.factories.second_factor import sign_in_with_second_factor
-from volunteering.models import Opportunity
+from volunteering.models import Application, ApplicationStatus, Opportunity
 from webhooks.models import WebhookEndpoint
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -100,9 +100,6 @@ EXCLUDED: dict[str, str] = {
     "webhooks:endpoint_disable": "POST only",
     "webhooks:delivery_replay": "POST only",
     "volunteering:certificate": "a PDF, not a page",
-    # TODO(lead): the demo seeds no volunteer application yet; seed one and visit these two.
-    "volunteering:my_application": "the demo has no volunteer application",
-    "volunteering:placement": "the demo has no volunteer application",
     "volunteering:apply": "POST only (the opportunity's page holds its form)",
     "volunteering:preference": "POST only (my volunteering page holds its form)",
     "volunteering:withdraw": "POST only",
@@ -247,12 +244,17 @@ def people() -> list[Person]:
         "volunteering:edit": lambda: _pk(
             Opportunity.objects.filter(organisation=volunteer_org).order_by("pk").first()
         ),
+        # The demo's placement: the organisation's page of it, and the volunteer's.
+        "volunteering:placement": lambda: _pk(placement),
+        "volunteering:my_application": lambda: _pk(placement),
     }
+    placement = Application.objects.get(status=ApplicationStatus.ACCEPTED)
     volunteer_manager = StaffMembership.objects.get(
         organisation=volunteer_org, user__role=Role.MANAGER
     ).user
     return [
         Person("volunteering manager", volunteer_manager, volunteering, only="volunteering:"),
+        Person("volunteer", placement.applicant, volunteering, only="volunteering:"),
         Person("anonymous", None, own),
         Person(SIGNING_UP, None),
         Person("new applicant", User.objects.get(civil_id=KNOWN_APPLICANTS[0]), own),
