@@ -45,7 +45,9 @@ def test_applicant_signs_in_applies_and_reads_the_request_by_keyboard_alone(
 ):
     settings.MEDIA_ROOT = tmp_path
     call_command("seed_demo", verbosity=0)
-    page.context.add_cookies([{"name": "django_language", "value": language, "url": live_server.url}])
+    page.context.add_cookies(
+        [{"name": "django_language", "value": language, "url": live_server.url}]
+    )
     page.goto("/")
 
     # The skip link is the first stop, shows itself, and takes the focus to the main content.
