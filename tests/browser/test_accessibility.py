@@ -13,6 +13,8 @@ a new pattern that is neither fails the test, so a new page cannot slip by unche
 from __future__ import annotations
 
 import datetime
+import html as html_module
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -35,6 +37,7 @@ from demo.catalogue import DEMO_PASSWORD, KNOWN_APPLICANTS
 from demo.seed import seed
 from donations.models import Gift, SimulatedTransaction
 from tests.browser.axe import serious_violations
+from tests.config.test_full_stops import doubled_stops
 from tests.factories.second_factor import sign_in_with_second_factor
 from volunteering.models import Application, ApplicationStatus, Opportunity
 from webhooks.models import WebhookEndpoint
@@ -295,8 +298,17 @@ def sign_in(person: Person) -> Client:
     return client
 
 
-def pages_of(person: Person, client: Client, names: list[str]) -> dict[str, str]:
-    """The person's pages: ``name → path`` of every pattern that answers them with a page."""
+def page_text(html: str) -> str:
+    """What a page says: its text without scripts, styles and tags."""
+    html = re.sub(r"<(script|style)\b.*?</\1>", " ", html, flags=re.S)
+    return html_module.unescape(re.sub(r"<[^>]+>", " ", html))
+
+
+def pages_of(
+    person: Person, client: Client, names: list[str], doubles: list[str] | None = None
+) -> dict[str, str]:
+    """The person's pages: ``name → path`` of every pattern that answers them with a page;
+    the doubled full stops of each page, in Arabic and in English, go to ``doubles``."""
     pages = {}
     for name in names:
         try:
@@ -311,6 +323,15 @@ def pages_of(person: Person, client: Client, names: list[str]) -> dict[str, str]
             and b"<main" in response.content
         ):
             pages[name] = path
+            if doubles is not None:
+                client.cookies["django_language"] = "en"
+                english = client.get(path).content.decode()
+                del client.cookies["django_language"]
+                for language, html in (("ar", response.content.decode()), ("en", english)):
+                    doubles += [
+                        f"{person.role} {language} {path}: {hit!r}"
+                        for hit in doubled_stops(page_text(html))
+                    ]
     return pages
 
 
@@ -346,13 +367,14 @@ def test_every_page_has_no_serious_accessibility_violation(browser, live_server)
     candidates = [n for n in names if n not in EXCLUDED]
 
     walk: list[tuple[Person, str, dict[str, str]]] = []
+    doubles: list[str] = []  # doubled full stops (tests/config/test_full_stops.py)
     visited: set[str] = set()
     for person in people():
         client = sign_in(person)
         # The one page of a sign-up half done; the rest is the anonymous visitor's.
         mine = ["account_verify_phone"] if person.role == SIGNING_UP else candidates
         mine = [n for n in mine if n.startswith(person.only)]
-        pages = pages_of(person, client, mine)
+        pages = pages_of(person, client, mine, doubles)
         if person.role == "anonymous":
             pages["404"] = "/no-such-page/"
         visited |= set(pages)
@@ -360,6 +382,7 @@ def test_every_page_has_no_serious_accessibility_violation(browser, live_server)
         walk.append((person, session.value if session else "", pages))
     unvisited = sorted(set(candidates) - visited)
     assert not unvisited, f"neither visited nor in EXCLUDED: {unvisited}"
+    assert not doubles, "doubled full stops:\n" + "\n".join(doubles)
 
     failures: list[str] = []
     for language in ("ar", "en"):
