@@ -301,7 +301,7 @@ def sign_in(person: Person) -> Client:
 def page_text(html: str) -> str:
     """What a page says: its text without scripts, styles and tags."""
     html = re.sub(r"<(script|style)\b.*?</\1>", " ", html, flags=re.S)
-    return html_module.unescape(re.sub(r"<[^>]+>", " ", html))
+    return html_module.unescape(re.sub(r"<[^>]+>", "", html))  # inline tags join words
 
 
 def pages_of(
