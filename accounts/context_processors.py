@@ -37,8 +37,10 @@ _NAV = [
 ]
 
 
-#: The ministry's less-used pages: in the header's "More" menu, so that an administrator's
-#: header (eleven pages) keeps to two rows on a desktop screen in either language.
+#: The ministry's less-used pages: in the header's "More" menu when a role has more than
+#: ``MAX_HEADER_LINKS`` pages, so that an administrator's header (eleven pages) keeps to two
+#: rows on a 1280 px screen in either language; an official's seven stay in the header.
+MAX_HEADER_LINKS = 8
 _IN_MENU = frozenset(
     {
         "donations:ministry",
@@ -66,6 +68,8 @@ def navigation(request: HttpRequest) -> dict[str, object]:
     matching = [item for item in items if request.path.startswith(item["url"])]
     if matching:
         max(matching, key=lambda item: len(item["url"]))["active"] = True
+    if len(items) <= MAX_HEADER_LINKS:
+        return {"nav_items": items, "nav_menu": [], "nav_menu_active": False}
     menu = [item for item in items if item["in_menu"]]
     return {
         "nav_items": [item for item in items if not item["in_menu"]],
