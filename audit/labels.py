@@ -1,14 +1,23 @@
 """How the audit trail is shown to people: each action as a translated label (an unknown code
-is shown as it is), an aid request by its reference, an applicant by a masked civil ID. Only the
-showing: the stored entries and their chain are never changed."""
+is shown as it is), an aid request by its reference, an applicant by a masked civil ID, and the
+other common objects by what a person knows them by (``OBJECT_NAMES``: a staff member by name
+and role, an organisation by its name, a payment by its request's reference). Only the showing:
+the stored entries and their chain are never changed."""
 
 from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from typing import Any
 
 from django.apps import apps
 from django.utils.functional import Promise
 from django.utils.text import capfirst
+from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_lazy as _
 
+from accounts.civil_id import masked_civil_id
+from accounts.models import Role
 from config.text import request_reference
 
 #: The request model's ``object_type`` (``_meta.label_lower``).
@@ -96,13 +105,129 @@ def action_label(action: str) -> str:
     return str(label) if label is not None else action
 
 
-def object_label(object_type: str, object_id: str | int | None) -> str:
-    """The object an entry is about: an aid request by its reference (``MSA-0000030``), any
-    other by its model's translated name and id."""
+def masked_email(email: str) -> str:
+    """An e-mail address as the trail may show it: its first letter and its domain."""
+    local, _at, domain = email.partition("@")
+    return f"{local[:1]}…@{domain}" if domain else "…"
+
+
+def _person(user: Any) -> str:
+    """A user: an applicant by masked civil ID; staff by name (or masked e-mail) and role."""
+    if user.role == Role.APPLICANT:
+        return masked_civil_id(user.civil_id or "")
+    who = user.full_name or masked_email(user.email or "")
+    return gettext("%(name)s (%(role)s)") % {"name": who, "role": user.get_role_display()}
+
+
+def _english() -> bool:
+    return get_language() == "en"
+
+
+def _of_profile(obj: Any) -> str:
+    """A row of an applicant's profile: its kind and whose profile (masked civil ID)."""
+    return gettext("%(object)s of %(applicant)s") % {
+        "object": capfirst(obj._meta.verbose_name),
+        "applicant": masked_civil_id(obj.profile.user.civil_id or ""),
+    }
+
+
+#: Readable names by ``object_type``: the related rows to load with the objects, and the name.
+OBJECT_NAMES: dict[str, tuple[tuple[str, ...], Callable[[Any], str]]] = {
+    "accounts.user": ((), _person),
+    "charities.organisation": ((), str),  # its name in the reader's language
+    "charities.staffmembership": (
+        ("user", "organisation"),
+        lambda m: (
+            gettext("%(person)s at %(organisation)s")
+            % {"person": _person(m.user), "organisation": m.organisation}
+        ),
+    ),
+    "aid_requests.payment": (
+        (),
+        lambda p: (
+            gettext("Payment %(period)s of %(reference)s")
+            % {"period": p.period, "reference": request_reference(p.aid_request_id)}
+        ),
+    ),
+    "aid_requests.appeal": (
+        (),
+        lambda a: (
+            gettext("Appeal on %(reference)s") % {"reference": request_reference(a.aid_request_id)}
+        ),
+    ),
+    "aid_requests.casemessage": (
+        (),
+        lambda m: (
+            gettext("Message on %(reference)s") % {"reference": request_reference(m.aid_request_id)}
+        ),
+    ),
+    "aid_requests.aidtype": ((), lambda t: t.name_en if _english() else t.name_ar),
+    "applicants.applicantprofile": (
+        ("user",),
+        lambda p: (
+            gettext("Profile of %(applicant)s")
+            % {"applicant": masked_civil_id(p.user.civil_id or "")}
+        ),
+    ),
+    "applicants.householdmember": (("profile__user",), _of_profile),
+    "applicants.incomesource": (("profile__user",), _of_profile),
+    "applicants.monthlyobligation": (("profile__user",), _of_profile),
+    "applicants.document": (("profile__user",), _of_profile),
+    "volunteering.opportunity": ((), lambda o: o.title),
+    "volunteering.application": (
+        ("applicant", "opportunity"),
+        lambda a: (
+            gettext("%(person)s on %(opportunity)s")
+            % {"person": _person(a.applicant), "opportunity": a.opportunity.title}
+        ),
+    ),
+    "volunteering.hourlog": (
+        ("application__applicant", "application__opportunity"),
+        lambda h: (
+            gettext("Week %(week)s of %(person)s on %(opportunity)s")
+            % {
+                "week": h.week,
+                "person": _person(h.application.applicant),
+                "opportunity": h.application.opportunity.title,
+            }
+        ),
+    ),
+    "donations.gift": ((), lambda g: g.reference),
+    "api.apiclient": ((), lambda c: c.name),
+}
+
+
+def object_names(keys: Iterable[tuple[str, str | int | None]]) -> dict[tuple[str, str], str]:
+    """The readable names of the objects of ``keys`` (``(object_type, object_id)``) that
+    ``OBJECT_NAMES`` knows and that still exist: one query per kind of object, whatever the
+    number of entries. The others are named by ``object_label`` alone."""
+    wanted: dict[str, set[int]] = defaultdict(set)
+    for object_type, object_id in keys:
+        if object_type in OBJECT_NAMES and str(object_id or "").isdigit():
+            wanted[object_type].add(int(str(object_id)))
+    names: dict[tuple[str, str], str] = {}
+    for object_type, ids in wanted.items():
+        related, name = OBJECT_NAMES[object_type]
+        model = apps.get_model(object_type)
+        for obj in model._default_manager.filter(pk__in=ids).select_related(*related):
+            names[(object_type, str(obj.pk))] = name(obj)
+    return names
+
+
+def object_label(
+    object_type: str,
+    object_id: str | int | None,
+    names: dict[tuple[str, str], str] | None = None,
+) -> str:
+    """The object an entry is about: an aid request by its reference (``MSA-0000030``), one in
+    ``names`` (``object_names``) by its readable name, any other by its model's translated name
+    and id."""
     if not object_type:
         return "—"
     if object_type == AID_REQUEST and str(object_id or "").isdigit():
         return request_reference(int(str(object_id)))
+    if names and (object_type, str(object_id)) in names:
+        return names[(object_type, str(object_id))]
     # Any other object by its model's name in the reader's language ("User 1", "مستخدم 1").
     try:
         name = str(capfirst(apps.get_model(object_type)._meta.verbose_name))

@@ -14,7 +14,7 @@ from accounts.http import AuthenticatedHttpRequest
 from accounts.permissions import Capability, require_capability, require_personal_data
 from audit import selectors
 from audit.forms import TrailFilterForm
-from audit.labels import action_label, object_label
+from audit.labels import action_label, object_label, object_names
 from audit.models import AuditEntry
 from charities.selectors import organisation_names
 
@@ -103,12 +103,13 @@ def _shown(entries: list[AuditEntry], organisations: dict[int, str]) -> list[dic
         {e.applicant_id for e in entries if e.applicant_id}
         | {e.actor_id for e in entries if e.actor_id and e.actor and e.actor.is_applicant}
     )
+    names = object_names((e.object_type, e.object_id) for e in entries)
     return [
         {
             "entry": e,
             "organisation": organisations.get(e.organisation_id or 0),
             "action": action_label(e.action),
-            "object": object_label(e.object_type, e.object_id),
+            "object": object_label(e.object_type, e.object_id, names),
             "applicant": applicants.get(e.applicant_id or 0, "—") if e.applicant_id else "—",
             "actor_applicant": applicants.get(e.actor_id or 0, "…"),
         }

@@ -175,3 +175,6 @@ APPLICANT_NOTES = [
 ]
 
 APPLICANT_COUNT = 30
+#: The applicant placed as a paid volunteer at Al-Khair (demo.volunteering.seed_placement).
+VOLUNTEER_INDEX = 4
+VOLUNTEER_NOTE = "a placement at Al-Khair, one week of hours to confirm"

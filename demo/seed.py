@@ -45,10 +45,13 @@ from demo.catalogue import (
     KNOWN_APPLICANTS,
     MALE,
     ORGANISATIONS,
+    VOLUNTEER_INDEX,
+    VOLUNTEER_NOTE,
 )
 from demo.donations import seed_donations
 from demo.requests import seed_request
-from demo.volunteering import seed_volunteering
+from demo.volunteering import seed_placement, seed_volunteering
+from volunteering.models import Application, ApplicationStatus, Opportunity
 from volunteering.programme import CODE as PROGRAMME_CODE
 from volunteering.programme import paid_volunteering_type
 
@@ -59,6 +62,8 @@ class SeedReport:
     counts: dict[str, int] = field(default_factory=dict)
     #: Civil IDs worth searching on the ministry's beneficiary picture: (civil ID, what shows).
     pictures: list[tuple[str, str]] = field(default_factory=list)
+    #: The civil ID of the applicant placed as a paid volunteer.
+    volunteer: str = ""
 
 
 def _staff(email: str, name: str, role: Role) -> User:
@@ -73,10 +78,30 @@ def _staff(email: str, name: str, role: Role) -> User:
     return user
 
 
-@transaction.atomic
 def seed(now: datetime.datetime | None = None) -> SeedReport:
     """Create or refresh the demo data set; safe to run any number of times."""
     now = now or timezone.now()
+    report = _seed(now)
+    # After the rest has committed: a volunteer's placement goes through the volunteering
+    # services, each its own durable transaction (made on the first run only).
+    manager = User.objects.get(email="manager@alkhair.test")  # Al-Khair: the programme's
+    seed_placement(
+        StaffMembership.objects.get(user=manager).organisation,
+        manager,
+        User.objects.get(civil_id=report.volunteer),
+        {g.code: g for g in Governorate.objects.all()},
+        now,
+    )
+    report.counts["requests"] = AidRequest.objects.count()  # the stipend aid's too
+    report.counts["paid-volunteering opportunities"] = Opportunity.objects.count()
+    report.counts["volunteer placements"] = Application.objects.filter(
+        status=ApplicationStatus.ACCEPTED
+    ).count()
+    return report
+
+
+@transaction.atomic
+def _seed(now: datetime.datetime) -> SeedReport:
     report = SeedReport()
 
     governorates = {
@@ -132,7 +157,7 @@ def seed(now: datetime.datetime | None = None) -> SeedReport:
                 report.logins.append((f"{role.label} ({en})", email, str(status.label)))
 
     # Paid volunteering: Al-Khair (licensed for the programme above) publishes a few.
-    opportunities = seed_volunteering(
+    seed_volunteering(
         organisations["alkhair"],
         User.objects.get(email="manager@alkhair.test"),
         governorates,
@@ -190,6 +215,9 @@ def seed(now: datetime.datetime | None = None) -> SeedReport:
             seed_consent(profile, now)
         if index < 3:
             report.logins.append(("applicant", civil_id, APPLICANT_NOTES[index]))
+        if index == VOLUNTEER_INDEX:
+            report.volunteer = civil_id
+            report.logins.append(("applicant, paid volunteer", civil_id, VOLUNTEER_NOTE))
         if index < 2:
             continue  # the first two show the identity step and a first request, from scratch
         request_status = statuses[index % len(statuses)]
@@ -212,7 +240,6 @@ def seed(now: datetime.datetime | None = None) -> SeedReport:
         "governorates": Governorate.objects.count(),
         "aid types": AidType.objects.count(),
         "organisations": Organisation.objects.count(),
-        "paid-volunteering opportunities": opportunities,
         "staff": User.objects.exclude(role=Role.APPLICANT).count(),
         "applicants": User.objects.filter(role=Role.APPLICANT).count(),
         "household members": HouseholdMember.objects.count(),

@@ -1,15 +1,24 @@
 """Paid volunteering in the demo: Al-Khair is licensed for the programme and publishes three
-open opportunities (keyed by their English title; the dates follow the day of the seed)."""
+open opportunities (keyed by their English title; the dates follow the day of the seed), and
+one volunteer already works on a fourth, with weeks of hours logged."""
 
 from __future__ import annotations
 
 import datetime
 from decimal import Decimal
 
+from django.utils import timezone
+
 from accounts.models import User
 from applicants.models import Governorate
 from charities.models import Organisation
 from volunteering.models import Opportunity, StipendBasis, WorkKind
+from volunteering.services.applications import (
+    application_accept,
+    application_shortlist,
+    application_submit,
+)
+from volunteering.services.hours import hours_confirm, hours_log
 
 OPPORTUNITIES = [
     {
@@ -86,3 +95,66 @@ def seed_volunteering(
             },
         )
     return len(OPPORTUNITIES)
+
+
+#: The opportunity a demo volunteer already works on: it started two weeks before the first run
+#: of the seed, takes applications until that day, and has one seat.
+RUNNING = {
+    "title_en": "Homework club helper",
+    "title_ar": "مساعد نادي الواجبات",
+    "description_en": "Help pupils with their homework after school, three afternoons a week.",
+    "description_ar": "مساعدة التلاميذ في واجباتهم بعد المدرسة، ثلاث أمسيات في الأسبوع.",
+    "kind": WorkKind.EDUCATION,
+    "governorate": "hawalli",
+    "place": "مركز الخير للأسرة — حولي",
+    "hours_per_week": 12,
+    "seats": 1,
+    "stipend_basis": StipendBasis.HOURLY,
+    "rate": Decimal("1.250"),
+    "min_age": 18,
+    "skills": "Patience; basic mathematics.",
+}
+#: The weeks the organisation logged: the first confirmed by the volunteer, the second waiting.
+LOGGED_HOURS = [Decimal("12"), Decimal("10.5")]
+
+
+def seed_placement(
+    organisation: Organisation,
+    manager: User,
+    volunteer: User,
+    governorates: dict[str, Governorate],
+    now: datetime.datetime,
+) -> bool:
+    """A volunteer placed on ``RUNNING`` through the services a real placement goes through:
+    applied, shortlisted and accepted (the stipend aid approved for its months), two weeks'
+    hours logged, the first confirmed by the volunteer. Made once, on the first run (False
+    after): its dates, audit entries and notices are those of that day, as a real placement's.
+
+    Runs outside the seed's transaction: each service is its own durable transaction.
+    """
+    if Opportunity.objects.filter(organisation=organisation, title_en=RUNNING["title_en"]).exists():
+        return False
+    today = timezone.localdate(now)
+    starts = today - datetime.timedelta(days=15)  # weeks 1 and 2 begun, week 3 begins today-1
+    opportunity = Opportunity.objects.create(
+        **{**RUNNING, "governorate": governorates[str(RUNNING["governorate"])]},
+        organisation=organisation,
+        starts_on=starts,
+        ends_on=starts + datetime.timedelta(days=90),
+        closes_on=today,
+        created_by=manager,
+        created_at=now - datetime.timedelta(days=30),
+    )
+    application = application_submit(
+        opportunity_id=opportunity.pk,
+        applicant=volunteer,
+        note="I help my younger brothers with their homework every evening.",
+    )
+    application_shortlist(application_id=application.pk, actor=manager)
+    application_accept(application_id=application.pk, actor=manager)
+    logs = [
+        hours_log(application_id=application.pk, actor=manager, week=week, hours=hours)
+        for week, hours in enumerate(LOGGED_HOURS, start=1)
+    ]
+    hours_confirm(hour_log_id=logs[0].pk, volunteer=volunteer)
+    return True

@@ -49,6 +49,7 @@ def test_seed_demo_creates_the_demo_world_and_prints_logins():
         "rent-allowance",
         "student-aid",
         "medical-treatment",
+        "paid-volunteering",  # the stipend of the demo's volunteer
     }
     assert Organisation.objects.count() == 5
     assert Organisation.objects.values("kind").distinct().count() == 4
@@ -192,8 +193,49 @@ def test_seed_demo_licenses_al_khair_for_paid_volunteering_with_open_opportuniti
     assert not Organisation.objects.exclude(pk=alkhair.pk).filter(
         aid_types__code="paid-volunteering"
     )
-    assert Opportunity.objects.filter(organisation=alkhair).count() == 3
-    assert public_opportunities().count() == 3
+    # Three open ones, and the one the demo's volunteer works on (open until the seed's day).
+    assert Opportunity.objects.filter(organisation=alkhair).count() == 4
+    assert public_opportunities().count() == 4
+
+
+def test_seed_demo_places_a_volunteer_through_the_real_flow():
+    """The volunteer of the printed logins: accepted (the stipend aid approved for the
+    placement's months, held by Al-Khair), two weeks logged, the first confirmed; the audit
+    trail and the notices are those of the real services. A second run places nobody else."""
+    from aid_requests.models import RequestStatus
+    from audit.models import AuditEntry
+    from notifications.models import Notification
+    from volunteering.models import Application, ApplicationStatus, HourLog, HoursStatus
+
+    out = StringIO()
+    call_command("seed_demo", stdout=out)
+    volunteer_line = next(line for line in out.getvalue().splitlines() if "paid volunteer" in line)
+    civil_id = volunteer_line.split()[3]
+    application = Application.objects.get(applicant__civil_id=civil_id)
+    assert application.status == ApplicationStatus.ACCEPTED
+    stipend = application.aid_request
+    assert stipend.status == RequestStatus.APPROVED
+    assert stipend.claimed_by == application.opportunity.organisation
+    assert stipend.coverage_start == application.opportunity.starts_on
+    assert list(
+        HourLog.objects.filter(application=application).order_by("week").values_list("status")
+    ) == [(HoursStatus.CONFIRMED,), (HoursStatus.LOGGED,)]
+    assert set(
+        AuditEntry.objects.filter(action__startswith="volunteering.").values_list(
+            "action", flat=True
+        )
+    ) >= {
+        "volunteering.applied",
+        "volunteering.shortlisted",
+        "volunteering.accepted",
+        "volunteering.hours_logged",
+        "volunteering.hours_confirmed",
+    }
+    assert Notification.objects.filter(recipient=application.applicant).exists()
+
+    call_command("seed_demo", stdout=StringIO())
+    assert Application.objects.count() == 1
+    assert HourLog.objects.count() == 2
 
 
 def test_the_demo_has_gifts_and_allocations_and_reconciles_clean():

@@ -476,3 +476,63 @@ def test_an_api_call_has_its_own_translated_label():
         assert action_label("api.called") == "API called by a linked system"
     with translation.override("ar"):
         assert action_label("api.called") == "استدعاء واجهة برمجية من نظام مرتبط"
+
+
+def test_staff_organisations_and_profiles_are_named_by_what_people_know_them_by(
+    client, official, record
+):
+    from django.utils import translation
+
+    from aid_requests.models import Payment
+    from audit.labels import OBJECT_NAMES, object_label, object_names
+    from tests.factories import HouseholdMemberFactory, StaffMembershipFactory
+
+    organisation = OrganisationFactory(name_en="Al-Noor", name_ar="النور")
+    membership = StaffMembershipFactory(
+        organisation=organisation, user__full_name="Huda Saleh", user__role=Role.MANAGER
+    )
+    nameless = StaffUserFactory(full_name="", email="reviewer@ministry.test")
+    member = HouseholdMemberFactory()
+    civil_id = member.profile.user.civil_id
+    entries = [
+        record("staff.role_changed", target=membership.user),
+        record("organisation.licence_changed", target=organisation),
+        record("staff.invited", target=membership),
+        record("staff.signed_in", target=nameless),
+        record("household_member.add", target=member),
+        record("applicant_profile.update", target=member.profile),
+    ]
+    with translation.override("en"):
+        names = object_names((e.object_type, e.object_id) for e in entries)
+        shown = [object_label(e.object_type, e.object_id, names) for e in entries]
+        payment = OBJECT_NAMES["aid_requests.payment"][1](Payment(period=2, aid_request_id=30))
+        assert shown == [
+            "Huda Saleh (Charity manager)",
+            "Al-Noor",
+            "Huda Saleh (Charity manager) at Al-Noor",
+            "r…@ministry.test (Ministry official)",
+            f"Household member of …{civil_id[-4:]}",
+            f"Profile of …{civil_id[-4:]}",
+        ]
+        assert payment == "Payment 2 of MSA-0000030"
+    with translation.override("ar"):
+        names = object_names((e.object_type, e.object_id) for e in entries)
+        arabic = [object_label(e.object_type, e.object_id, names) for e in entries]
+    assert arabic[1] == "النور"
+    assert "Charity manager" not in arabic[0]
+    assert "Huda Saleh" in arabic[0]
+    assert "at" not in arabic[2].split()
+    assert "Profile" not in arabic[5]
+
+    # The trail's page names them so, and an object deleted since keeps its model's name.
+    client.cookies["django_language"] = "en"
+    html = client.get(URL).content.decode()
+    assert "Huda Saleh (Charity manager) at Al-Noor" in html
+    assert f"Household member of …{civil_id[-4:]}" in html
+    assert "User " not in html
+    gone = record("household_member.remove", target=member)
+    member.delete()
+    with translation.override("en"):
+        assert object_label(gone.object_type, gone.object_id, object_names([])) == (
+            f"Household member {gone.object_id}"
+        )

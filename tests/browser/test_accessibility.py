@@ -13,6 +13,8 @@ a new pattern that is neither fails the test, so a new page cannot slip by unche
 from __future__ import annotations
 
 import datetime
+import html as html_module
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -35,8 +37,9 @@ from demo.catalogue import DEMO_PASSWORD, KNOWN_APPLICANTS
 from demo.seed import seed
 from donations.models import Gift, SimulatedTransaction
 from tests.browser.axe import serious_violations
+from tests.config.test_full_stops import doubled_stops
 from tests.factories.second_factor import sign_in_with_second_factor
-from volunteering.models import Opportunity
+from volunteering.models import Application, ApplicationStatus, Opportunity
 from webhooks.models import WebhookEndpoint
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -104,9 +107,6 @@ EXCLUDED: dict[str, str] = {
     "webhooks:endpoint_disable": "POST only",
     "webhooks:delivery_replay": "POST only",
     "volunteering:certificate": "a PDF, not a page",
-    # TODO(lead): the demo seeds no volunteer application yet; seed one and visit these two.
-    "volunteering:my_application": "the demo has no volunteer application",
-    "volunteering:placement": "the demo has no volunteer application",
     "volunteering:apply": "POST only (the opportunity's page holds its form)",
     "volunteering:preference": "POST only (my volunteering page holds its form)",
     "volunteering:withdraw": "POST only",
@@ -254,12 +254,17 @@ def people() -> list[Person]:
         "volunteering:edit": lambda: _pk(
             Opportunity.objects.filter(organisation=volunteer_org).order_by("pk").first()
         ),
+        # The demo's placement: the organisation's page of it, and the volunteer's.
+        "volunteering:placement": lambda: _pk(placement),
+        "volunteering:my_application": lambda: _pk(placement),
     }
+    placement = Application.objects.get(status=ApplicationStatus.ACCEPTED)
     volunteer_manager = StaffMembership.objects.get(
         organisation=volunteer_org, user__role=Role.MANAGER
     ).user
     return [
         Person("volunteering manager", volunteer_manager, volunteering, only="volunteering:"),
+        Person("volunteer", placement.applicant, volunteering, only="volunteering:"),
         Person("anonymous", None, own),
         Person(SIGNING_UP, None),
         Person("new applicant", User.objects.get(civil_id=KNOWN_APPLICANTS[0]), own),
@@ -300,8 +305,17 @@ def sign_in(person: Person) -> Client:
     return client
 
 
-def pages_of(person: Person, client: Client, names: list[str]) -> dict[str, str]:
-    """The person's pages: ``name → path`` of every pattern that answers them with a page."""
+def page_text(html: str) -> str:
+    """What a page says: its text without scripts, styles and tags."""
+    html = re.sub(r"<(script|style)\b.*?</\1>", " ", html, flags=re.S)
+    return html_module.unescape(re.sub(r"<[^>]+>", "", html))  # inline tags join words
+
+
+def pages_of(
+    person: Person, client: Client, names: list[str], doubles: list[str] | None = None
+) -> dict[str, str]:
+    """The person's pages: ``name → path`` of every pattern that answers them with a page;
+    the doubled full stops of each page, in Arabic and in English, go to ``doubles``."""
     pages = {}
     for name in names:
         try:
@@ -316,6 +330,15 @@ def pages_of(person: Person, client: Client, names: list[str]) -> dict[str, str]
             and b"<main" in response.content
         ):
             pages[name] = path
+            if doubles is not None:
+                client.cookies["django_language"] = "en"
+                english = client.get(path).content.decode()
+                del client.cookies["django_language"]
+                for language, html in (("ar", response.content.decode()), ("en", english)):
+                    doubles += [
+                        f"{person.role} {language} {path}: {hit!r}"
+                        for hit in doubled_stops(page_text(html))
+                    ]
     return pages
 
 
@@ -351,13 +374,14 @@ def test_every_page_has_no_serious_accessibility_violation(browser, live_server)
     candidates = [n for n in names if n not in EXCLUDED]
 
     walk: list[tuple[Person, str, dict[str, str]]] = []
+    doubles: list[str] = []  # doubled full stops (tests/config/test_full_stops.py)
     visited: set[str] = set()
     for person in people():
         client = sign_in(person)
         # The one page of a sign-up half done; the rest is the anonymous visitor's.
         mine = ["account_verify_phone"] if person.role == SIGNING_UP else candidates
         mine = [n for n in mine if n.startswith(person.only)]
-        pages = pages_of(person, client, mine)
+        pages = pages_of(person, client, mine, doubles)
         if person.role == "anonymous":
             pages["404"] = "/no-such-page/"
         visited |= set(pages)
@@ -365,6 +389,7 @@ def test_every_page_has_no_serious_accessibility_violation(browser, live_server)
         walk.append((person, session.value if session else "", pages))
     unvisited = sorted(set(candidates) - visited)
     assert not unvisited, f"neither visited nor in EXCLUDED: {unvisited}"
+    assert not doubles, "doubled full stops:\n" + "\n".join(doubles)
 
     failures: list[str] = []
     for language in ("ar", "en"):

@@ -7,6 +7,7 @@ every element reached shows a visible focus outline.
 
 import pytest
 from django.core.management import call_command
+from django.utils import translation
 
 from aid_requests.models import AidRequest, RequestStatus
 from demo.catalogue import DEMO_PASSWORD
@@ -38,19 +39,22 @@ def press(page, key):
         page.keyboard.press(key)
 
 
+@pytest.mark.parametrize("language", ["ar", "en"])
 def test_applicant_signs_in_applies_and_reads_the_request_by_keyboard_alone(
-    page, live_server, artifacts_dir, settings, tmp_path
+    page, live_server, artifacts_dir, settings, tmp_path, language
 ):
     settings.MEDIA_ROOT = tmp_path
     call_command("seed_demo", verbosity=0)
-    page.context.add_cookies([{"name": "django_language", "value": "en", "url": live_server.url}])
+    page.context.add_cookies(
+        [{"name": "django_language", "value": language, "url": live_server.url}]
+    )
     page.goto("/")
 
     # The skip link is the first stop, shows itself, and takes the focus to the main content.
     page.keyboard.press("Tab")
     assert page.evaluate("() => document.activeElement.classList.contains('skip-link')")
     assert page.locator(".skip-link").is_visible()
-    page.screenshot(path=artifacts_dir / "keyboard-skip-link-en.png")
+    page.screenshot(path=artifacts_dir / f"keyboard-skip-link-{language}.png")
     page.keyboard.press("Enter")
     assert page.evaluate("() => document.activeElement.id") == "main"
 
@@ -68,7 +72,7 @@ def test_applicant_signs_in_applies_and_reads_the_request_by_keyboard_alone(
     tab_to(page, "a[href='/requests/catalogue/']")
     press(page, "Enter")
     tab_to(page, "a[href='/requests/new/rent-allowance/']")
-    page.screenshot(path=artifacts_dir / "keyboard-focus-en.png")
+    page.screenshot(path=artifacts_dir / f"keyboard-focus-{language}.png")
     press(page, "Enter")
     tab_to(page, "input[name=amount]")
     page.keyboard.type("600")
@@ -85,6 +89,8 @@ def test_applicant_signs_in_applies_and_reads_the_request_by_keyboard_alone(
     tab_to(page, f"a[href='/requests/{mine.pk}/']")
     press(page, "Enter")
     assert page.url.endswith(f"/requests/{mine.pk}/")
-    assert page.locator("[data-testid=status]").inner_text().strip() == "Open"
-    page.screenshot(path=artifacts_dir / "keyboard-request-en.png", full_page=True)
+    with translation.override(language):
+        shown = str(RequestStatus.OPEN.label)
+    assert page.locator("[data-testid=status]").inner_text().strip() == shown
+    page.screenshot(path=artifacts_dir / f"keyboard-request-{language}.png", full_page=True)
     assert page.console_errors == []

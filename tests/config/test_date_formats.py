@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime
 import io
+import re
 
 import pypdf
 import pytest
@@ -14,6 +15,7 @@ from django.utils import formats, translation
 from config.dates import format_date, format_month
 from notifications.messages import render
 from notifications.models import NotificationKind
+from tests.factories import civil_id_for
 
 DAY = datetime.date(2026, 12, 3)
 BIRTH = datetime.date(1995, 8, 12)
@@ -72,3 +74,41 @@ def test_the_receipt_pdf_writes_the_day_first(client):
     gift = paid_gift(manager.membership.organisation, "100")
     text = pypdf.PdfReader(io.BytesIO(gift_receipt(gift, language="en"))).pages[0].extract_text()
     assert format_date(gift.paid_at, "en") in text
+
+
+#: A date written month first (03/25/2026) or as ISO (2026-03-25) in a page's text.
+_SLASHED = re.compile(r"\b(\d{1,2})/(\d{1,2})/(\d{4})\b")
+_ISO = re.compile(r"\b\d{4}-\d{2}-\d{2}\b")
+
+
+def visible_text(html: str) -> str:
+    """A page's text as read: no scripts, styles or tags (a date field's ISO value is the
+    browser's business, not the reader's)."""
+    html = re.sub(r"<(script|style)\b.*?</\1>", " ", html, flags=re.S)
+    return re.sub(r"<[^>]+>", " ", html)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("language", ["ar", "en"])
+def test_the_charity_case_file_writes_every_date_day_first(client, language):
+    """The case file (coverage, the next payment's dates, the timeline) on the 25th: a day
+    past 12, so a month-first date cannot pass for a day-first one; no ISO date anywhere."""
+    from tests.factories import GovernorateFactory
+    from tests.factories.cases import claimed_case, family, needy_aid_type, on
+
+    today = datetime.date(2026, 3, 25)
+    with on(today):
+        capital = GovernorateFactory()
+        applicant = family(capital, [civil_id_for(5_300_001)])
+        aid_request, manager = claimed_case(capital, needy_aid_type(), applicant, approve=True)
+        client.force_login(manager)
+        client.cookies["django_language"] = language
+        response = client.get(f"/charity/cases/{aid_request.pk}/")
+    assert response.status_code == 200
+    text = visible_text(response.content.decode())
+    assert not _ISO.findall(text), _ISO.findall(text)
+    slashed = _SLASHED.findall(text)
+    assert all(int(month) <= 12 for _day, month, _year in slashed), slashed
+    # The file's one form: the short day-first date (coverage, payments, timeline).
+    assert f"{format_date(today, language, long=False)} 12:00" in text  # the timeline
+    assert format_date(datetime.date(2026, 9, 24), language, long=False) in text  # coverage end
