@@ -348,7 +348,8 @@ class Generator:
             "org_types": Table(m2m_types, ["organisation_id", "aidtype_id"]),
             "org_govs": Table(m2m_govs, ["organisation_id", "governorate_id"]),
             "membership": Table(
-                StaffMembership, ["id", "user_id", "organisation_id", "is_active", "created_at"]
+                StaffMembership,
+                ["id", "user_id", "organisation_id", "is_active", "is_service_account", "created_at"],
             ),
             "profile": Table(
                 ApplicantProfile,
@@ -416,6 +417,7 @@ class Generator:
                     "household_size",
                     "need_score",
                     "screening",
+                    "income_below_verified",
                     "coverage_start",
                     "coverage_end",
                     "claimed_by_id",
@@ -536,7 +538,7 @@ class Generator:
                         joined,
                     )
                 )
-                write["membership"]((index + 1, uid, org, True, joined))
+                write["membership"]((index + 1, uid, org, True, False, joined))
                 self.org_staff[org].append(uid)
             self.ministry_ids = (self.staff_first + STAFF, self.staff_first + STAFF + 1)
             for uid, email, role in (
@@ -826,6 +828,7 @@ class Generator:
                                 size,
                                 score,
                                 screening,
+                                False,
                                 start,
                                 end,
                                 claimed_by,
