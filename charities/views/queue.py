@@ -70,10 +70,10 @@ def queue(request: AuthenticatedHttpRequest) -> HttpResponse:
     )
 
 
-def _queue_rows(request: AuthenticatedHttpRequest, requests: list[Any]) -> list[SafeString]:
-    """The queue's rows as HTML: ``partials/queue_row.html`` rendered once for the page (its
-    labels, translations and CSRF field are the same on every row), then filled in for each
-    request with ``format_html``, which escapes every value. The template engine's cost per
+def _queue_rows(request: AuthenticatedHttpRequest, requests: list[Any]) -> list[dict[str, Any]]:
+    """Each request with its row's HTML: ``partials/queue_row.html`` rendered once for the
+    page (its labels, translations and CSRF field are the same on every row), then filled in
+    for each request with ``format_html``, which escapes every value. The template engine's cost per
     node, paid for 25 rows of about 40 nodes each, was most of the page's time (issue 19)."""
     row = render_to_string("charities/partials/queue_row.html", request=request)
     now = timezone.now()
@@ -81,23 +81,23 @@ def _queue_rows(request: AuthenticatedHttpRequest, requests: list[Any]) -> list[
     rows = []
     for r in requests:
         relation, age = selectors.queue_beneficiary(r, today)
-        rows.append(
-            format_html(
-                row,
-                aid_type=r.aid_type,
-                beneficiary=(
-                    format_html('{} · <span dir="ltr">{}</span>', relation, age) if age else relation
-                ),
-                amount=money(r.amount_requested),
-                governorate=r.governorate,
-                household_size=r.household_size,
-                need_score=r.need_score,
-                breakdown=_breakdown_items((r.screening or {}).get("breakdown", [])),
-                days_waiting=(now - r.submitted_at).days,
-                claim_url=reverse("charities:claim", args=[r.pk]),
-                reference=r.reference,
-            )
+        days_waiting = (now - r.submitted_at).days
+        html = format_html(
+            row,
+            aid_type=r.aid_type,
+            beneficiary=(
+                format_html('{} · <span dir="ltr">{}</span>', relation, age) if age else relation
+            ),
+            amount=money(r.amount_requested),
+            governorate=r.governorate,
+            household_size=r.household_size,
+            need_score=r.need_score,
+            breakdown=_breakdown_items((r.screening or {}).get("breakdown", [])),
+            days_waiting=days_waiting,
+            claim_url=reverse("charities:claim", args=[r.pk]),
+            reference=r.reference,
         )
+        rows.append({"request": r, "days_waiting": days_waiting, "html": html})
     return rows
 
 
