@@ -162,7 +162,7 @@ class Plan:
                 pk__gte=int(child.meta["pool_first"]), pk__lte=int(child.meta["pool_last"])
             )
             .exclude(pk__in=live.values("applicant_id"))
-            .order_by("?")[: self.seconds * 100]
+            .order_by("?")[: self.seconds * 30]
         )
         self.submitted_applicants = [u.pk for u in pool]
         new = reverse("aid_requests:new", args=[needy.code])
