@@ -349,7 +349,14 @@ class Generator:
             "org_govs": Table(m2m_govs, ["organisation_id", "governorate_id"]),
             "membership": Table(
                 StaffMembership,
-                ["id", "user_id", "organisation_id", "is_active", "is_service_account", "created_at"],
+                [
+                    "id",
+                    "user_id",
+                    "organisation_id",
+                    "is_active",
+                    "is_service_account",
+                    "created_at",
+                ],
             ),
             "profile": Table(
                 ApplicantProfile,

@@ -128,8 +128,10 @@ class Plan:
             ).values_list("pk", flat=True)[:10]
             path = "charities:case"
             cases.append(
-                [{"method": "GET", "path": reverse(path, args=[pk]), "session": session}
-                 for pk in held]
+                [
+                    {"method": "GET", "path": reverse(path, args=[pk]), "session": session}
+                    for pk in held
+                ]
             )
         self.get("http_case", [c for c in cases if c])
 

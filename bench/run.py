@@ -1178,9 +1178,7 @@ def main(argv: list[str] | None = None) -> None:
     quick = max(scales) < 1_000_000
     http = (args.http_seconds or (8 if quick else 20), args.http_workers)
     started = time.monotonic()
-    results = {
-        s: run_scale(s, fresh=args.fresh, quick=quick, only=only, http=http) for s in scales
-    }
+    results = {s: run_scale(s, fresh=args.fresh, quick=quick, only=only, http=http) for s in scales}
     print_table(results)
     print(server_settings())
     print(f"bench finished in {time.monotonic() - started:.0f} s")
