@@ -135,8 +135,9 @@ class Plan:
             )
         self.get("http_case", [c for c in cases if c])
 
-        # Claims: distinct open requests, enough for the run at ~400 claims a second.
-        per_user = max(50, self.seconds * 400 // USERS)
+        # Claims: distinct open requests, enough for the run at ~150 claims a second (a user
+        # whose list runs out stops: the line then shows fewer requests than the time allowed).
+        per_user = max(50, self.seconds * 150 // USERS)
         ids = child._open_requests(per_user * USERS)
         self.once(
             "http_claim",

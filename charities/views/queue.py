@@ -8,7 +8,7 @@ from typing import Any
 
 from django import forms
 from django.db.models import Count
-from django.http import HttpResponse
+from django.http import HttpResponse, QueryDict
 from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -86,12 +86,12 @@ def _filter_fields(form: QueueFilterForm) -> SafeString:
     dropped first). Their HTML depends on nothing else, and Django's form templates cost about
     a fifth of the page's time (issue 19)."""
     data = (
-        tuple(sorted((n, tuple(v)) for n, v in form.data.lists() if n in form.fields))
-        if form.is_bound
+        tuple(sorted((n, tuple(form.data.getlist(n))) for n in form.data if n in form.fields))
+        if isinstance(form.data, QueryDict)
         else None
     )
     choices = tuple(
-        (name, tuple((str(value), str(label)) for value, label in field.choices))
+        (name, tuple((str(value), str(label)) for value, label in field.choices))  # type: ignore[union-attr,misc]
         for name, field in form.fields.items()
         if isinstance(field, forms.ChoiceField)
     )
