@@ -60,7 +60,7 @@ def summary(samples: list[float]) -> dict[str, float]:
 
 
 class Child:
-    def __init__(self, scale: int, quick: bool) -> None:
+    def __init__(self, scale: int, quick: bool, http: tuple[int, int] = (8, 4)) -> None:
         import django
 
         django.setup()
@@ -69,6 +69,7 @@ class Child:
         self.connection = connection
         self.scale = scale
         self.quick = quick
+        self.http_seconds, self.http_workers = http
         self.rows: list[dict[str, Any]] = []
         self.meta = self._meta()
         self.rng = random.Random(scale + int(time.time()))
@@ -444,6 +445,13 @@ class Child:
             queries=queries,
             outcomes=outcomes,
         )
+
+    # -- 8. through HTTP: gunicorn driven by Locust (bench/http_load.py) --------------------
+
+    def http(self) -> None:
+        from bench import http_load
+
+        http_load.run(self, seconds=self.http_seconds, workers=self.http_workers)
 
     # -- 6. the state-benefits import, against PostgreSQL's own COPY ------------------------
 
@@ -1065,14 +1073,25 @@ def _signup_function(index: int) -> Callable[[], bool]:
     return sign_up
 
 
-SCENARIOS = ("queue", "claims", "chain", "submission", "ministry", "signup", "benefits_import")
+SCENARIOS = (
+    "queue",
+    "claims",
+    "chain",
+    "submission",
+    "ministry",
+    "signup",
+    "benefits_import",
+    "http",
+)
 #: Run unless ``--only`` says otherwise. Not "chain": it claims ~3,000 open requests a scale
 #: (a 20,000-applicant database has ~4,300) and forks the bench database's audit chain.
 DEFAULT_SCENARIOS = tuple(name for name in SCENARIOS if name != "chain")
 
 
-def child_main(scale: int, quick: bool, out: str, only: list[str]) -> None:
-    child = Child(scale, quick)
+def child_main(
+    scale: int, quick: bool, out: str, only: list[str], http: tuple[int, int] = (8, 4)
+) -> None:
+    child = Child(scale, quick, http)
     for scenario in (getattr(child, name) for name in SCENARIOS if name in only):
         try:
             scenario()
@@ -1098,7 +1117,9 @@ def scales_for(scale: int | None) -> list[int]:
     return [scale // 10 if scale >= 1_000_000 else max(1_000, scale // 5), scale]
 
 
-def run_scale(scale: int, *, fresh: bool, quick: bool, only: list[str]) -> list[dict[str, Any]]:
+def run_scale(
+    scale: int, *, fresh: bool, quick: bool, only: list[str], http: tuple[int, int] = (8, 4)
+) -> list[dict[str, Any]]:
     command = [sys.executable, "-m", "bench.generate", "--applicants", str(scale)]
     # Our own interpreter running our own modules with fixed arguments (here and below).
     fresh_flag = ["--fresh"] if fresh else []
@@ -1124,12 +1145,51 @@ def run_scale(scale: int, *, fresh: bool, quick: bool, only: list[str]) -> list[
         child = [sys.executable, "-m", "bench.run", "--child", str(scale), "--out", out]
         child += ["--quick"] if quick else []
         child += ["--only", ",".join(only)]
+        child += ["--http-seconds", str(http[0]), "--http-workers", str(http[1])]
         subprocess.run(child, cwd=PROJECT_DIR, env=env, check=True)  # noqa: S603
         with open(out, encoding="utf-8") as handle:
             rows = json.load(handle)
     finally:
         os.unlink(out)
     return rows
+
+
+#: HTTP scenario -> the in-process scenarios whose best throughput it is compared with.
+HTTP_IN_PROCESS = {
+    "http_claim": ("claim_distinct_2", "claim_distinct_8"),
+    "http_submit": ("submit",),
+}
+
+
+def http_target(key: str, row: dict[str, Any], same_scale: dict[str, dict[str, Any]]) -> str:
+    """The target column of an HTTP line: its share of the home page's requests/s, and what
+    issue 19 asks of it (queue and case page ≥ 30% of the home page; claim and submission ≥
+    50% of their in-process throughput in the same run; statistics p95 < 300 ms)."""
+    if row.get("throughput") is None:
+        return ""
+    if key == "http_home":
+        return "(the ceiling)"
+    share = row.get("ratio_home")
+    text = f"{share:.0%} of home page" if share is not None else ""
+    failed = f"; {row['failed']} failed" if row.get("failed") else ""
+    if key.startswith(("http_queue", "http_case")):
+        ok = share is not None and share >= 0.30 and not row.get("failed")
+        return f"{text}; ≥ 30%: {'ok' if ok else 'MISSED'}{failed}"
+    if key in HTTP_IN_PROCESS:
+        rates = [
+            same_scale[k]["throughput"]
+            for k in HTTP_IN_PROCESS[key]
+            if same_scale.get(k, {}).get("throughput")
+        ]
+        if not rates:
+            return f"{text}; ≥ 50% of in-process: run it with {HTTP_IN_PROCESS[key][0]}{failed}"
+        of = row["throughput"] / max(rates)
+        ok = of >= 0.5 and not row.get("failed")
+        return f"{text}; {of:.0%} of in-process (≥ 50%): {'ok' if ok else 'MISSED'}{failed}"
+    if key == "http_statistics":
+        ok = (row.get("p95_ms") or 1e9) < 300 and not row.get("failed")
+        return f"{text}; p95 < 300 ms: {'ok' if ok else 'MISSED'}{failed}"
+    return text + failed
 
 
 def _fmt(value: Any, pattern: str) -> str:
@@ -1188,6 +1248,8 @@ def print_table(results: dict[int, list[dict[str, Any]]]) -> list[str]:
                 target = f"{row['ratio']:.0%} of COPY" + (f"; {target}" if target else "")
             if key == "dedup_audit":
                 target = f"{row.get('violations')} violations (must be 0)"
+            if key.startswith("http_"):
+                target = http_target(key, row, {k: v.get(scale, {}) for k, v in by_key.items()})
             median = _fmt(row.get("median_ms"), "{:.1f}")
             p95 = _fmt(row.get("p95_ms"), "{:.1f}")
             rate = _fmt(row.get("throughput"), "{:.0f}")
@@ -1198,6 +1260,8 @@ def print_table(results: dict[int, list[dict[str, Any]]]) -> list[str]:
             )
             if row.get("outcomes"):
                 print(f"{'':<60}outcomes: {row['outcomes']}")
+            if row.get("failures"):
+                print(f"{'':<60}failures: {row['failures']}")
     print()
     for flag in flags:
         print(f"FLAG: {flag}")
@@ -1222,6 +1286,14 @@ def main(argv: list[str] | None = None) -> None:
             "(default: all but chain; `make bench ONLY=chain`)"
         ),
     )
+    parser.add_argument(
+        "--http-seconds",
+        type=int,
+        help="how long each HTTP scenario runs (default: 8 s, 20 s in the full run)",
+    )
+    parser.add_argument(
+        "--http-workers", type=int, default=4, help="gunicorn's sync workers (default: 4)"
+    )
     args = parser.parse_args(argv)
     server_url()  # refuses anything but PostgreSQL
     only = [name.strip() for name in args.only.split(",") if name.strip()]
@@ -1229,12 +1301,14 @@ def main(argv: list[str] | None = None) -> None:
     if unknown:
         parser.error(f"unknown scenario(s): {', '.join(unknown)}")
     if args.child:
-        child_main(args.child, args.quick, args.out, only)
+        http = (args.http_seconds or 8, args.http_workers)
+        child_main(args.child, args.quick, args.out, only, http)
         return
     scales = [int(s) for s in args.scales.split(",")] if args.scales else scales_for(args.scale)
     quick = max(scales) < 1_000_000
+    http = (args.http_seconds or (8 if quick else 20), args.http_workers)
     started = time.monotonic()
-    results = {s: run_scale(s, fresh=args.fresh, quick=quick, only=only) for s in scales}
+    results = {s: run_scale(s, fresh=args.fresh, quick=quick, only=only, http=http) for s in scales}
     print_table(results)
     print(server_settings())
     print(f"bench finished in {time.monotonic() - started:.0f} s")

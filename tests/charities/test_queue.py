@@ -270,3 +270,30 @@ def test_the_queue_counts_days_waiting(client, queue):
         rows = client.get("/charity/queue/").context["rows"]
     waiting = {queue.names([r["request"].pk])[0]: r["days_waiting"] for r in rows}
     assert waiting == {name: days for name, (*_rest, days) in DATA.items()}
+
+
+def _selected(html: str, name: str) -> list[str]:
+    select = re.search(rf'<select name="{name}".*?</select>', html, re.S)
+    assert select is not None
+    return re.findall(r'<option value="([^"]*)"[^>]*selected', select.group(0))
+
+
+def test_the_filter_fields_show_each_request_its_own_choices_and_language(client, queue):
+    """The filter fields are rendered once per process and reused (issue 19): a page must still
+    show the filters it was asked for, in the viewer's language, never the previous page's."""
+    client.force_login(queue.staff)
+    pages = []
+    with time_machine.travel(NOW, tick=False):
+        for language, aid_type in (("en", queue.needy), ("en", queue.student), ("ar", queue.needy)):
+            client.cookies["django_language"] = language
+            response = client.get("/charity/queue/", {"aid_type": aid_type.pk, "min_amount": "x"})
+            pages.append(response.content.decode())
+    assert [_selected(page, "aid_type") for page in pages] == [
+        [str(queue.needy.pk)],
+        [str(queue.student.pk)],
+        [str(queue.needy.pk)],
+    ]
+    assert "Enter a number." in pages[1]  # the bad amount's error, shown again from the cache
+    assert "Aid type" in pages[0]
+    assert "Aid type" not in pages[2]
+    assert 'lang="ar"' in pages[2]
