@@ -273,6 +273,11 @@ NO_PERSONAL_DATA_FOR_STAFF = {
             "release",
             "reject",
             "messages",
+            # the ministry's: a token held by a ministry client (statistics, exports scopes)
+            "statistics",
+            "exports",
+            "export",
+            "export_download",
         )
     },
     "api:schema": "the OpenAPI schema: no data",
@@ -282,6 +287,16 @@ NO_PERSONAL_DATA_FOR_STAFF = {
         f"api:{name}": "the organisation's API clients (names, scopes, dates), no applicant; "
         "the pages need a passed second factor (a token opens case files)"
         for name in ("clients", "client_create", "client_rotate", "client_revoke")
+    },
+    **{
+        f"api:{name}": "the ministry's API clients (names, scopes, dates), no applicant; "
+        "ministry administrators only, after a passed second factor"
+        for name in (
+            "ministry_clients",
+            "ministry_client_create",
+            "ministry_client_rotate",
+            "ministry_client_revoke",
+        )
     },
     # webhooks: the organisation's endpoints and their delivery log (event, case reference,
     # status codes); the bodies carry no names or civil IDs (webhooks.services.webhook_event_emit)
