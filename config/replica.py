@@ -154,12 +154,16 @@ T = TypeVar("T")
 def in_this_block(rows: Iterator[T]) -> Iterator[T]:
     """``rows`` (a lazy iterator, e.g. a streamed response's body) read with the source of the
     block it is made in, even when it is consumed after the block has ended."""
-    context = contextvars.copy_context()
-    while True:
-        try:
-            yield context.run(next, rows)
-        except StopIteration:
-            return
+    context = contextvars.copy_context()  # now, not at the first row (hence no ``yield`` here)
+
+    def in_context() -> Iterator[T]:
+        while True:
+            try:
+                yield context.run(next, rows)
+            except StopIteration:
+                return
+
+    return in_context()
 
 
 def note_write() -> None:

@@ -1,8 +1,9 @@
 """Shared fixtures, and the rule for tests that need real services.
 
-Tests marked ``postgres``, ``replica``, ``redis`` or ``browser`` run whenever the service is there. Elsewhere
-they skip with the reason shown in the summary (``-ra``), so ``make test`` passes on a bare
-machine; under ``CI=true`` a missing service fails the test instead, so CI proves everything.
+Tests marked ``postgres``, ``replica``, ``redis`` or ``browser`` run whenever the service is
+there. Elsewhere they skip with the reason shown in the summary (``-ra``), so ``make test``
+passes on a bare machine; under ``CI=true`` a missing service fails the test instead (for the
+replica: ``REQUIRE_REPLICA=1``, which CI sets), so CI proves everything.
 """
 
 from __future__ import annotations

@@ -20,7 +20,7 @@ import pytest
 import redis
 from celery import Celery
 from celery.result import allow_join_result, current_app
-from django.db import DEFAULT_DB_ALIAS, connection, connections
+from django.db import DEFAULT_DB_ALIAS, connections
 
 from config.celery import app as celery_app
 from reports.models import JobOutcome, PeriodicJobRun, WorkerHeartbeat
