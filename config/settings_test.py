@@ -24,6 +24,12 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     }
 elif os.environ.get("TEST_DATABASE_NAME"):
     DATABASES["default"]["TEST"] = {"NAME": os.environ["TEST_DATABASE_NAME"]}
+if "replica" in DATABASES:
+    # Physical replication copies the whole cluster: the test database made on the primary is on
+    # the replica too, under the same name. As a test mirror of "default" the replica alias is
+    # neither created, migrated nor flushed, and Django points it at that name (the NAME only:
+    # host and port stay the replica's, which tests/config/test_replica.py checks).
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
 # Rate-limit counters and cached values must not leak between tests (or runs) through Redis.
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 (BASE_DIR / "var").mkdir(exist_ok=True)

@@ -14,21 +14,24 @@ from django.utils.translation import get_language, get_language_bidi
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from config.replica import REPLICA
+
 logger = logging.getLogger(__name__)
 
 
+def _check_database(alias: str) -> str:
+    try:
+        with connections[alias].cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+    except Exception as exc:  # any failure means "not reachable" to a health check
+        logger.warning("healthz: database %s unreachable: %s", alias, type(exc).__name__)
+        return "unreachable"
+    return "ok"
+
+
 def _check_databases() -> dict[str, str]:
-    results = {}
-    for alias in connections:
-        try:
-            with connections[alias].cursor() as cursor:
-                cursor.execute("SELECT 1")
-                cursor.fetchone()
-            results[alias] = "ok"
-        except Exception as exc:  # any failure means "not reachable" to a health check
-            logger.warning("healthz: database %s unreachable: %s", alias, type(exc).__name__)
-            results[alias] = "unreachable"
-    return results
+    return {alias: _check_database(alias) for alias in connections if alias != REPLICA}
 
 
 def _check_redis() -> str:
@@ -57,6 +60,10 @@ def healthz(request: HttpRequest) -> JsonResponse:
         "database": databases,
         "redis": redis_status,
     }
+    if REPLICA in connections:
+        # Shown, not counted: without the replica the reports read the primary
+        # (config/replica.py), so a web node stays in the load balancer's rotation.
+        body["replica"] = _check_database(REPLICA)
     return JsonResponse(body, status=200 if healthy else 503)
 
 

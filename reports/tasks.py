@@ -37,9 +37,13 @@ def refresh_rollups(full: bool = False) -> dict[str, int | bool]:
 
 
 @shared_task(name="reports.tasks.build_export")
-def build_export(job_id: int) -> str:
-    """Write the file of one export job (a failure is recorded on the job, not raised)."""
-    return export_job_run(job_id=job_id).status
+def build_export(job_id: int, after_lsn: str | None = None) -> str:
+    """Write the file of one export job (a failure is recorded on the job, not raised).
+
+    ``after_lsn``: the primary's WAL position when the job was queued; the rows are read from
+    the replica once it has replayed that far (config/replica.py), else from the primary.
+    """
+    return export_job_run(job_id=job_id, after_lsn=after_lsn).status
 
 
 #: With tasks run inline (no broker, so no Celery beat: the embedded default of ``make run``)

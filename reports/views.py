@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import logging
 from typing import Any, cast
@@ -29,6 +30,7 @@ from accounts.http import AuthenticatedHttpRequest
 from accounts.permissions import Capability, require_capability, require_personal_data
 from audit.services import client_ip
 from charities.models import Organisation
+from config.replica import in_this_block, replica_reads
 from reports import exports
 from reports.events import MONEY_FIGURES
 from reports.forms import (
@@ -65,7 +67,8 @@ logger = logging.getLogger(__name__)
 @require_capability(Capability.VIEW_STATISTICS)
 def overview(request: AuthenticatedHttpRequest) -> HttpResponse:
     rollups_current()
-    context = {"overview": ministry_overview(), "inline_refresh": refreshes_inline()}
+    with replica_reads():
+        context = {"overview": ministry_overview(), "inline_refresh": refreshes_inline()}
     return render(request, "reports/overview.html", context)
 
 
@@ -112,7 +115,8 @@ def statistics(request: AuthenticatedHttpRequest) -> HttpResponse:
     rollups_current()
     form = PeriodForm(_with_default_range(request))
     period = form.period()
-    stats = statistics_of(period)
+    with replica_reads():
+        stats = statistics_of(period)
     paid, submitted, claims = _("Amount paid (KWD)"), _("Requests submitted"), _("Claims")
     charts = {
         "aid_types": _chart(stats.by_aid_type, figures=[("payments_amount", paid)], kind="bar"),
@@ -156,7 +160,8 @@ def requests_list(request: AuthenticatedHttpRequest) -> HttpResponse:
         after = int(request.GET.get("after") or 0) or None
     except ValueError:
         after = None
-    page = requests_page(filters, after=after)
+    with replica_reads():
+        page = requests_page(filters, after=after)
     bases: dict[str, str] = dict(cast(forms.ChoiceField, form.fields["basis"]).choices)  # type: ignore[arg-type]
     context = {
         "form": form,
@@ -175,7 +180,8 @@ def organisation(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     rollups_current()
     form = PeriodForm(_with_default_range(request))
     period = form.period()
-    report = organisation_report(organisation, period)
+    with replica_reads():
+        report = organisation_report(organisation, period)
     context = {
         "form": form,
         "report": report,
@@ -209,7 +215,11 @@ def export(request: AuthenticatedHttpRequest) -> HttpResponseBase:
         )
     kind, file_format = form.cleaned_data["kind"], form.cleaned_data["file_format"]
     parameters = form.parameters()
-    table = exports.table_for(kind, parameters)
+    # The count and the rows (read while the file is written, a CSV after this view has
+    # returned) from one source.
+    with replica_reads():
+        table = exports.table_for(kind, parameters)
+        table = dataclasses.replace(table, rows=in_this_block(iter(table.rows)))
     if table.total > export_inline_limit():
         job = export_job_create(
             actor=request.user,
@@ -324,12 +334,13 @@ def sources(request: AuthenticatedHttpRequest) -> HttpResponse:
         data["month"] = f"{timezone.localdate():%Y-%m}"
     form = SourcesMonthForm(data)
     month = form.chosen_month()
-    context = {
-        "form": form,
-        "month": month,
-        "counts": beneficiaries_by_source(month),
-        "totals": totals_by_agency(month),
-    }
+    with replica_reads():
+        context = {
+            "form": form,
+            "month": month,
+            "counts": beneficiaries_by_source(month),
+            "totals": totals_by_agency(month),
+        }
     return render(request, "reports/sources.html", context)
 
 
@@ -338,4 +349,6 @@ def sources(request: AuthenticatedHttpRequest) -> HttpResponse:
 def volunteering(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Paid volunteering: volunteers, confirmed hours and stipends by organisation, governorate
     and month; how many applicants prefer it to direct aid. Counts and sums only."""
-    return render(request, "reports/volunteering.html", {"figures": volunteering_figures()})
+    with replica_reads():
+        figures = volunteering_figures()
+    return render(request, "reports/volunteering.html", {"figures": figures})

@@ -1,8 +1,9 @@
 """Shared fixtures, and the rule for tests that need real services.
 
-Tests marked ``postgres``, ``redis`` or ``browser`` run whenever the service is there. Elsewhere
-they skip with the reason shown in the summary (``-ra``), so ``make test`` passes on a bare
-machine; under ``CI=true`` a missing service fails the test instead, so CI proves everything.
+Tests marked ``postgres``, ``replica``, ``redis`` or ``browser`` run whenever the service is
+there. Elsewhere they skip with the reason shown in the summary (``-ra``), so ``make test``
+passes on a bare machine; under ``CI=true`` a missing service fails the test instead (for the
+replica: ``REQUIRE_REPLICA=1``, which CI sets), so CI proves everything.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
-from django.db import connection
+from django.db import connection, connections
 
 IN_CI = os.environ.get("CI") == "true"
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
@@ -57,6 +58,10 @@ def _require_services(request: pytest.FixtureRequest) -> None:
         # The SQLite pass of CI skips these on purpose; the PostgreSQL pass runs them (and
         # fails at once if PostgreSQL is missing, because it is the test database).
         pytest.skip("needs PostgreSQL (DATABASE_URL is not a PostgreSQL URL)")
+    if request.node.get_closest_marker("replica") and "replica" not in connections:
+        # Like the postgres marker: the SQLite pass of CI has no replica; its PostgreSQL pass
+        # sets REQUIRE_REPLICA=1 (checked at the start), so there these tests cannot skip.
+        pytest.skip("needs a PostgreSQL streaming replica (DATABASE_REPLICA_URL is not set)")
     if request.node.get_closest_marker("redis") and not _reachable(redis_url()):
         _missing(f"Redis is not reachable at {redis_url()}")
     if request.node.get_closest_marker("browser") and chromium_path() is None:
@@ -68,6 +73,8 @@ def pytest_sessionstart(session: pytest.Session) -> None:
         url = os.environ.get("DATABASE_URL", "")
         if not url.startswith(("postgres://", "postgresql://")):
             raise pytest.UsageError("REQUIRE_POSTGRES=1 but DATABASE_URL is not PostgreSQL")
+    if os.environ.get("REQUIRE_REPLICA") == "1" and not os.environ.get("DATABASE_REPLICA_URL"):
+        raise pytest.UsageError("REQUIRE_REPLICA=1 but DATABASE_REPLICA_URL is not set")
 
 
 @pytest.fixture

@@ -20,7 +20,7 @@ import pytest
 import redis
 from celery import Celery
 from celery.result import allow_join_result, current_app
-from django.db import connection
+from django.db import DEFAULT_DB_ALIAS, connections
 
 from config.celery import app as celery_app
 from reports.models import JobOutcome, PeriodicJobRun, WorkerHeartbeat
@@ -29,9 +29,10 @@ from tests.conftest import redis_url
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def database_url_for_other_processes() -> str:
-    settings = connection.settings_dict
-    if connection.vendor == "sqlite":
+def database_url_for_other_processes(alias: str = DEFAULT_DB_ALIAS) -> str:
+    """The URL of the test database (of ``alias``: "replica" is the replica's copy of it)."""
+    settings = connections[alias].settings_dict
+    if connections[alias].vendor == "sqlite":
         return f"sqlite:///{settings['NAME']}"
     user = settings["USER"] or "postgres"
     password = f":{settings['PASSWORD']}" if settings["PASSWORD"] else ""
@@ -39,6 +40,14 @@ def database_url_for_other_processes() -> str:
         f"postgres://{user}{password}@{settings['HOST'] or '127.0.0.1'}:"
         f"{settings['PORT'] or 5432}/{settings['NAME']}"
     )
+
+
+def database_environment() -> dict[str, str]:
+    """DATABASE_URL (and DATABASE_REPLICA_URL with a replica) of the test database."""
+    urls = {"DATABASE_URL": database_url_for_other_processes()}
+    if "replica" in connections.settings:
+        urls["DATABASE_REPLICA_URL"] = database_url_for_other_processes("replica")
+    return urls
 
 
 def unique_queue() -> str:
@@ -51,7 +60,7 @@ def start_worker(queue: str, **environment: str) -> subprocess.Popen[str]:
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "config.settings",
-        "DATABASE_URL": database_url_for_other_processes(),
+        **database_environment(),
         "REDIS_URL": redis_url(),
         **environment,
     }

@@ -29,6 +29,7 @@ from api.problems import problem
 from api.serializers import ExportBody, ExportJobSerializer, StatisticsSerializer
 from api.views.base import ApiView, body, form_data
 from audit.services import client_ip
+from config.replica import replica_reads
 from reports import exports
 from reports.events import MONEY_FIGURES
 from reports.forms import ExportForm, PeriodForm
@@ -91,7 +92,8 @@ class StatisticsView(MinistryView):
         if request.query_params and not form.is_valid():
             raise ValidationError({f: list(e) for f, e in form.errors.items()})
         rollups_current()
-        stats = statistics_of(form.period())
+        with replica_reads():
+            stats = statistics_of(form.period())
         period, headline = stats.period, stats.headline
         money = {"amount_paid", "blocked_amount"}
         medians = {"median_days_to_claim", "median_days_to_payment"}

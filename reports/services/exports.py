@@ -14,6 +14,7 @@ from django.utils import timezone, translation
 from accounts.models import User
 from audit.services import audit_record
 from config.commit import after_commit
+from config.replica import primary_wal_lsn, replica_reads
 from reports import exports
 from reports.models import ExportFormat, ExportJob, ExportKind, ExportStatus
 
@@ -36,8 +37,6 @@ def export_job_create(
     *, actor: User, kind: str, file_format: str, parameters: dict[str, Any]
 ) -> ExportJob:
     """Queue a background export for ``actor``; the task starts after the commit."""
-    from reports.tasks import build_export
-
     if kind not in ExportKind.values or file_format not in ExportFormat.values:
         raise ValueError("unknown export")
     with transaction.atomic(durable=True):
@@ -55,7 +54,7 @@ def export_job_create(
             data={"kind": kind, "format": file_format, "parameters": parameters},
         )
         # A broker that is down leaves the job queued (shown so on its page); never a 500.
-        after_commit(build_export.delay, job.pk)
+        after_commit(_queue, job.pk)
     return job
 
 
@@ -70,11 +69,22 @@ def export_file(job: ExportJob) -> Path | None:
     return path
 
 
-def export_job_run(*, job_id: int) -> ExportJob:
+def _queue(job_id: int) -> None:
+    """Send the job to a worker with the primary's WAL position now, after the commit: the
+    export (read from the replica) then has everything committed before it was asked for,
+    the asker's own latest changes included."""
+    from reports.tasks import build_export
+
+    build_export.delay(job_id, primary_wal_lsn())
+
+
+def export_job_run(*, job_id: int, after_lsn: str | None = None) -> ExportJob:
     """Write the file of a queued job under MEDIA_ROOT/exports (the Celery task's body).
 
     Only a queued job is started (a duplicate delivery of the task does nothing); a failure is
     recorded on the job, never raised, so the person who asked sees it on the status page.
+    The rows are read from the replica once it has replayed the primary up to ``after_lsn``
+    (config/replica.py); the job's own rows are always written to, and read from, the primary.
     """
     started = ExportJob.objects.filter(pk=job_id, status=ExportStatus.QUEUED).update(
         status=ExportStatus.RUNNING, progress=0
@@ -87,7 +97,7 @@ def export_job_run(*, job_id: int) -> ExportJob:
     try:
         folder.mkdir(parents=True, exist_ok=True)
         language = job.parameters.get("language") or job.requested_by.language or "ar"
-        with translation.override(language):
+        with translation.override(language), replica_reads(after_lsn=after_lsn):
             table = exports.table_for(job.kind, job.parameters)
 
             def progress(done: int) -> None:

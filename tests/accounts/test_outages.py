@@ -25,7 +25,7 @@ from django.contrib.auth.hashers import PBKDF2PasswordHasher
 from accounts.models import User
 from tests.conftest import closed_port
 from tests.factories import PASSWORD, ApplicantUserFactory, civil_id_for
-from tests.test_celery_worker import database_url_for_other_processes
+from tests.test_celery_worker import database_environment
 
 ROOT = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -81,7 +81,7 @@ def portal_without_redis(tmp_path) -> Iterator[int]:
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "config.settings",
-        "DATABASE_URL": database_url_for_other_processes(),
+        **database_environment(),
         "REDIS_URL": f"redis://127.0.0.1:{closed_port()}/0",
         "SMS_BACKEND": "console",
         "ALLOWED_HOSTS": "127.0.0.1",

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import redis_url
+from tests.conftest import closed_port, redis_url
+from tests.test_celery_worker import database_url_for_other_processes
 
 ROOT = Path(__file__).resolve().parents[2]
 CLIENT = (
@@ -83,3 +84,43 @@ def test_healthz_reports_a_reachable_redis(tmp_path):
         {"DATABASE_URL": f"sqlite:///{tmp_path}/db.sqlite3", "REDIS_URL": redis_url()}
     )
     assert (status, body["redis"]) == (200, "ok")
+
+
+@pytest.mark.postgres
+def test_a_replica_that_is_down_is_shown_but_the_node_stays_healthy():
+    """Without the replica the reports read the primary: no reason to leave the rotation."""
+    status, body = healthz_in_subprocess(
+        {
+            "DATABASE_URL": database_url_for_other_processes(),
+            "DATABASE_REPLICA_URL": f"postgres://postgres@127.0.0.1:{closed_port()}/none",
+        }
+    )
+    assert status == 200
+    assert body["database"] == {"default": "ok"}
+    assert body["replica"] == "unreachable"
+
+
+@pytest.mark.postgres
+def test_reports_read_the_primary_when_the_replica_is_down():
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import django; django.setup(); from config.replica import replica_reads\n"
+            "with replica_reads() as alias: print(alias)",
+        ],
+        cwd=ROOT,
+        env={
+            "PATH": os.environ["PATH"],
+            "DJANGO_SETTINGS_MODULE": "config.settings",
+            "DATABASE_URL": database_url_for_other_processes(),
+            "DATABASE_REPLICA_URL": f"postgres://postgres@127.0.0.1:{closed_port()}/none",
+        },
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "default"
+    assert "replica unreachable; reading the primary" in result.stderr

@@ -84,7 +84,8 @@ def test_make_run_starts_the_periodic_jobs_and_stops_them_with_the_server(tmp_pa
     env = {
         key: value
         for key, value in os.environ.items()
-        if key not in {"REDIS_URL", "DJANGO_SETTINGS_MODULE", "DATABASE_URL"}
+        if key
+        not in {"REDIS_URL", "DJANGO_SETTINGS_MODULE", "DATABASE_URL", "DATABASE_REPLICA_URL"}
     }
     env["DATABASE_URL"] = f"sqlite:///{tmp_path / 'run.sqlite3'}"
     log = tmp_path / "run.log"

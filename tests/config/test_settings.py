@@ -113,3 +113,34 @@ def test_production_passes_check_deploy_without_warnings():
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
+
+
+REPLICA_PROBE = (
+    "import json, django; from django.conf import settings; django.setup(); "
+    "print(json.dumps({'aliases': sorted(settings.DATABASES), "
+    "'routers': getattr(settings, 'DATABASE_ROUTERS', []), "
+    "'middleware': 'config.replica.ReadYourWritesMiddleware' in settings.MIDDLEWARE, "
+    "'replica': settings.DATABASES.get('replica', {}).get('PORT')}))"
+)
+
+
+def test_a_replica_url_adds_the_replica_its_router_and_read_your_writes():
+    primary = {"DATABASE_URL": "postgres://u@127.0.0.1:5432/x"}
+    facts = json.loads(run(REPLICA_PROBE, primary).stdout)
+    assert facts == {"aliases": ["default"], "routers": [], "middleware": False, "replica": None}
+    result = run(
+        REPLICA_PROBE, {**primary, "DATABASE_REPLICA_URL": "postgres://u@127.0.0.1:5433/x"}
+    )
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout) == {
+        "aliases": ["default", "replica"],
+        "routers": ["config.replica.ReplicaRouter"],
+        "middleware": True,
+        "replica": 5433,
+    }
+
+
+def test_a_replica_needs_postgresql_for_both_databases():
+    result = run(PROBE, {"DATABASE_REPLICA_URL": "postgres://u@127.0.0.1:5433/x"})
+    assert result.returncode != 0
+    assert "DATABASE_REPLICA_URL needs PostgreSQL" in result.stderr
