@@ -81,7 +81,8 @@ def test_ministry_admin_uploads_a_file_and_watches_it_to_the_end(
     sign_in(page, live_server, admin, secret, language)
     page.screenshot(path=artifacts_dir / f"benefit-signed-in-{language}.png", full_page=True)
 
-    # The navigation leads to the imports page.
+    # The navigation leads to the imports page (for an administrator, in the "More" menu).
+    page.locator("[data-testid=nav-more]").click()
     page.locator("nav a[href='/ministry/benefits/imports/']").click()
     page.wait_for_load_state()
     assert page.url == f"{live_server.url}/ministry/benefits/imports/"
