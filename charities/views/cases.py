@@ -4,6 +4,7 @@ close, release, reject, write to the applicant)."""
 from __future__ import annotations
 
 from django.contrib import messages
+from django.db.models import prefetch_related_objects
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -57,6 +58,12 @@ def case_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     )
     applicant = aid_request.applicant
     profile = applicant_selectors.profile_of(applicant)
+    # One query for each kind of row (issue 19): the payments are read once (the next period
+    # counts them), the household's totals are summed from the rows the page lists.
+    prefetch_related_objects([aid_request], "payments")
+    members = list(applicant_selectors.members_of(applicant))
+    incomes = list(applicant_selectors.incomes_of(applicant))
+    obligations = list(applicant_selectors.obligations_of(applicant))
     period = next_period(aid_request)
     read_only = selectors.case_is_read_only(aid_request)
     decides = can(request.user, Capability.RELEASE_CASE)  # managers release and reject
@@ -68,10 +75,12 @@ def case_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         "applicant": applicant,
         "profile": profile,
         "protected": bool(profile and profile.is_protected),
-        "members": applicant_selectors.members_of(applicant),
-        "incomes": applicant_selectors.incomes_of(applicant),
-        "obligations": applicant_selectors.obligations_of(applicant),
-        "finances": applicant_selectors.household_finances(applicant),
+        "members": members,
+        "incomes": incomes,
+        "obligations": obligations,
+        "finances": applicant_selectors.household_finances_of(
+            members=members, incomes=incomes, obligations=obligations
+        ),
         "documents": aid_request.documents.all(),
         "payments": aid_request.payments.all(),
         "commitments": aid_request.commitments.filter(status__in=BINDING),
