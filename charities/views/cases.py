@@ -85,7 +85,8 @@ def case_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         "payments": aid_request.payments.all(),
         "commitments": aid_request.commitments.filter(status__in=BINDING),
         "coverage_conflicts": dedup_selectors.open_conflicts_of_case(aid_request.pk),
-        "timeline": aid_request.timeline.select_related("actor"),
+        # The page shows the steps, not who took them (the actor is on the audit trail).
+        "timeline": aid_request.timeline.all(),
         "breakdown": breakdown_rows((aid_request.screening or {}).get("breakdown", [])),
         "screening_income": screening_income,
         "verified_from": screening_income
@@ -111,7 +112,10 @@ def case_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         and not read_only
         and is_allowed(aid_request.status, RequestStatus.REJECTED, Actor.CHARITY),
         "message_form": CaseMessageForm(),
-        "case_messages": aid_request.messages.select_related("sender"),
+        # Of the sender the page shows the name only: not the rest of the account.
+        "case_messages": aid_request.messages.select_related("sender").only(
+            "aid_request_id", "body", "sent_at", "sender", "sender__full_name"
+        ),
     }
     return render(request, "charities/case_detail.html", context)
 
