@@ -146,11 +146,39 @@ def _queue_rows(request: AuthenticatedHttpRequest, requests: list[Any]) -> list[
     return rows
 
 
+#: The breakdown's HTML, by language and what of the breakdown a row shows (``_breakdown_items``).
+_BREAKDOWNS: OrderedDict[tuple[Any, ...], SafeString] = OrderedDict()
+_BREAKDOWNS_KEPT = 4096
+
+
 def _breakdown_items(breakdown: list[dict[str, Any]]) -> SafeString:
-    """The ``<li>`` of a row's need-score breakdown: each part's text, its points out of its
-    maximum (``breakdown_rows`` words them). Joined by hand, each value through the standard
-    library's ``escape`` (what Django's calls, without its lazy-string wrapper): ``format_html``
-    for each of 25 rows × 4–6 parts cost as much as the rest of the row."""
+    """The ``<li>`` of a row's need-score breakdown, kept once made (at most
+    ``_BREAKDOWNS_KEPT``, least recently used dropped first): a row shows of each part its
+    name, its points and maximum, and, when the state agencies were asked, the declared and
+    verified income; most requests share one of a few hundred combinations, while the
+    per-person income and threshold that make each breakdown different are not shown here."""
+    key = (
+        get_language(),
+        tuple(
+            (p["part"], p.get("points"), p.get("max"), p.get("declared"), p.get("verified"))
+            for p in breakdown
+        ),
+    )
+    html = _BREAKDOWNS.get(key)
+    if html is None:
+        html = _BREAKDOWNS[key] = _breakdown_html(breakdown)
+        if len(_BREAKDOWNS) > _BREAKDOWNS_KEPT:
+            _BREAKDOWNS.popitem(last=False)
+    else:
+        _BREAKDOWNS.move_to_end(key)
+    return html
+
+
+def _breakdown_html(breakdown: list[dict[str, Any]]) -> SafeString:
+    """Each part's text, its points out of its maximum (``breakdown_rows`` words them). Joined
+    by hand, each value through the standard library's ``escape`` (what Django's calls, without
+    its lazy-string wrapper): ``format_html`` for each of 25 rows × 4–6 parts cost as much as
+    the rest of the row."""
     items = []
     for part in breakdown_rows(breakdown):
         if part["info"]:
