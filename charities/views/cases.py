@@ -57,7 +57,8 @@ def case_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         ip_address=client_ip(request),
     )
     applicant = aid_request.applicant
-    profile = applicant_selectors.profile_of(applicant)
+    # Read with the case (``get_case_for_staff``); an applicant may have no profile yet.
+    profile = getattr(applicant, "applicant_profile", None)
     # One query for each kind of row (issue 19): the payments are read once (the next period
     # counts them), the household's totals are summed from the rows the page lists.
     prefetch_related_objects([aid_request], "payments")

@@ -4,6 +4,7 @@ from decimal import Decimal
 
 import pytest
 from django.utils import timezone
+from django.utils.html import escape
 
 from accounts.models import Role
 from aid_requests.models import RequestStatus
@@ -324,3 +325,13 @@ def test_the_case_page_reads_each_kind_of_row_once(client, world):
     assert "message 3" in page
     # (3 × 300 − 3 × 100.500) ÷ 1 person: the totals summed from the rows the page lists
     assert "598.500" in page
+
+
+def test_the_case_page_of_an_applicant_without_a_profile_shows_the_account_name(client, world):
+    manager, applicant, aid_request = world
+    aid_request_claim(aid_request_id=aid_request.pk, actor=manager)
+    ApplicantProfile.objects.filter(user=applicant).delete()
+    client.force_login(manager)
+    page = client.get(f"/charity/cases/{aid_request.pk}/").content.decode()
+    assert f'data-testid="applicant-name"><bdi>{escape(applicant.full_name)}</bdi>' in page
+    assert "سارة المطيري" not in page
