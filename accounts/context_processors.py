@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
+from django.conf import settings
 from django.http import HttpRequest
-from django.urls import reverse
+from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils.translation import gettext_lazy as _
 
 from accounts.permissions import Capability, capabilities
@@ -54,6 +56,14 @@ _IN_MENU = frozenset(
 )
 
 
+@lru_cache(maxsize=256)
+def _url(name: str, script_prefix: str, urlconf: Any, root_urlconf: Any) -> str:
+    """``reverse(name)``, once per process for each of what it depends on (the script prefix
+    and the URL configuration): every page's header asks for the same few addresses, and
+    resolving them again on each request cost more than the rest of the navigation."""
+    return reverse(name, urlconf=urlconf)
+
+
 def navigation(request: HttpRequest) -> dict[str, object]:
     """``nav_items``: the header's links; ``nav_menu``: the links of its "More" menu (empty
     for roles without any); ``nav_menu_active``: the page shown is one of the menu's."""
@@ -62,7 +72,12 @@ def navigation(request: HttpRequest) -> dict[str, object]:
         return {"nav_items": [], "nav_menu": [], "nav_menu_active": False}
     allowed = capabilities(user)
     items: list[dict[str, Any]] = [
-        {"url": reverse(name), "label": label, "active": False, "in_menu": name in _IN_MENU}
+        {
+            "url": _url(name, get_script_prefix(), get_urlconf(), settings.ROOT_URLCONF),
+            "label": label,
+            "active": False,
+            "in_menu": name in _IN_MENU,
+        }
         for capability, name, label in _NAV
         if capability in allowed
     ]

@@ -42,7 +42,9 @@ class QueueFilterForm(forms.Form):
     def __init__(self, *args: Any, organisation: Organisation, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         cast(forms.ChoiceField, self.fields["aid_type"]).choices = [("", _("All"))] + [
-            (t.pk, str(t)) for t in organisation.aid_types.order_by("id")
+            # the name is all a choice shows (not the descriptions and document lists)
+            (t.pk, str(t))
+            for t in organisation.aid_types.only("name_ar", "name_en").order_by("id")
         ]
         cast(forms.ChoiceField, self.fields["governorate"]).choices = [("", _("All"))] + [
             (g.pk, str(g)) for g in organisation.governorates.order_by("id")

@@ -4,6 +4,7 @@ close, release, reject, write to the applicant)."""
 from __future__ import annotations
 
 from django.contrib import messages
+from django.db.models import prefetch_related_objects
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -56,7 +57,14 @@ def case_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         ip_address=client_ip(request),
     )
     applicant = aid_request.applicant
-    profile = applicant_selectors.profile_of(applicant)
+    # Read with the case (``get_case_for_staff``); an applicant may have no profile yet.
+    profile = getattr(applicant, "applicant_profile", None)
+    # One query for each kind of row (issue 19): the payments are read once (the next period
+    # counts them), the household's totals are summed from the rows the page lists.
+    prefetch_related_objects([aid_request], "payments")
+    members = list(applicant_selectors.members_of(applicant))
+    incomes = list(applicant_selectors.incomes_of(applicant))
+    obligations = list(applicant_selectors.obligations_of(applicant))
     period = next_period(aid_request)
     read_only = selectors.case_is_read_only(aid_request)
     decides = can(request.user, Capability.RELEASE_CASE)  # managers release and reject
@@ -68,15 +76,18 @@ def case_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         "applicant": applicant,
         "profile": profile,
         "protected": bool(profile and profile.is_protected),
-        "members": applicant_selectors.members_of(applicant),
-        "incomes": applicant_selectors.incomes_of(applicant),
-        "obligations": applicant_selectors.obligations_of(applicant),
-        "finances": applicant_selectors.household_finances(applicant),
+        "members": members,
+        "incomes": incomes,
+        "obligations": obligations,
+        "finances": applicant_selectors.household_finances_of(
+            members=members, incomes=incomes, obligations=obligations
+        ),
         "documents": aid_request.documents.all(),
         "payments": aid_request.payments.all(),
         "commitments": aid_request.commitments.filter(status__in=BINDING),
         "coverage_conflicts": dedup_selectors.open_conflicts_of_case(aid_request.pk),
-        "timeline": aid_request.timeline.select_related("actor"),
+        # The page shows the steps, not who took them (the actor is on the audit trail).
+        "timeline": aid_request.timeline.all(),
         "breakdown": breakdown_rows((aid_request.screening or {}).get("breakdown", [])),
         "screening_income": screening_income,
         "verified_from": screening_income
@@ -102,7 +113,10 @@ def case_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         and not read_only
         and is_allowed(aid_request.status, RequestStatus.REJECTED, Actor.CHARITY),
         "message_form": CaseMessageForm(),
-        "case_messages": aid_request.messages.select_related("sender"),
+        # Of the sender the page shows the name only: not the rest of the account.
+        "case_messages": aid_request.messages.select_related("sender").only(
+            "aid_request_id", "body", "sent_at", "sender", "sender__full_name"
+        ),
     }
     return render(request, "charities/case_detail.html", context)
 

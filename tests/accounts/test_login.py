@@ -64,3 +64,26 @@ def test_a_wrong_password_in_english_never_speaks_of_a_username(client, login):
     page = sign_in(client, login, "not the password").content.decode()
     assert "The civil ID or e-mail address and the password do not match." in page
     assert "username" not in page.lower().replace('autocomplete="username"', "")
+
+
+def test_the_signed_in_user_is_read_with_the_membership_and_its_organisation(
+    django_assert_num_queries,
+):
+    """Issue 19: every staff page asks for the organisation; it comes in the user's query."""
+    from accounts.backends import RoleAwareAuthenticationBackend
+    from tests.factories import CharityStaffFactory
+
+    backend = RoleAwareAuthenticationBackend()
+    staff = CharityStaffFactory()
+    with django_assert_num_queries(1):
+        user = backend.get_user(staff.pk)
+        assert user.membership.organisation == staff.membership.organisation
+    applicant = ApplicantUserFactory()
+    with django_assert_num_queries(1):
+        user = backend.get_user(applicant.pk)
+        assert user == applicant
+        assert not hasattr(user, "membership")  # no membership: nothing more is asked
+    applicant.is_active = False
+    applicant.save(update_fields=["is_active"])
+    assert backend.get_user(applicant.pk) is None
+    assert backend.get_user(applicant.pk + 1000) is None

@@ -70,6 +70,27 @@ def test_household_finances_add_up_the_profile(django_assert_num_queries):
 
 
 @pytest.mark.django_db
+def test_household_finances_of_rows_read_already_match_the_queried_ones(django_assert_num_queries):
+    profile = ApplicantProfileFactory()
+    HouseholdMemberFactory.create_batch(2, profile=profile)
+    IncomeSourceFactory(profile=profile, amount=D("900.000"))
+    IncomeSourceFactory(profile=profile, amount=D("350.250"))
+    MonthlyObligationFactory(profile=profile, amount=D("250.250"))
+    user = profile.user
+    members = list(selectors.members_of(user))
+    incomes = list(selectors.incomes_of(user))
+    obligations = list(selectors.obligations_of(user))
+    with django_assert_num_queries(0):
+        finances = selectors.household_finances_of(
+            members=members, incomes=incomes, obligations=obligations
+        )
+    assert finances == selectors.household_finances(user)
+    assert finances.per_capita == D("333.333")  # 1000 ÷ 3
+    empty = selectors.household_finances_of(members=[], incomes=[], obligations=[])
+    assert (empty.income_total, empty.household_size, empty.per_capita) == (0, 1, D("0.000"))
+
+
+@pytest.mark.django_db
 def test_household_finances_of_an_applicant_without_anything():
     profile = ApplicantProfileFactory()
     finances = selectors.household_finances(profile.user)

@@ -4,6 +4,7 @@ from decimal import Decimal
 
 import pytest
 from django.utils import timezone
+from django.utils.html import escape
 
 from accounts.models import Role
 from aid_requests.models import RequestStatus
@@ -285,3 +286,52 @@ def test_the_household_count_matches_the_rows_listed(client, world):
     assert count == rows == members + 1
     assert "سارة المطيري" in section.split('data-testid="household-applicant"', 1)[1]
     assert '<th scope="col"></th>' not in section  # no empty header
+
+
+def test_the_case_page_reads_each_kind_of_row_once(client, world):
+    """Issue 19: the case page's queries do not grow with the file (no query per member,
+    income, payment or message), and what it shows of them is unchanged."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from aid_requests.models import CaseMessage
+    from tests.factories.applicants import IncomeSourceFactory, MonthlyObligationFactory
+
+    manager, applicant, aid_request = world
+    aid_request_claim(aid_request_id=aid_request.pk, actor=manager)
+    client.force_login(manager)
+    profile = ApplicantProfile.objects.get(user=applicant)
+
+    def add_rows(n):
+        IncomeSourceFactory(profile=profile, amount=Decimal("300.000"))
+        MonthlyObligationFactory(profile=profile, amount=Decimal("100.500"))
+        CaseMessage.objects.create(
+            aid_request=aid_request,
+            organisation=manager.membership.organisation,
+            sender=manager,
+            body=f"message {n}",
+            sent_at=timezone.now(),
+        )
+
+    add_rows(1)
+    with CaptureQueriesContext(connection) as one:
+        assert client.get(f"/charity/cases/{aid_request.pk}/").status_code == 200
+    add_rows(2)
+    add_rows(3)
+    with CaptureQueriesContext(connection) as three:
+        page = client.get(f"/charity/cases/{aid_request.pk}/").content.decode()
+    assert len(three.captured_queries) == len(one.captured_queries)
+    assert page.count(manager.full_name) >= 3  # each message's sender
+    assert "message 3" in page
+    # (3 × 300 − 3 × 100.500) ÷ 1 person: the totals summed from the rows the page lists
+    assert "598.500" in page
+
+
+def test_the_case_page_of_an_applicant_without_a_profile_shows_the_account_name(client, world):
+    manager, applicant, aid_request = world
+    aid_request_claim(aid_request_id=aid_request.pk, actor=manager)
+    ApplicantProfile.objects.filter(user=applicant).delete()
+    client.force_login(manager)
+    page = client.get(f"/charity/cases/{aid_request.pk}/").content.decode()
+    assert f'data-testid="applicant-name"><bdi>{escape(applicant.full_name)}</bdi>' in page
+    assert "سارة المطيري" not in page

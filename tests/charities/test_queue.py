@@ -297,3 +297,52 @@ def test_the_filter_fields_show_each_request_its_own_choices_and_language(client
     assert "Aid type" in pages[0]
     assert "Aid type" not in pages[2]
     assert 'lang="ar"' in pages[2]
+
+
+def test_the_breakdowns_show_each_request_its_own_points_incomes_and_language(
+    client, capital, needy
+):
+    """A row's breakdown is made once per process for what it shows (issue 19): each request
+    must still show its own points and, when the agencies were asked, its own incomes, in the
+    viewer's language."""
+    manager = caseworker([needy], [capital])
+
+    def with_breakdown(**income):
+        aid_request = open_request(family(capital), needy, capital)
+        aid_request.screening = {
+            "breakdown": [
+                {"part": "income", "max": 60, "threshold": "250.000", **income},
+                {"part": "dependants", "max": 20, "value": 2, "points": 10},
+            ]
+        }
+        aid_request.save(update_fields=["screening"])
+        return aid_request.pk
+
+    poorer = with_breakdown(value="90.000", points=24)
+    richer = with_breakdown(value="150.000", points=24)
+    other = with_breakdown(value="50.000", points=40)
+    verified = with_breakdown(value="50.000", points=40, declared="600.000", verified="200.000")
+    declared = with_breakdown(value="50.000", points=40, declared="610.000", verified="200.000")
+    client.force_login(manager)
+    html = {}
+    for language in ("en", "ar", "en"):
+        client.cookies["django_language"] = language
+        rows = client.get("/charity/queue/").context["rows"]
+        html[language] = {
+            row["request"].pk: "".join(
+                re.findall(r'<li data-testid="breakdown-.*?</li>', row["html"])
+            )
+            for row in rows
+        }
+    english, arabic = html["en"], html["ar"]
+    assert english[poorer] == english[richer]  # the per-person income is not shown here
+    assert '<span dir="ltr">24/60</span>' in english[poorer]
+    assert '<span dir="ltr">40/60</span>' in english[other]
+    assert '<span dir="ltr">10/20</span>' in english[other]
+    assert "declared_income" not in english[other]
+    assert "600.000 KWD a month" in english[verified]
+    assert "610.000 KWD a month" in english[declared]
+    assert "600.000" not in english[declared]
+    assert "Income per person after obligations" in english[poorer]
+    assert "Income per person after obligations" not in arabic[poorer]
+    assert '<span dir="ltr">24/60</span>' in arabic[poorer]
