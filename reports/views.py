@@ -32,6 +32,7 @@ from audit.services import client_ip
 from charities.models import Organisation
 from config.replica import in_this_block, replica_reads
 from reports import exports
+from reports.downloads import export_job_response
 from reports.events import MONEY_FIGURES
 from reports.forms import (
     BeneficiaryLookupForm,
@@ -279,20 +280,7 @@ def export_download(request: AuthenticatedHttpRequest, pk: int) -> FileResponse:
     path = None if job is None else export_file(job)
     if job is None or path is None:
         raise Http404
-    export_download_record(
-        actor=request.user,
-        kind=job.kind,
-        file_format=job.file_format,
-        rows=job.row_count,
-        job=job,
-        ip_address=client_ip(request),
-    )
-    return FileResponse(
-        path.open("rb"),
-        as_attachment=True,
-        filename=exports.filename(job.kind, job.file_format, job.parameters),
-        content_type=exports.content_type(job.file_format),
-    )
+    return export_job_response(request, job, path, request.user)
 
 
 @require_http_methods(["GET", "POST"])

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.urls import reverse
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -28,16 +28,16 @@ from api.openapi import GET_HEADERS, POST_HEADERS, problems
 from api.problems import problem
 from api.serializers import ExportBody, ExportJobSerializer, StatisticsSerializer
 from api.views.base import ApiView, body, form_data
-from audit.services import client_ip
 from config.replica import replica_reads
 from reports import exports
+from reports.downloads import export_job_response
 from reports.events import MONEY_FIGURES
 from reports.forms import ExportForm, PeriodForm
 from reports.models import ExportJob, ExportStatus
 from reports.selectors.exports import export_job_for_user
 from reports.selectors.statistics import Breakdown
 from reports.selectors.statistics import statistics as statistics_of
-from reports.services.exports import export_download_record, export_file, export_job_create
+from reports.services.exports import export_file, export_job_create
 from reports.tasks import rollups_current
 
 PERIOD_FILTERS = [
@@ -215,17 +215,4 @@ class ExportDownloadView(MinistryView):
             return problem(
                 409, "export_not_ready", _("This export is not ready yet: try again shortly.")
             )
-        export_download_record(
-            actor=request.user,
-            kind=job.kind,
-            file_format=job.file_format,
-            rows=job.row_count,
-            job=job,
-            ip_address=client_ip(request),
-        )
-        return FileResponse(
-            path.open("rb"),
-            as_attachment=True,
-            filename=exports.filename(job.kind, job.file_format, job.parameters),
-            content_type=exports.content_type(job.file_format),
-        )
+        return export_job_response(request, job, path, request.user)
