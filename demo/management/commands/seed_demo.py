@@ -10,7 +10,7 @@ class Command(BaseCommand):
     def handle(self, *args: object, **options: object) -> None:
         report = seed()
         self.stdout.write(
-            "Demo data: " + ", ".join(f"{n} {label}" for label, n in report.counts.items())
+            "Demo data: " + ", ".join(f"{label}: {n}" for label, n in report.counts.items())
         )
         self.stdout.write(f"\nDemo logins (password for all: {DEMO_PASSWORD}):")
         for role, login, note in report.logins:
