@@ -83,6 +83,9 @@ JOB_LABELS: dict[str, str | Promise] = {
     "identity-expire-stale-attempts": _("Expire stale identity checks"),
     "return-covered-requests": _("Return requests whose other aid has ended to the queue"),
     "clear-expired-sessions": _("Remove expired sign-in sessions"),
+    "benefits-refresh-live-cases": _("Ask the agencies again about live requests' benefits"),
+    "benefits-refill-state-commitments": _("Give back to the state the days a case freed"),
+    "volunteering-announce-certificates": _("Announce volunteers' certificates of service"),
 }
 
 

@@ -215,3 +215,16 @@ def test_the_worker_card_says_plainly_when_tasks_run_inline(client, settings, in
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     html = client.get("/ministry/").content.decode()
     assert shown in html
+
+
+def test_every_periodic_job_has_a_translated_label(settings):
+    """The overview names each job in words, never by its schedule key."""
+    from django.utils import translation
+
+    from reports.selectors.overview import JOB_LABELS
+
+    assert set(settings.CELERY_BEAT_SCHEDULE) <= set(JOB_LABELS)
+    with translation.override("ar"):
+        for name in settings.CELERY_BEAT_SCHEDULE:
+            assert str(JOB_LABELS[name]) != name
+            assert not any("a" <= c.lower() <= "z" for c in str(JOB_LABELS[name])), name
