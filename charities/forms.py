@@ -13,8 +13,8 @@ from accounts.civil_id import normalise_digits
 from accounts.models import Role
 from aid_requests.models import AidRequest, AidType, PaymentMethod
 from applicants.models import Governorate
-from charities.models import Organisation, OrganisationKind
-from charities.selectors import QueueFilters
+from charities.models import OrganisationKind
+from charities.selectors import Licence, QueueFilters
 
 
 class QueueFilterForm(forms.Form):
@@ -39,15 +39,15 @@ class QueueFilterForm(forms.Form):
         choices=[("score", _("Highest need first")), ("oldest", _("Oldest first"))],
     )
 
-    def __init__(self, *args: Any, organisation: Organisation, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, licence: Licence, **kwargs: Any) -> None:
+        """``licence``: ``charities.selectors.licence_of`` the organisation, whose aid types
+        and governorates are the choices (and which ``queue_for`` reads again)."""
         super().__init__(*args, **kwargs)
         cast(forms.ChoiceField, self.fields["aid_type"]).choices = [("", _("All"))] + [
-            # the name is all a choice shows (not the descriptions and document lists)
-            (t.pk, str(t))
-            for t in organisation.aid_types.only("name_ar", "name_en").order_by("id")
+            (pk, str(t)) for pk, t in licence.aid_types.items()
         ]
         cast(forms.ChoiceField, self.fields["governorate"]).choices = [("", _("All"))] + [
-            (g.pk, str(g)) for g in organisation.governorates.order_by("id")
+            (pk, str(g)) for pk, g in licence.governorates.items()
         ]
 
     def filters(self) -> QueueFilters:

@@ -15,8 +15,15 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 from accounts.permissions import Capability, acting_organisation, can
-from aid_requests.models import AidRequest, AidScope, RequestStatus, age_band, held_by
-from applicants.models import Kinship
+from aid_requests.models import (
+    AidRequest,
+    AidScope,
+    AidType,
+    RequestStatus,
+    age_band,
+    held_by,
+)
+from applicants.models import Governorate, Kinship
 from charities.models import (
     Organisation,
     OrganisationStatus,
@@ -87,6 +94,27 @@ class QueueFilters:
 
 
 @dataclass(frozen=True)
+class Licence:
+    """What an organisation's licence covers, read once per request: its aid types (with what
+    a queue row shows of them) and its governorates, each by id, in id order."""
+
+    aid_types: dict[int, AidType]
+    governorates: dict[int, Governorate]
+
+
+def licence_of(organisation: Organisation) -> Licence:
+    """The organisation's licence, in two small queries. The queue's filter form offers these
+    as choices and ``queue_for`` names them in its query as plain id lists: PostgreSQL plans
+    the queue's query in 0.2 ms that way, against 5 ms (15-20 ms on a busy machine) with the
+    licence as two joined subqueries and the aid type and governorate joined in (issue 19)."""
+    aid_types = organisation.aid_types.only(*_QUEUE_AID_TYPE_COLUMNS).order_by("id")
+    governorates = organisation.governorates.order_by("id")
+    return Licence(
+        aid_types={t.pk: t for t in aid_types}, governorates={g.pk: g for g in governorates}
+    )
+
+
+@dataclass(frozen=True)
 class QueuePage:
     rows: list[AidRequest]
     next_cursor: str | None
@@ -117,15 +145,10 @@ def _parse_cursor(after: str, sort: str) -> tuple[datetime.datetime | int, int] 
     return key, pk
 
 
-#: What a queue row reads of a request, its aid type and its governorate (``queue_for``).
+#: What a queue row reads of a request (``queue_for``) and of its aid type (``licence_of``).
 _QUEUE_COLUMNS = (
-    "aid_type__code",
-    "aid_type__name_ar",
-    "aid_type__name_en",
-    "aid_type__scope",
-    "governorate__code",
-    "governorate__name_ar",
-    "governorate__name_en",
+    "aid_type",
+    "governorate",
     "amount_requested",
     "household_size",
     "need_score",
@@ -135,27 +158,35 @@ _QUEUE_COLUMNS = (
 )
 
 
+_QUEUE_AID_TYPE_COLUMNS = ("code", "name_ar", "name_en", "scope")
+
+
 def queue_for(
     organisation: Organisation,
     filters: QueueFilters,
     *,
     after: str | None = None,
     limit: int = QUEUE_PAGE_SIZE,
+    licence: Licence | None = None,
 ) -> QueuePage:
     """Open requests the licence covers, anonymised by the template, keyset-paginated.
 
     ``after`` is the cursor of the last row shown ("<score>|<id>" or "<timestamp>|<id>"); a
     deep page costs the same as the first (no OFFSET). A cursor that cannot be read is ignored
-    (the first page is shown), never an error.
+    (the first page is shown), never an error. ``licence`` is ``licence_of(organisation)``
+    when the caller has read it already (the filter form's choices); each row's aid type and
+    governorate are its objects, not joined in.
     """
+    if licence is None:
+        licence = licence_of(organisation)
     query: QuerySet[AidRequest] = AidRequest.objects.filter(
         status=RequestStatus.OPEN,
         covered_until__isnull=True,  # covered elsewhere: out of every queue (charities.coverage)
-        aid_type_id__in=organisation.aid_types.values("pk"),
-        governorate_id__in=organisation.governorates.values("pk"),
-    ).select_related("aid_type", "governorate")
-    # Only the columns a row shows (the page and the API): not the justification, nor the aid
-    # type's descriptions and document list, 25 times a page (issue 19).
+        aid_type_id__in=list(licence.aid_types),
+        governorate_id__in=list(licence.governorates),
+    )
+    # Only the columns a row shows (the page and the API): not the justification, 25 times a
+    # page (issue 19).
     query = query.only(*_QUEUE_COLUMNS)
     # Of the beneficiary only what the queue shows (relation, age band): never the name or the
     # civil ID, which the organisation sees once it holds the case.
@@ -185,6 +216,9 @@ def queue_for(
             score, pk = cursor
             query = query.filter(Q(need_score__lt=score) | Q(need_score=score, id__lt=pk))
     rows: list[AidRequest] = list(query[: limit + 1])
+    for row in rows:
+        _AID_TYPE.set_cached_value(row, licence.aid_types[row.aid_type_id])
+        _GOVERNORATE.set_cached_value(row, licence.governorates[row.governorate_id])
     next_cursor = None
     if len(rows) > limit:
         rows = rows[:limit]
@@ -195,6 +229,10 @@ def queue_for(
             else f"{last.need_score}|{last.pk}"
         )
     return QueuePage(rows=rows, next_cursor=next_cursor)
+
+
+_AID_TYPE = AidRequest._meta.get_field("aid_type")
+_GOVERNORATE = AidRequest._meta.get_field("governorate")
 
 
 def queue_beneficiary(aid_request: AidRequest, today: datetime.date) -> tuple[str, str]:

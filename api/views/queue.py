@@ -48,10 +48,13 @@ class QueueView(ApiView):
             raise PermissionDenied  # its organisation is no longer active
         params = request.query_params.copy()
         cursor = params.pop("cursor", [None])[-1]
-        form = QueueFilterForm(params, organisation=organisation)
+        licence = selectors.licence_of(organisation)
+        form = QueueFilterForm(params, licence=licence)
         if params and not form.is_valid():
             raise ValidationError({f: list(e) for f, e in form.errors.items()})
-        page = selectors.queue_for(organisation, form.filters(), after=cursor or None)
+        page = selectors.queue_for(
+            organisation, form.filters(), after=cursor or None, licence=licence
+        )
         now = timezone.now()
         today = timezone.localdate(now)
         rows = []

@@ -51,11 +51,13 @@ def dashboard(request: AuthenticatedHttpRequest) -> HttpResponse:
 def queue(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The shared queue, anonymised: no name, civil ID or contact before a claim."""
     organisation = organisation_of(request)
-    form = QueueFilterForm(request.GET or None, organisation=organisation)
+    licence = selectors.licence_of(organisation)
+    form = QueueFilterForm(request.GET or None, licence=licence)
     page = selectors.queue_for(
         organisation,
         form.filters(),
         after=request.GET.get("after") or None,
+        licence=licence,
     )
     rows = _queue_rows(request, page.rows)
     query = request.GET.copy()
@@ -127,22 +129,27 @@ def _queue_rows(request: AuthenticatedHttpRequest, requests: list[Any]) -> list[
     for r in requests:
         relation, age = selectors.queue_beneficiary(r, today)
         days_waiting = (now - r.submitted_at).days
-        html = format_html(
-            row,
-            aid_type=r.aid_type,
-            beneficiary=(
+        values = {
+            "aid_type": r.aid_type,
+            "beneficiary": (
                 format_html('{} · <span dir="ltr">{}</span>', relation, age) if age else relation
             ),
-            amount=money(r.amount_requested),
-            governorate=r.governorate,
-            household_size=r.household_size,
-            need_score=r.need_score,
-            breakdown=_breakdown_items((r.screening or {}).get("breakdown", [])),
-            days_waiting=days_waiting,
-            claim_url=f"{before}{r.pk}{after}",
-            reference=r.reference,
+            "amount": money(r.amount_requested),
+            "governorate": r.governorate,
+            "household_size": r.household_size,
+            "need_score": r.need_score,
+            "breakdown": _breakdown_items((r.screening or {}).get("breakdown", [])),
+            "days_waiting": days_waiting,
+            "claim_url": f"{before}{r.pk}{after}",
+            "reference": r.reference,
+        }
+        # What format_html(row, **values) gives, without its lazy-string wrappers around each
+        # of the 250 values a page escapes (a fifth of the rows' time): a value that is already
+        # HTML (``__html__``) goes in as it is, any other is escaped.
+        html = row.format(
+            **{k: v if hasattr(v, "__html__") else escape(str(v)) for k, v in values.items()}
         )
-        rows.append({"request": r, "days_waiting": days_waiting, "html": html})
+        rows.append({"request": r, "days_waiting": days_waiting, "html": mark_safe(html)})  # noqa: S308 - escaped above
     return rows
 
 
