@@ -408,3 +408,29 @@ def _options(html: str, name: str) -> list[str]:
     select = re.search(rf'<select name="{name}".*?</select>', html, re.S)
     assert select is not None
     return re.findall(r'<option value="([^"]*)"', select.group(0))
+
+
+def test_the_licence_is_one_statement_with_exactly_the_licensed_aid_types_and_governorates(
+    queue,
+):
+    """``licence_of`` reads both lists in one statement (issue 19), and they are the licence's,
+    in id order, with what a row shows of each."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    other = caseworker([queue.rent], [queue.jahra]).membership.organisation
+    with CaptureQueriesContext(connection) as queries:
+        licence = licence_of(queue.organisation)
+    assert len(queries) == 1
+    assert list(licence.aid_types) == sorted([queue.needy.pk, queue.student.pk])
+    assert list(licence.governorates) == sorted([queue.capital.pk, queue.hawalli.pk])
+    needy = licence.aid_types[queue.needy.pk]
+    assert (needy.code, needy.scope, needy.name_en) == (
+        queue.needy.code,
+        queue.needy.scope,
+        queue.needy.name_en,
+    )
+    assert licence.governorates[queue.hawalli.pk].code == "hawalli"
+    assert licence_of(other) == type(licence)(
+        aid_types={queue.rent.pk: queue.rent}, governorates={queue.jahra.pk: queue.jahra}
+    )
