@@ -179,7 +179,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # Nothing a request leaves behind stays in the web process (docs/scaling.md): sessions are rows
 # in PostgreSQL, counters and cached values are in Redis, uploads in the shared MEDIA_ROOT, so
 # any web machine can answer any request.
-SESSION_ENGINE = "django.contrib.sessions.backends.db"
+SESSION_ENGINE = "config.sessions"
 REDIS_URL = env.str("REDIS_URL", default="")
 # Redis answers on the local network in milliseconds: a connection that takes longer than
 # this, or a reply that does not come, means it is down, and a request must not wait for it.
