@@ -15,31 +15,33 @@ from django.contrib.sessions.backends.db import SessionStore as DatabaseStore
 from django.db import connections, router
 from django.utils import timezone
 
+from config.rows import columns, from_row
+
 
 class SessionStore(DatabaseStore):
     def _get_session_from_db(self) -> Any:
         """The unexpired session row of this key as a ``Session`` (Django's own contract: None,
         and the key forgotten, when there is none)."""
         model = self.model
-        alias = router.db_for_read(model)
-        connection = connections[alias]
+        using = router.db_for_read(model)
+        connection = connections[using]
+        now = connection.ops.adapt_datetimefield_value(timezone.now())
         with connection.cursor() as cursor:
-            cursor.execute(_select(connection.vendor), [self.session_key, timezone.now()])
+            cursor.execute(_select(model, using), [self.session_key, now])
             row = cursor.fetchone()
         if row is None:
             self._session_key = None
             return None
-        return model.from_db(alias, ["session_key", "session_data", "expire_date"], row)
+        return from_row(model, row, using=using)
 
 
 @functools.cache
-def _select(vendor: str) -> str:
-    """The statement of ``_get_session_from_db``, made once per database vendor."""
-    from django.contrib.sessions.models import Session
-
-    quote = connections["default"].ops.quote_name
-    table = quote(Session._meta.db_table)
+def _select(model: Any, using: str) -> str:
+    """The statement of ``_get_session_from_db``, made once per database."""
+    quote = connections[using].ops.quote_name
+    meta = model._meta
     return (
-        f"SELECT session_key, session_data, expire_date FROM {table}"  # noqa: S608 - names from the model
-        " WHERE session_key = %s AND expire_date > %s"
+        f"SELECT {columns(model, 's', using=using)} FROM {quote(meta.db_table)} s"  # noqa: S608 - names from the model
+        f" WHERE s.{quote(meta.pk.column)} = %s"
+        f" AND s.{quote(meta.get_field('expire_date').column)} > %s"
     )

@@ -87,3 +87,33 @@ def test_the_signed_in_user_is_read_with_the_membership_and_its_organisation(
     applicant.save(update_fields=["is_active"])
     assert backend.get_user(applicant.pk) is None
     assert backend.get_user(applicant.pk + 1000) is None
+
+
+def test_the_signed_in_user_statement_is_written_once_and_reads_what_the_orm_reads(
+    django_assert_num_queries,
+):
+    """Issue 19: the user's statement is not built by the ORM on each request (whose ``get``
+    sends ``LIMIT 21``), and the three rows it reads are the ORM's, linked both ways."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from accounts.backends import RoleAwareAuthenticationBackend
+    from accounts.models import User
+    from tests.factories import CharityStaffFactory
+
+    staff = CharityStaffFactory()
+    with CaptureQueriesContext(connection) as queries:
+        user = RoleAwareAuthenticationBackend().get_user(staff.pk)
+    assert len(queries) == 1
+    assert "LIMIT" not in queries[0]["sql"]
+    orm = User.objects.select_related("membership__organisation").get(pk=staff.pk)
+    pairs = (
+        (user, orm),
+        (user.membership, orm.membership),
+        (user.membership.organisation, orm.membership.organisation),
+    )
+    with django_assert_num_queries(0):
+        assert user.membership.user is user
+        for mine, theirs in pairs:
+            for field in type(theirs)._meta.concrete_fields:
+                assert getattr(mine, field.attname) == getattr(theirs, field.attname), field.name
