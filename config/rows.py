@@ -1,4 +1,4 @@
-"""Single-row writes for the hot write paths, without the ORM's query compiler.
+"""Single-row writes (and, at the end, reads) for the hot paths, without the ORM's compiler.
 
 Every ``save()`` compiles its INSERT or UPDATE afresh: ~0.3–0.5 ms of Python per statement,
 and a status change makes four of them (the request, its timeline entry, the audit entry, the
