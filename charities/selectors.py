@@ -11,7 +11,7 @@ from typing import Any, cast
 from allauth.mfa.models import Authenticator
 from django.core.exceptions import PermissionDenied
 from django.db import connections, router
-from django.db.models import Count, Exists, F, ManyToManyField, Model, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, ManyToManyField, Model, OuterRef, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -26,14 +26,14 @@ from aid_requests.models import (
     age_band,
     held_by,
 )
-from applicants.models import Governorate, Kinship
+from applicants.models import Governorate, HouseholdMember, Kinship
 from charities.models import (
     Organisation,
     OrganisationStatus,
     OrganisationStatusChange,
     StaffMembership,
 )
-from config.rows import columns, from_row, width
+from config.rows import columns, converted, from_row, width
 
 
 def organisation_for_staff(user: User) -> Organisation | None:
@@ -195,6 +195,7 @@ def _parse_cursor(after: str, sort: str) -> tuple[datetime.datetime | int, int] 
 
 #: What a queue row reads of a request (``queue_for``).
 _QUEUE_COLUMNS = (
+    "id",
     "aid_type",
     "governorate",
     "amount_requested",
@@ -224,46 +225,58 @@ def queue_for(
     """
     if licence is None:
         licence = licence_of(organisation)
-    query: QuerySet[AidRequest] = AidRequest.objects.filter(
-        status=RequestStatus.OPEN,
-        covered_until__isnull=True,  # covered elsewhere: out of every queue (charities.coverage)
-        aid_type_id__in=list(licence.aid_types),
-        governorate_id__in=list(licence.governorates),
-    )
-    # Only the columns a row shows (the page and the API): not the justification, 25 times a
-    # page (issue 19).
-    query = query.only(*_QUEUE_COLUMNS)
-    # Of the beneficiary only what the queue shows (relation, age band): never the name or the
-    # civil ID, which the organisation sees once it holds the case.
-    query = query.annotate(
-        beneficiary_kinship=F("beneficiary_member__kinship"),
-        beneficiary_birth_date=F("beneficiary_member__birth_date"),
-    )
-    if filters.aid_type:
-        query = query.filter(aid_type_id=filters.aid_type)
-    if filters.governorate:
-        query = query.filter(governorate_id=filters.governorate)
-    if filters.min_amount is not None:
-        query = query.filter(amount_requested__gte=filters.min_amount)
-    if filters.max_amount is not None:
-        query = query.filter(amount_requested__lte=filters.max_amount)
-    if filters.min_score is not None:
-        query = query.filter(need_score__gte=filters.min_score)
+    if not licence.aid_types or not licence.governorates:
+        return QueuePage(rows=[], next_cursor=None)
+    using = router.db_for_read(AidRequest)
+    connection = connections[using]
     cursor = _parse_cursor(after, filters.sort) if after else None
-    if filters.sort == "oldest":
-        query = query.order_by("submitted_at", "id")
-        if cursor:
-            moment, pk = cursor
-            query = query.filter(Q(submitted_at__gt=moment) | Q(submitted_at=moment, id__gt=pk))
-    else:
-        query = query.order_by("-need_score", "-id")
-        if cursor:
-            score, pk = cursor
-            query = query.filter(Q(need_score__lt=score) | Q(need_score=score, id__lt=pk))
-    rows: list[AidRequest] = list(query[: limit + 1])
-    for row in rows:
+    conditions: list[tuple[str, str, Any]] = [
+        ("aid_type", "IN", list(licence.aid_types)),
+        ("governorate", "IN", list(licence.governorates)),
+    ]
+    for name, operator, value in (
+        ("aid_type", "=", filters.aid_type or None),
+        ("governorate", "=", filters.governorate or None),
+        ("amount_requested", ">=", filters.min_amount),
+        ("amount_requested", "<=", filters.max_amount),
+        ("need_score", ">=", filters.min_score),
+    ):
+        if value is not None:
+            conditions.append((name, operator, value))
+    shape = (
+        tuple(
+            (name, operator, len(v) if operator == "IN" else 1) for name, operator, v in conditions
+        ),
+        filters.sort == "oldest",
+        cursor is not None,
+    )
+    params: list[Any] = [RequestStatus.OPEN.value]
+    for name, operator, value in conditions:
+        field = _QUEUE_FIELDS[name]
+        for one in value if operator == "IN" else [value]:
+            params.append(field.get_db_prep_value(one, connection))
+    if cursor is not None:
+        key, pk = cursor
+        key = _QUEUE_FIELDS["submitted_at" if shape[1] else "need_score"].get_db_prep_value(
+            key, connection
+        )
+        params += [key, key, pk]
+    params.append(limit + 1)
+    with connection.cursor() as db_cursor:
+        db_cursor.execute(_queue_sql(shape, using), params)
+        found = db_cursor.fetchall()
+    rows: list[AidRequest] = []
+    for values in found:
+        row = from_row(AidRequest, values[:-2], fields=_QUEUE_COLUMNS, using=using)
+        # Of the beneficiary only what the queue shows (relation, age band): never the name or
+        # the civil ID, which the organisation sees once it holds the case.
+        row.beneficiary_kinship, row.beneficiary_birth_date = (
+            values[-2],
+            (converted(HouseholdMember, "birth_date", values[-1], using=using)),
+        )
         _AID_TYPE.set_cached_value(row, licence.aid_types[row.aid_type_id])
         _GOVERNORATE.set_cached_value(row, licence.governorates[row.governorate_id])
+        rows.append(row)
     next_cursor = None
     if len(rows) > limit:
         rows = rows[:limit]
@@ -278,6 +291,46 @@ def queue_for(
 
 _AID_TYPE = AidRequest._meta.get_field("aid_type")
 _GOVERNORATE = AidRequest._meta.get_field("governorate")
+_QUEUE_FIELDS: dict[str, Any] = {
+    name: AidRequest._meta.get_field(name)
+    for name in ("aid_type", "governorate", "amount_requested", "need_score", "submitted_at")
+}
+
+
+@functools.cache
+def _queue_sql(shape: tuple[Any, ...], using: str) -> str:
+    """``queue_for``'s statement for one shape of filters (which conditions, how many ids in
+    each licence list, the sort order, whether a cursor continues a page), made once: the
+    request's ``_QUEUE_COLUMNS``, then its beneficiary's kinship and birth date; open, not
+    covered elsewhere, in the licence, filtered, after the cursor, in the page's order."""
+    conditions, oldest, continues = shape
+    quote = connections[using].ops.quote_name
+    meta = AidRequest._meta
+
+    def column(name: str) -> str:
+        return f"r.{quote(cast(Any, meta.get_field(name)).column)}"
+
+    member = HouseholdMember._meta
+    where = [f"{column('status')} = %s", f"{column('covered_until')} IS NULL"]
+    for name, operator, count in conditions:
+        if operator == "IN":
+            where.append(f"{column(name)} IN ({', '.join(['%s'] * count)})")
+        else:
+            where.append(f"{column(name)} {operator} %s")
+    key = column("submitted_at" if oldest else "need_score")
+    after, order = (">", "ASC") if oldest else ("<", "DESC")
+    if continues:
+        where.append(f"({key} {after} %s OR ({key} = %s AND r.id {after} %s))")
+    return (
+        f"SELECT {columns(AidRequest, 'r', fields=_QUEUE_COLUMNS, using=using)},"  # noqa: S608 - names from the models
+        f" m.{quote(cast(Any, member.get_field('kinship')).column)},"
+        f" m.{quote(cast(Any, member.get_field('birth_date')).column)}"
+        f" FROM {quote(meta.db_table)} r"
+        f" LEFT JOIN {quote(member.db_table)} m"
+        f" ON m.id = {column('beneficiary_member')}"
+        f" WHERE {' AND '.join(where)}"
+        f" ORDER BY {key} {order}, r.id {order} LIMIT %s"
+    )
 
 
 def queue_beneficiary(aid_request: AidRequest, today: datetime.date) -> tuple[str, str]:

@@ -174,3 +174,13 @@ def from_row(
                 value = converter(value, column, connection)
             values[position] = value
     return model.from_db(using, [field.attname for field in chosen], values)
+
+
+def converted(model: type[models.Model], field: str, value: Any, *, using: str = "default") -> Any:
+    """One value of the model's ``field`` as read from the database, converted as ``from_row``
+    converts it (for a column read beside a model's, like an annotation)."""
+    _, converters = _readers(model, (field,), using)
+    for _, found, column in converters:
+        for converter in found:
+            value = converter(value, column, connections[using])
+    return value

@@ -434,3 +434,63 @@ def test_the_licence_is_one_statement_with_exactly_the_licensed_aid_types_and_go
     assert licence_of(other) == type(licence)(
         aid_types={queue.rent.pk: queue.rent}, governorates={queue.jahra.pk: queue.jahra}
     )
+
+
+def _reference(queue, filters: QueueFilters) -> list[int]:
+    """The queue as the ORM would read it: what the hand-written statement must match."""
+    query = AidRequest.objects.filter(
+        status=RequestStatus.OPEN,
+        covered_until__isnull=True,
+        aid_type__in=queue.organisation.aid_types.all(),
+        governorate__in=queue.organisation.governorates.all(),
+    )
+    for name, lookup in (
+        ("aid_type", "aid_type_id"),
+        ("governorate", "governorate_id"),
+        ("min_amount", "amount_requested__gte"),
+        ("max_amount", "amount_requested__lte"),
+        ("min_score", "need_score__gte"),
+    ):
+        if getattr(filters, name) is not None:
+            query = query.filter(**{lookup: getattr(filters, name)})
+    ordering = ("submitted_at", "id") if filters.sort == "oldest" else ("-need_score", "-id")
+    return list(query.order_by(*ordering).values_list("pk", flat=True))
+
+
+@pytest.mark.parametrize(
+    "filters",
+    [
+        {},
+        {"sort": "oldest"},
+        {"min_amount": Decimal("250"), "max_amount": Decimal("700.000")},
+        {"min_amount": Decimal("250.5")},
+        {"min_score": 60, "sort": "oldest"},
+        {"aid_type": "student", "governorate": "capital"},
+        {"governorate": "hawalli", "max_amount": Decimal("499.999")},
+    ],
+    ids=["default", "oldest", "amounts", "fraction", "score-oldest", "type-place", "place-amount"],
+)
+def test_the_written_statement_reads_what_the_orm_reads_page_by_page(queue, filters):
+    """``queue_for`` writes its statement by hand, once per shape of filters (issue 19): every
+    filter, both orders and each page after a cursor give the ORM's rows, and a second page of
+    the same shape reuses the statement."""
+    from charities.selectors import _queue_sql
+
+    for key in ("aid_type", "governorate"):
+        if key in filters:
+            filters[key] = getattr(queue, filters[key]).pk
+    wanted = QueueFilters(**filters)
+    licence = licence_of(queue.organisation)
+    seen, after = [], None
+    while True:
+        page = queue_for(queue.organisation, wanted, after=after, limit=2, licence=licence)
+        seen += [row.pk for row in page.rows]
+        if page.next_cursor is None:
+            break
+        after = page.next_cursor
+    assert seen == _reference(queue, wanted)
+    assert len(seen) == len(set(seen))
+    before = _queue_sql.cache_info()
+    queue_for(queue.organisation, wanted, limit=2, licence=licence)
+    queue_for(queue.organisation, wanted, after=after, limit=2, licence=licence)
+    assert _queue_sql.cache_info().misses == before.misses
