@@ -396,21 +396,29 @@ def case_is_read_only(aid_request: AidRequest) -> bool:
 
 
 def get_open_request_for_staff(user: User, pk: int) -> tuple[AidRequest, Organisation]:
-    """An open request in the queue of ``user``'s organisation; 404 otherwise."""
+    """A request in the queue's licence of ``user``'s organisation; 404 otherwise (the claim
+    itself checks again, under its lock, that it is open and licensed).
+
+    The licence as id lists (``licence_of``), not joined subqueries: PostgreSQL planned that
+    statement in 5 ms, as the queue's (issue 19). The aid type and governorate are the
+    licence's objects."""
     organisation = organisation_for_staff(user)
     if organisation is None:
         raise Http404
+    licence = licence_of(organisation)
     aid_request = (
-        AidRequest.objects.select_related("aid_type", "governorate")
-        .filter(
+        AidRequest.objects.filter(
             pk=pk,
-            aid_type_id__in=organisation.aid_types.values("pk"),
-            governorate_id__in=organisation.governorates.values("pk"),
+            aid_type_id__in=list(licence.aid_types),
+            governorate_id__in=list(licence.governorates),
         )
+        .only("id", "aid_type", "governorate", "status")
         .first()
     )
     if aid_request is None:
         raise Http404
+    _AID_TYPE.set_cached_value(aid_request, licence.aid_types[aid_request.aid_type_id])
+    _GOVERNORATE.set_cached_value(aid_request, licence.governorates[aid_request.governorate_id])
     return aid_request, organisation
 
 
