@@ -4,7 +4,6 @@ close, release, reject, write to the applicant)."""
 from __future__ import annotations
 
 from django.contrib import messages
-from django.db.models import prefetch_related_objects
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -41,7 +40,6 @@ from charities.services.payments import (
 )
 from charities.views.common import run_action
 from dedup import selectors as dedup_selectors
-from dedup.models import BINDING
 from donations.services.ledger import payment_record_funded
 
 
@@ -61,11 +59,11 @@ def case_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     profile = getattr(applicant, "applicant_profile", None)
     # One query for each kind of row (issue 19): the payments are read once (the next period
     # counts them), the household's totals are summed from the rows the page lists.
-    prefetch_related_objects([aid_request], "payments")
+    payments = list(aid_request.payments.all())
     members = list(applicant_selectors.members_of(applicant))
     incomes = list(applicant_selectors.incomes_of(applicant))
     obligations = list(applicant_selectors.obligations_of(applicant))
-    period = next_period(aid_request)
+    period = next_period(aid_request, made=len(payments))
     read_only = selectors.case_is_read_only(aid_request)
     decides = can(request.user, Capability.RELEASE_CASE)  # managers release and reject
     # What screening used of the income, as stored (the agencies are not asked again); the
@@ -83,8 +81,7 @@ def case_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
             members=members, incomes=incomes, obligations=obligations
         ),
         "documents": aid_request.documents.all(),
-        "payments": aid_request.payments.all(),
-        "commitments": aid_request.commitments.filter(status__in=BINDING),
+        "payments": payments,
         "coverage_conflicts": dedup_selectors.open_conflicts_of_case(aid_request.pk),
         # The page shows the steps, not who took them (the actor is on the audit trail).
         "timeline": aid_request.timeline.all(),
