@@ -48,21 +48,19 @@ from donations.services.ledger import payment_record_funded
 @require_personal_data
 def case_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """The full file of a case this organisation holds; every view is recorded."""
-    aid_request, organisation = selectors.get_case_for_staff(request.user, pk)
+    aid_request, _organisation = selectors.get_case_file_for_staff(request.user, pk)
     aid_request_view_logged(
         aid_request=aid_request,
         viewer=request.user,
         ip_address=client_ip(request),
     )
     applicant = aid_request.applicant
-    # Read with the case (``get_case_for_staff``); an applicant may have no profile yet.
+    # Read with the case (``get_case_file_for_staff``); an applicant may have no profile yet.
     profile = getattr(applicant, "applicant_profile", None)
     # One query for each kind of row (issue 19): the payments are read once (the next period
     # counts them), the household's totals are summed from the rows the page lists.
     payments = list(aid_request.payments.all())
-    members = list(applicant_selectors.members_of(applicant))
-    incomes = list(applicant_selectors.incomes_of(applicant))
-    obligations = list(applicant_selectors.obligations_of(applicant))
+    household = applicant_selectors.household_rows_of(profile)
     period = next_period(aid_request, made=len(payments))
     read_only = selectors.case_is_read_only(aid_request)
     decides = can(request.user, Capability.RELEASE_CASE)  # managers release and reject
@@ -74,15 +72,18 @@ def case_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         "applicant": applicant,
         "profile": profile,
         "protected": bool(profile and profile.is_protected),
-        "members": members,
-        "incomes": incomes,
-        "obligations": obligations,
+        "members": household.members,
+        "incomes": household.incomes,
+        "obligations": household.obligations,
         "finances": applicant_selectors.household_finances_of(
-            members=members, incomes=incomes, obligations=obligations
+            members=household.members, incomes=household.incomes, obligations=household.obligations
         ),
         "documents": aid_request.documents.all(),
         "payments": payments,
-        "coverage_conflicts": dedup_selectors.open_conflicts_of_case(aid_request.pk),
+        # Most cases have none: the case's query says whether to read them.
+        "coverage_conflicts": dedup_selectors.open_conflicts_of_case(aid_request.pk)
+        if getattr(aid_request, "has_open_conflicts", True)
+        else [],
         # The page shows the steps, not who took them (the actor is on the audit trail).
         "timeline": aid_request.timeline.all(),
         "breakdown": breakdown_rows((aid_request.screening or {}).get("breakdown", [])),
