@@ -3,6 +3,8 @@ close, release, reject, write to the applicant)."""
 
 from __future__ import annotations
 
+from functools import partial
+
 from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
@@ -92,25 +94,26 @@ def case_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         and verified_from_text(screening_income.get("verified_from", "")),
         "read_only": read_only,
         "can_approve": can(request.user, Capability.APPROVE_CASE),
-        "approve_form": ApproveForm(aid_request=aid_request),
         "next_period": period,
         "next_period_start": period and period_start(aid_request, period),
         "next_period_opens": period and period_opens_on(aid_request, period),
-        "payment_form": PaymentForm(
-            initial={
-                "amount": aid_request.approved_amount,
-                "paid_on": timezone.localdate(),
-                "period": period,
-            }
+        # The forms' markup, rendered once per process for what it depends on (issue 19);
+        # callables: the template calls only those of the forms it shows.
+        "approve_form": partial(ApproveForm.blank_html, aid_request),
+        "payment_form": partial(
+            PaymentForm.blank_html,
+            amount=aid_request.approved_amount,
+            paid_on=timezone.localdate(),
+            period=period,
         ),
         # Two reason forms on one page: their own ids, the same field name.
-        "release_form": ReasonForm(auto_id="id_release_%s"),
-        "reject_form": ReasonForm(auto_id="id_reject_%s"),
+        "release_form": partial(ReasonForm.blank_html, "id_release_%s"),
+        "reject_form": partial(ReasonForm.blank_html, "id_reject_%s"),
         "may_release": decides and aid_request.status == RequestStatus.CLAIMED,
         "may_reject": decides
         and not read_only
         and is_allowed(aid_request.status, RequestStatus.REJECTED, Actor.CHARITY),
-        "message_form": CaseMessageForm(),
+        "message_form": CaseMessageForm.blank_html,
         # Of the sender the page shows the name only: not the rest of the account.
         "case_messages": aid_request.messages.select_related("sender").only(
             "aid_request_id", "body", "sent_at", "sender", "sender__full_name"

@@ -6,7 +6,7 @@ from decimal import Decimal
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.html import escape
 
 from accounts.models import Role
@@ -380,6 +380,44 @@ def test_the_case_page_reads_coverage_conflicts_only_when_the_case_has_some(clie
         page = client.get(f"/charity/cases/{aid_request.pk}/").content.decode()
     assert "dedup_coverageconflict" not in tables_read(queries.captured_queries)
     assert 'data-testid="coverage-conflict"' not in page
+
+
+def test_the_case_pages_forms_are_rendered_once_and_carry_each_requests_csrf_token(world):
+    """Issue 19: the action forms' markup is kept per language (config.forms.blank_form_html):
+    the same as a fresh form's, and the CSRF token beside it is still each request's own."""
+    from django.test import Client
+
+    from charities.forms import ApproveForm, CaseMessageForm, ReasonForm
+
+    manager, _applicant, aid_request = world
+    aid_request_claim(aid_request_id=aid_request.pk, actor=manager)
+    aid_request.refresh_from_db()
+    url = f"/charity/cases/{aid_request.pk}/"
+    tokens = []
+    for language in ("en", "ar"):
+        browser = Client(enforce_csrf_checks=True)
+        browser.force_login(manager)
+        browser.cookies["django_language"] = language
+        browser.get(url)
+        again = browser.get(url)
+        page = again.content.decode()
+        assert not {"forms/form.html", "forms/field.html"} & {t.name for t in again.templates}
+        with translation.override(language):
+            for fresh in (
+                ApproveForm(aid_request=aid_request),
+                ReasonForm(auto_id="id_release_%s"),
+                ReasonForm(auto_id="id_reject_%s"),
+                CaseMessageForm(),
+            ):
+                assert str(fresh) in page
+        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
+        tokens.append(token)
+        sent = browser.post(
+            f"{url}message/", {"body": f"in {language}", "csrfmiddlewaretoken": token}
+        )
+        assert sent.status_code == 302
+    assert tokens[0] != tokens[1]
+    assert list(aid_request.messages.values_list("body", flat=True)) == ["in en", "in ar"]
 
 
 def test_the_case_page_of_an_applicant_without_a_profile_shows_the_account_name(client, world):
