@@ -60,11 +60,12 @@ def blank_form_html(key: tuple[Hashable, ...], build: Callable[[], forms.BaseFor
     """The markup of the unbound form ``build()`` makes, rendered once per process for each
     language and ``key`` (issue 19).
 
-    Rendering a form's fields through the form templates costs more than the rest of a page
-    that shows the same empty forms on every request (the case page shows up to five). ``key``
-    names all else the markup depends on — which form, its ids, its initial values — so that
-    one key always stands for one markup. The CSRF token is no part of it: ``{% csrf_token %}``
-    sits beside the form in the page, rendered for each request. Not for a form that carries a
+    Each field of a form goes through the form templates, for the same markup on every request
+    of a page that shows the same empty forms (the case page: up to five; with one shown, that
+    was about a tenth of its template time). ``key`` names all else the markup depends on —
+    which form, its ids, its initial values — so that one key always stands for one markup.
+    The CSRF token is no part of it: ``{% csrf_token %}`` sits beside the form in the page,
+    rendered for each request. Not for a form that carries a
     value of its own each time it is shown (``SubmissionKeyField``). In development (DEBUG)
     templates change without a restart: the form is rendered each time.
     """
