@@ -76,6 +76,27 @@ def documents_of(user: User) -> QuerySet[Document]:
     return Document.objects.filter(profile__user=user).order_by("id")
 
 
+@dataclass(frozen=True)
+class HouseholdRows:
+    members: list[HouseholdMember]
+    incomes: list[IncomeSource]
+    obligations: list[MonthlyObligation]
+
+
+def household_rows_of(profile: ApplicantProfile | None) -> HouseholdRows:
+    """``members_of``, ``incomes_of`` and ``obligations_of`` for a page that has read the
+    applicant's ``profile`` already (the case page reads it with the case): the rows are
+    filtered on the profile itself, without joining it again, and an applicant without a
+    profile yet has none to read (issue 19)."""
+    if profile is None:
+        return HouseholdRows(members=[], incomes=[], obligations=[])
+    return HouseholdRows(
+        members=list(HouseholdMember.objects.filter(profile=profile).order_by("id")),
+        incomes=list(IncomeSource.objects.filter(profile=profile).order_by("id")),
+        obligations=list(MonthlyObligation.objects.filter(profile=profile).order_by("id")),
+    )
+
+
 def document_in_live_request(document: Document, *, live_statuses: Collection[str]) -> bool:
     """True while ``document`` is attached to a request that is not finished.
 

@@ -7,6 +7,7 @@ from typing import Any, cast
 
 from django import forms
 from django.utils import timezone
+from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
 
 from accounts.civil_id import normalise_digits
@@ -15,6 +16,7 @@ from aid_requests.models import AidRequest, AidType, PaymentMethod
 from applicants.models import Governorate
 from charities.models import OrganisationKind
 from charities.selectors import Licence, QueueFilters
+from config.forms import blank_form_html
 
 
 class QueueFilterForm(forms.Form):
@@ -69,6 +71,11 @@ class ReasonForm(forms.Form):
         label=_("Reason"), max_length=1000, widget=forms.Textarea(attrs={"rows": 2})
     )
 
+    @classmethod
+    def blank_html(cls, auto_id: str) -> SafeString:
+        """The empty form's markup, the same for every case (``blank_form_html``)."""
+        return blank_form_html(("reason", auto_id), lambda: cls(auto_id=auto_id))
+
 
 class ApproveForm(forms.Form):
     amount = forms.DecimalField(
@@ -95,6 +102,21 @@ class ApproveForm(forms.Form):
         self.initial.setdefault(
             "amount",
             (min(aid_request.amount_requested, self.max_total) / months).quantize(Decimal("0.001")),
+        )
+
+    @classmethod
+    def blank_html(cls, aid_request: AidRequest) -> SafeString:
+        """The empty form's markup (``blank_form_html``): it depends on the case's aid type
+        (months, maximum) and amount requested only, as ``__init__`` does."""
+        aid_type = aid_request.aid_type
+        return blank_form_html(
+            (
+                "approve",
+                aid_type.coverage_months,
+                aid_type.max_amount,
+                aid_request.amount_requested,
+            ),
+            lambda: cls(aid_request=aid_request),
         )
 
     def clean(self) -> dict[str, Any]:
@@ -126,6 +148,16 @@ class PaymentForm(forms.Form):
         if day > timezone.localdate():
             raise forms.ValidationError(_("A payment cannot be dated in the future."))
         return day
+
+    @classmethod
+    def blank_html(
+        cls, *, amount: Decimal | None, paid_on: datetime.date, period: int | None
+    ) -> SafeString:
+        """The form's markup with these initial values (``blank_form_html``)."""
+        return blank_form_html(
+            ("payment", amount, paid_on, period),
+            lambda: cls(initial={"amount": amount, "paid_on": paid_on, "period": period}),
+        )
 
 
 # --- applying to join, licensing, staff -----------------------------------------------------
@@ -217,3 +249,8 @@ class CaseMessageForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_("For example, a document you still need. The applicant is notified."),
     )
+
+    @classmethod
+    def blank_html(cls) -> SafeString:
+        """The empty form's markup, the same for every case (``blank_form_html``)."""
+        return blank_form_html(("case_message",), cls)

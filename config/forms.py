@@ -6,11 +6,15 @@ Django 5.2 already ties errors and help text to their input (``aria-describedby`
 """
 
 import secrets
+from collections.abc import Callable, Hashable
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.core.validators import RegexValidator
 from django.forms.renderers import TemplatesSetting
+from django.utils.safestring import SafeString
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 
@@ -45,3 +49,32 @@ class SubmissionKeyField(forms.CharField):
             ),
             **kwargs,
         )
+
+
+#: The markup of blank forms, by language and key (``blank_form_html``); emptied when full.
+_BLANK_FORMS: dict[tuple[Hashable, ...], SafeString] = {}
+BLANK_FORMS_KEPT = 512
+
+
+def blank_form_html(key: tuple[Hashable, ...], build: Callable[[], forms.BaseForm]) -> SafeString:
+    """The markup of the unbound form ``build()`` makes, rendered once per process for each
+    language and ``key`` (issue 19).
+
+    Each field of a form goes through the form templates, for the same markup on every request
+    of a page that shows the same empty forms (the case page: up to five; with one shown, that
+    was about a tenth of its template time). ``key`` names all else the markup depends on —
+    which form, its ids, its initial values — so that one key always stands for one markup.
+    The CSRF token is no part of it: ``{% csrf_token %}`` sits beside the form in the page,
+    rendered for each request. Not for a form that carries a
+    value of its own each time it is shown (``SubmissionKeyField``). In development (DEBUG)
+    templates change without a restart: the form is rendered each time.
+    """
+    if settings.DEBUG:
+        return build().render()
+    cache_key = (get_language(), *key)
+    html = _BLANK_FORMS.get(cache_key)
+    if html is None:
+        if len(_BLANK_FORMS) >= BLANK_FORMS_KEPT:
+            _BLANK_FORMS.clear()
+        html = _BLANK_FORMS[cache_key] = build().render()
+    return html

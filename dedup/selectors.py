@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.db.models import Q, QuerySet
+from django.db.models import OuterRef, Q, QuerySet
 from django.http import Http404
 
 from accounts.models import User
@@ -59,12 +59,18 @@ def get_duplicate_for_ministry(user: User, pk: int) -> PossibleDuplicate:
     return duplicate
 
 
+def open_conflicts_of_cases(aid_request_id: int | OuterRef) -> QuerySet[CoverageConflict]:
+    """Open conflicts a case is part of (held back, or covering the person). ``aid_request_id``
+    may be an ``OuterRef``: ``Exists`` of this in the case's own query tells whether there are
+    any, without a query of its own (issue 19)."""
+    return CoverageConflict.objects.filter(status=ConflictStatus.OPEN).filter(
+        Q(aid_request_id=aid_request_id) | Q(held__aid_request_id=aid_request_id)
+    )
+
+
 def open_conflicts_of_case(aid_request_id: int) -> list[CoverageConflict]:
-    """Open conflicts a case is part of (held back, or covering the person), for the case page
-    of the organisation that holds it: the other side is not named."""
+    """Open conflicts a case is part of, for the case page of the organisation that holds it:
+    the other side is not named."""
     return list(
-        CoverageConflict.objects.filter(status=ConflictStatus.OPEN)
-        .filter(Q(aid_request_id=aid_request_id) | Q(held__aid_request_id=aid_request_id))
-        .select_related("held")
-        .order_by("opened_at", "pk")
+        open_conflicts_of_cases(aid_request_id).select_related("held").order_by("opened_at", "pk")
     )

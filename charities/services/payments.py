@@ -112,9 +112,14 @@ def period_opens_on(aid_request: AidRequest, period: int) -> datetime.date:
     return period_start(aid_request, period) - datetime.timedelta(days=PAYMENT_ADVANCE_DAYS)
 
 
-def next_period(aid_request: AidRequest) -> int | None:
-    """The period the next payment pays, or None when every approved payment is recorded."""
-    made = aid_request.payments.count()
+def next_period(aid_request: AidRequest, *, made: int | None = None) -> int | None:
+    """The period the next payment pays, or None when every approved payment is recorded.
+
+    ``made``: how many payments the case has, when the caller read them anyway (the case page
+    lists them): no query then (issue 19).
+    """
+    if made is None:
+        made = aid_request.payments.count()
     if made >= (aid_request.approved_payments or 0):
         return None
     return made + 1

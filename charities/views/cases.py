@@ -3,8 +3,9 @@ close, release, reject, write to the applicant)."""
 
 from __future__ import annotations
 
+from functools import partial
+
 from django.contrib import messages
-from django.db.models import prefetch_related_objects
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -41,7 +42,6 @@ from charities.services.payments import (
 )
 from charities.views.common import run_action
 from dedup import selectors as dedup_selectors
-from dedup.models import BINDING
 from donations.services.ledger import payment_record_funded
 
 
@@ -50,22 +50,20 @@ from donations.services.ledger import payment_record_funded
 @require_personal_data
 def case_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """The full file of a case this organisation holds; every view is recorded."""
-    aid_request, organisation = selectors.get_case_for_staff(request.user, pk)
+    aid_request, _organisation = selectors.get_case_file_for_staff(request.user, pk)
     aid_request_view_logged(
         aid_request=aid_request,
         viewer=request.user,
         ip_address=client_ip(request),
     )
     applicant = aid_request.applicant
-    # Read with the case (``get_case_for_staff``); an applicant may have no profile yet.
+    # Read with the case (``get_case_file_for_staff``); an applicant may have no profile yet.
     profile = getattr(applicant, "applicant_profile", None)
     # One query for each kind of row (issue 19): the payments are read once (the next period
     # counts them), the household's totals are summed from the rows the page lists.
-    prefetch_related_objects([aid_request], "payments")
-    members = list(applicant_selectors.members_of(applicant))
-    incomes = list(applicant_selectors.incomes_of(applicant))
-    obligations = list(applicant_selectors.obligations_of(applicant))
-    period = next_period(aid_request)
+    payments = list(aid_request.payments.all())
+    household = applicant_selectors.household_rows_of(profile)
+    period = next_period(aid_request, made=len(payments))
     read_only = selectors.case_is_read_only(aid_request)
     decides = can(request.user, Capability.RELEASE_CASE)  # managers release and reject
     # What screening used of the income, as stored (the agencies are not asked again); the
@@ -76,16 +74,18 @@ def case_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         "applicant": applicant,
         "profile": profile,
         "protected": bool(profile and profile.is_protected),
-        "members": members,
-        "incomes": incomes,
-        "obligations": obligations,
+        "members": household.members,
+        "incomes": household.incomes,
+        "obligations": household.obligations,
         "finances": applicant_selectors.household_finances_of(
-            members=members, incomes=incomes, obligations=obligations
+            members=household.members, incomes=household.incomes, obligations=household.obligations
         ),
         "documents": aid_request.documents.all(),
-        "payments": aid_request.payments.all(),
-        "commitments": aid_request.commitments.filter(status__in=BINDING),
-        "coverage_conflicts": dedup_selectors.open_conflicts_of_case(aid_request.pk),
+        "payments": payments,
+        # Most cases have none: the case's query says whether to read them.
+        "coverage_conflicts": dedup_selectors.open_conflicts_of_case(aid_request.pk)
+        if getattr(aid_request, "has_open_conflicts", True)
+        else [],
         # The page shows the steps, not who took them (the actor is on the audit trail).
         "timeline": aid_request.timeline.all(),
         "breakdown": breakdown_rows((aid_request.screening or {}).get("breakdown", [])),
@@ -94,25 +94,26 @@ def case_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         and verified_from_text(screening_income.get("verified_from", "")),
         "read_only": read_only,
         "can_approve": can(request.user, Capability.APPROVE_CASE),
-        "approve_form": ApproveForm(aid_request=aid_request),
         "next_period": period,
         "next_period_start": period and period_start(aid_request, period),
         "next_period_opens": period and period_opens_on(aid_request, period),
-        "payment_form": PaymentForm(
-            initial={
-                "amount": aid_request.approved_amount,
-                "paid_on": timezone.localdate(),
-                "period": period,
-            }
+        # The forms' markup, rendered once per process for what it depends on (issue 19);
+        # callables: the template calls only those of the forms it shows.
+        "approve_form": partial(ApproveForm.blank_html, aid_request),
+        "payment_form": partial(
+            PaymentForm.blank_html,
+            amount=aid_request.approved_amount,
+            paid_on=timezone.localdate(),
+            period=period,
         ),
         # Two reason forms on one page: their own ids, the same field name.
-        "release_form": ReasonForm(auto_id="id_release_%s"),
-        "reject_form": ReasonForm(auto_id="id_reject_%s"),
+        "release_form": partial(ReasonForm.blank_html, "id_release_%s"),
+        "reject_form": partial(ReasonForm.blank_html, "id_reject_%s"),
         "may_release": decides and aid_request.status == RequestStatus.CLAIMED,
         "may_reject": decides
         and not read_only
         and is_allowed(aid_request.status, RequestStatus.REJECTED, Actor.CHARITY),
-        "message_form": CaseMessageForm(),
+        "message_form": CaseMessageForm.blank_html,
         # Of the sender the page shows the name only: not the rest of the account.
         "case_messages": aid_request.messages.select_related("sender").only(
             "aid_request_id", "body", "sent_at", "sender", "sender__full_name"

@@ -1,9 +1,12 @@
 """The queue and case pages: anonymised before a claim, full file after, only for the holder."""
 
+import re
 from decimal import Decimal
 
 import pytest
-from django.utils import timezone
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone, translation
 from django.utils.html import escape
 
 from accounts.models import Role
@@ -291,9 +294,6 @@ def test_the_household_count_matches_the_rows_listed(client, world):
 def test_the_case_page_reads_each_kind_of_row_once(client, world):
     """Issue 19: the case page's queries do not grow with the file (no query per member,
     income, payment or message), and what it shows of them is unchanged."""
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
     from aid_requests.models import CaseMessage
     from tests.factories.applicants import IncomeSourceFactory, MonthlyObligationFactory
 
@@ -327,11 +327,108 @@ def test_the_case_page_reads_each_kind_of_row_once(client, world):
     assert "598.500" in page
 
 
+def tables_read(queries):
+    """The table each ORM query of ``queries`` reads rows of (its first selected column's)."""
+    found = (re.match(r'SELECT (?:DISTINCT )?"(\w+)"\.', q["sql"]) for q in queries)
+    return [match.group(1) for match in found if match]
+
+
+def test_the_case_page_reads_no_table_twice(client, world, settings, tmp_path):
+    """Issue 19: the case, its applicant, profile, aid type and beneficiary come in one query
+    that names only the columns the page shows; a column it left out would be read again for
+    each row that shows it (a second query on one of these tables)."""
+    from aid_requests.models import CaseMessage
+    from tests.factories.applicants import DocumentFactory
+
+    settings.MEDIA_ROOT = tmp_path
+    manager, applicant, _ = world
+    aid_request = approved_and_signed_in(client, world)
+    profile = ApplicantProfile.objects.get(user=applicant)
+    ApplicantProfile.objects.filter(pk=profile.pk).update(area="الشامية", address="قطعة 4")
+    aid_request.documents.add(DocumentFactory(profile=profile, original_name="lease.pdf"))
+    CaseMessage.objects.create(
+        aid_request=aid_request,
+        organisation=manager.membership.organisation,
+        sender=manager,
+        body="please send the lease",
+        sent_at=timezone.now(),
+    )
+    with CaptureQueriesContext(connection) as queries:
+        page = client.get(f"/charity/cases/{aid_request.pk}/").content.decode()
+    tables = tables_read(queries.captured_queries)
+    assert len(tables) == len(set(tables)), tables
+    (case_query,) = (
+        q["sql"] for q in queries.captured_queries if "aid_requests_aidtype" in q["sql"]
+    )
+    # nor what it does not show: the applicant's password hash, the aid type's descriptions
+    assert '"accounts_user"."password"' not in case_query
+    assert '"aid_requests_aidtype"."description_ar"' not in case_query
+    for shown in ("سارة المطيري", applicant.civil_id, applicant.mobile, "الشامية", "قطعة 4"):
+        assert shown in page
+    assert "lease.pdf" in page
+    assert "please send the lease" in page
+    assert str(aid_request.aid_type) in page
+
+
+def test_the_case_page_reads_coverage_conflicts_only_when_the_case_has_some(client, world):
+    """Issue 19: most cases have none; the case's own query says so (the page of a case with a
+    conflict: tests/dedup/test_adjudication.py)."""
+    manager, _applicant, aid_request = world
+    aid_request_claim(aid_request_id=aid_request.pk, actor=manager)
+    client.force_login(manager)
+    with CaptureQueriesContext(connection) as queries:
+        page = client.get(f"/charity/cases/{aid_request.pk}/").content.decode()
+    assert "dedup_coverageconflict" not in tables_read(queries.captured_queries)
+    assert 'data-testid="coverage-conflict"' not in page
+
+
+def test_the_case_pages_forms_are_rendered_once_and_carry_each_requests_csrf_token(world):
+    """Issue 19: the action forms' markup is kept per language (config.forms.blank_form_html):
+    the same as a fresh form's, and the CSRF token beside it is still each request's own."""
+    from django.test import Client
+
+    from charities.forms import ApproveForm, CaseMessageForm, ReasonForm
+
+    manager, _applicant, aid_request = world
+    aid_request_claim(aid_request_id=aid_request.pk, actor=manager)
+    aid_request.refresh_from_db()
+    url = f"/charity/cases/{aid_request.pk}/"
+    tokens = []
+    for language in ("en", "ar"):
+        browser = Client(enforce_csrf_checks=True)
+        browser.force_login(manager)
+        browser.cookies["django_language"] = language
+        browser.get(url)
+        again = browser.get(url)
+        page = again.content.decode()
+        assert not {"forms/form.html", "forms/field.html"} & {t.name for t in again.templates}
+        with translation.override(language):
+            for fresh in (
+                ApproveForm(aid_request=aid_request),
+                ReasonForm(auto_id="id_release_%s"),
+                ReasonForm(auto_id="id_reject_%s"),
+                CaseMessageForm(),
+            ):
+                assert str(fresh) in page
+        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
+        tokens.append(token)
+        sent = browser.post(
+            f"{url}message/", {"body": f"in {language}", "csrfmiddlewaretoken": token}
+        )
+        assert sent.status_code == 302
+    assert tokens[0] != tokens[1]
+    assert list(aid_request.messages.values_list("body", flat=True)) == ["in en", "in ar"]
+
+
 def test_the_case_page_of_an_applicant_without_a_profile_shows_the_account_name(client, world):
     manager, applicant, aid_request = world
     aid_request_claim(aid_request_id=aid_request.pk, actor=manager)
     ApplicantProfile.objects.filter(user=applicant).delete()
     client.force_login(manager)
-    page = client.get(f"/charity/cases/{aid_request.pk}/").content.decode()
+    with CaptureQueriesContext(connection) as queries:
+        page = client.get(f"/charity/cases/{aid_request.pk}/").content.decode()
     assert f'data-testid="applicant-name"><bdi>{escape(applicant.full_name)}</bdi>' in page
     assert "سارة المطيري" not in page
+    # no profile, no household rows to read (issue 19)
+    tables = tables_read(queries.captured_queries)
+    assert not {"applicants_householdmember", "applicants_incomesource"} & set(tables)

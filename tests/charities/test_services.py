@@ -25,7 +25,12 @@ from charities.exceptions import (
 from charities.models import OrganisationStatus
 from charities.services.cases import aid_request_reject, aid_request_release, release_expired_claims
 from charities.services.claim import aid_request_claim
-from charities.services.payments import aid_request_approve, aid_request_close, payment_record
+from charities.services.payments import (
+    aid_request_approve,
+    aid_request_close,
+    next_period,
+    payment_record,
+)
 from config.dates import add_months, format_date
 from dedup.models import AidCommitment
 from notifications.models import Notification
@@ -363,6 +368,20 @@ def test_payment_n_pays_month_n_of_the_coverage_and_may_come_a_week_early(approv
         (5, datetime.date(2025, 6, 1)),
         (6, datetime.date(2025, 6, 3)),
     ]
+
+
+def test_the_next_period_from_the_payments_a_page_read_needs_no_query(
+    approved, django_assert_num_queries
+):
+    """Issue 19: the case page lists the payments anyway, and passes how many it read."""
+    aid_request, manager = approved
+    with on(datetime.date(2025, 1, 3)):
+        pay_on(aid_request, manager, datetime.date(2025, 1, 3))
+    aid_request.refresh_from_db()
+    assert next_period(aid_request) == 2  # counted in the database
+    with django_assert_num_queries(0):
+        assert next_period(aid_request, made=1) == 2
+        assert next_period(aid_request, made=6) is None  # every approved payment recorded
 
 
 def test_six_monthly_payments_cannot_all_be_recorded_on_one_day(approved):
