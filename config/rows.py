@@ -184,3 +184,49 @@ def converted(model: type[models.Model], field: str, value: Any, *, using: str =
         for converter in found:
             value = converter(value, column, connections[using])
     return value
+
+
+def rows_where(
+    model: type[models.Model],
+    field: str,
+    value: Any,
+    *,
+    order_by: Sequence[str],
+    parent: models.Model | None = None,
+    using: str = "default",
+) -> list[Any]:
+    """``list(model.objects.filter(<field>=value).order_by(*order_by))``, the statement
+    written once (``-name`` sorts down). ``parent``: the instance ``value`` is the key of,
+    set as each row's ``field`` as a related manager sets it (reading it costs no query)."""
+    connection = connections[using]
+    key = cast(models.Field, model._meta.get_field(field))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _rows_where_sql(model, field, tuple(order_by), using),
+            [key.get_db_prep_value(value, connection)],
+        )
+        rows = [from_row(model, row, using=using) for row in cursor.fetchall()]
+    if parent is not None:
+        for row in rows:
+            cast(Any, key).set_cached_value(row, parent)
+    return rows
+
+
+@cache
+def _rows_where_sql(
+    model: type[models.Model], field: str, order_by: tuple[str, ...], using: str
+) -> str:
+    quote = connections[using].ops.quote_name
+    meta = model._meta
+
+    def column(name: str) -> str:
+        return f"t.{quote(cast(models.Field, meta.get_field(name)).column)}"
+
+    order = ", ".join(
+        f"{column(name.lstrip('-'))} {'DESC' if name.startswith('-') else 'ASC'}"
+        for name in order_by
+    )
+    return (
+        f"SELECT {columns(model, 't', using=using)} FROM {quote(meta.db_table)} t"  # noqa: S608 - names from the model
+        f" WHERE {column(field)} = %s" + (f" ORDER BY {order}" if order else "")
+    )

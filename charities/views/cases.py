@@ -21,7 +21,7 @@ from accounts.permissions import (
     second_factor_passed,
 )
 from aid_requests.exceptions import AidRequestError
-from aid_requests.models import RequestStatus
+from aid_requests.models import Payment, RequestStatus, TimelineEntry
 from aid_requests.reasons import breakdown_rows, verified_from_text
 from aid_requests.services.cases import aid_request_view_logged
 from aid_requests.states import Actor, is_allowed
@@ -41,6 +41,7 @@ from charities.services.payments import (
     period_start,
 )
 from charities.views.common import run_action
+from config.rows import rows_where
 from dedup import selectors as dedup_selectors
 from donations.services.ledger import payment_record_funded
 
@@ -61,7 +62,9 @@ def case_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     profile = getattr(applicant, "applicant_profile", None)
     # One query for each kind of row (issue 19): the payments are read once (the next period
     # counts them), the household's totals are summed from the rows the page lists.
-    payments = list(aid_request.payments.all())
+    payments = rows_where(
+        Payment, "aid_request", aid_request.pk, order_by=["period", "id"], parent=aid_request
+    )
     household = applicant_selectors.household_rows_of(profile)
     period = next_period(aid_request, made=len(payments))
     read_only = selectors.case_is_read_only(aid_request)
@@ -87,7 +90,9 @@ def case_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         if getattr(aid_request, "has_open_conflicts", True)
         else [],
         # The page shows the steps, not who took them (the actor is on the audit trail).
-        "timeline": aid_request.timeline.all(),
+        "timeline": rows_where(
+            TimelineEntry, "aid_request", aid_request.pk, order_by=["at", "id"], parent=aid_request
+        ),
         "breakdown": breakdown_rows((aid_request.screening or {}).get("breakdown", [])),
         "screening_income": screening_income,
         "verified_from": screening_income

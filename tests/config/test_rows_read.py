@@ -56,3 +56,40 @@ def test_some_columns_give_the_others_deferred_in_any_order_asked():
     assert mine.status == aid_request.status
     assert "justification" in mine.get_deferred_fields()
     assert "need_score" not in mine.get_deferred_fields()
+
+
+def test_rows_where_reads_the_orms_rows_in_order_with_the_parent_set(django_assert_num_queries):
+    """The case page's lists (issue 19): the ORM's rows, in the order asked, each row's parent
+    set without a query, the statement made once."""
+    from aid_requests.models import TimelineEntry
+    from config.rows import _rows_where_sql, rows_where
+
+    capital = GovernorateFactory(code="capital")
+    aid_request = open_request(family(capital), needy_aid_type(), capital)
+    moment = datetime.datetime(2026, 1, 1, tzinfo=datetime.UTC)
+    for day, note in ((2, "two"), (1, "one"), (2, "tie")):
+        TimelineEntry.objects.create(
+            aid_request=aid_request,
+            to_status="open",
+            at=moment + datetime.timedelta(days=day),
+            note=note,
+        )
+    orm = list(TimelineEntry.objects.filter(aid_request=aid_request).order_by("-at", "-id"))
+    made = _rows_where_sql.cache_info().misses
+    for _ in range(2):
+        with django_assert_num_queries(1):
+            mine = rows_where(
+                TimelineEntry,
+                "aid_request",
+                aid_request.pk,
+                order_by=["-at", "-id"],
+                parent=aid_request,
+            )
+            assert all(row.aid_request is aid_request for row in mine)
+    assert _rows_where_sql.cache_info().misses - made == 1
+    assert [row.pk for row in mine] == [row.pk for row in orm]
+    assert [(row.to_status, row.note, row.at) for row in mine] == [
+        (row.to_status, row.note, row.at) for row in orm
+    ]
+    assert [row.note for row in mine][:2] == ["tie", "two"]
+    assert rows_where(TimelineEntry, "aid_request", aid_request.pk + 999, order_by=["id"]) == []
