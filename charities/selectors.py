@@ -261,7 +261,7 @@ def queue_for(
         key = _QUEUE_FIELDS["submitted_at" if shape[1] else "need_score"].get_db_prep_value(
             key, connection
         )
-        params += [key, key, pk]
+        params += [key, pk]
     params.append(limit + 1)
     with connection.cursor() as db_cursor:
         db_cursor.execute(_queue_sql(shape, using), params)
@@ -321,7 +321,10 @@ def _queue_sql(shape: tuple[Any, ...], using: str) -> str:
     key = column("submitted_at" if oldest else "need_score")
     after, order = (">", "ASC") if oldest else ("<", "DESC")
     if continues:
-        where.append(f"({key} {after} %s OR ({key} = %s AND r.id {after} %s))")
+        # A row comparison, not "key < x OR (key = x AND id < y)": PostgreSQL reads it as a
+        # bound of the index scan, where the OR was a filter over every row of the pages
+        # before (page 20: 500 rows read and dropped; issue 19).
+        where.append(f"({key}, r.id) {after} (%s, %s)")
     return (
         f"SELECT {columns(AidRequest, 'r', fields=_QUEUE_COLUMNS, using=using)},"  # noqa: S608 - names from the models
         f" m.{quote(cast(Any, member.get_field('kinship')).column)},"

@@ -514,3 +514,19 @@ def test_the_claims_404_check_names_the_licence_as_ids(queue):
     for outside in queue.outside[:2]:  # an aid type, then a governorate, not licensed
         with pytest.raises(Http404):
             get_open_request_for_staff(queue.staff, outside)
+
+
+@pytest.mark.parametrize(("sort", "compare"), [("score", "<"), ("oldest", ">")])
+def test_a_page_after_a_cursor_bounds_the_index_scan_with_a_row_comparison(queue, sort, compare):
+    """``(key, id) < (x, y)``, which PostgreSQL uses as a bound of the index scan; the OR form
+    it replaced was a filter over every row of the pages before (issue 19)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    first = queue_for(queue.organisation, QueueFilters(sort=sort), limit=2)
+    with CaptureQueriesContext(connection) as queries:
+        queue_for(queue.organisation, QueueFilters(sort=sort), after=first.next_cursor, limit=2)
+    sql = queries[-1]["sql"]
+    key = "need_score" if sort == "score" else "submitted_at"
+    assert re.search(rf'\(r\."{key}", r\.id\) {compare} \(', sql)
+    assert " OR " not in sql
