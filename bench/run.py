@@ -463,7 +463,7 @@ class Child:
 
         from benefits.models import BenefitRecord, ImportBatch
         from benefits.services import DEFAULT_BATCH_SIZE, benefit_file_import
-        from dedup.models import AidCommitment
+        from dedup.models import AidCommitment, CoverageConflict
 
         if self.connection.vendor != "postgresql":
             self.add("benefits_import", "benefits import: skipped (PostgreSQL only)")
@@ -498,15 +498,27 @@ class Child:
                     cursor.execute("DROP TABLE IF EXISTS bench_benefits_copy")
                 # The run's records (by their references) and batches; the two audit entries
                 # stay, since the audit chain is append-only.
-                records = BenefitRecord.objects.filter(
-                    Q(reference__startswith=f"{token}-") | Q(batch_id__in=batches)
+                # (batches by name too: a run that failed half-way left its batch behind)
+                dropped = list(
+                    ImportBatch.objects.filter(
+                        Q(pk__in=batches) | Q(file_name=path.name)
+                    ).values_list("pk", flat=True)
                 )
-                # The state commitments of their excluding benefits, when the ministry's rules
-                # gave them any, go first (they protect their records).
-                AidCommitment.all_sources.filter(benefit_record__in=records).delete()
-                records.delete()
-                # (by name too: a run that failed half-way left its batch behind)
-                ImportBatch.objects.filter(Q(pk__in=batches) | Q(file_name=path.name)).delete()
+                records = BenefitRecord.objects.filter(
+                    Q(reference__startswith=f"{token}-") | Q(batch_id__in=dropped)
+                ).values_list("pk", flat=True)
+                # In slices: Django's delete lists the ids it checks against the rows that
+                # protect them, and PostgreSQL takes at most 65,535 parameters a statement.
+                ids = list(records)
+                for start in range(0, len(ids), 10_000):
+                    part = ids[start : start + 10_000]
+                    # The state commitments of their excluding benefits and the conflicts they
+                    # raised, when the ministry's rules gave them any, go first (they protect
+                    # their records).
+                    CoverageConflict.objects.filter(benefit_record__in=part).delete()
+                    AidCommitment.all_sources.filter(benefit_record__in=part).delete()
+                    BenefitRecord.objects.filter(pk__in=part).delete()
+                ImportBatch.objects.filter(pk__in=dropped).delete()
         copy_rate = rows / timed["copy"][0]
         for key, step, label in (
             ("benefits_import", "import", f"benefits import: {rows:,} new rows, real service"),
