@@ -22,18 +22,19 @@ from aid_requests.models import (
     AidRequest,
     AidScope,
     AidType,
+    CaseMessage,
     RequestStatus,
     age_band,
     held_by,
 )
-from applicants.models import Governorate, HouseholdMember, Kinship
+from applicants.models import Document, Governorate, HouseholdMember, Kinship
 from charities.models import (
     Organisation,
     OrganisationStatus,
     OrganisationStatusChange,
     StaffMembership,
 )
-from config.rows import columns, converted, from_row, width
+from config.rows import PreparedQuery, columns, converted, from_row, width
 from dedup.selectors import open_conflicts_of_cases
 
 
@@ -421,16 +422,51 @@ def get_case_file_for_staff(user: User, pk: int) -> tuple[AidRequest, Organisati
     organisation = organisation_for_staff(user)
     if organisation is None:
         raise Http404
-    aid_request = _one_case(
-        held_requests(organisation)
+    # The ORM's query, compiled once (``config.rows.PreparedQuery``): building and compiling
+    # it was a quarter of the page's CPU (issue 19); the holding rule is still ``held_requests``.
+    found = _CASE_FILE.run(organisation.pk, pk, using=router.db_for_read(AidRequest))
+    if not found:
+        raise Http404
+    return found[0], organisation
+
+
+_CASE_FILE = PreparedQuery(
+    lambda organisation, pk: (
+        held_requests(Organisation(pk=organisation))
         .select_related(
             "aid_type", "applicant__applicant_profile__governorate", "beneficiary_member"
         )
         .only(*CASE_FILE_FIELDS)
-        .annotate(has_open_conflicts=Exists(open_conflicts_of_cases(OuterRef("pk")))),
-        pk,
+        .annotate(has_open_conflicts=Exists(open_conflicts_of_cases(OuterRef("pk"))))
+        .filter(pk=pk)[:1]
+    ),
+    arity=2,
+)
+
+
+def case_documents(aid_request: AidRequest) -> list[Document]:
+    """``aid_request.documents.all()``, the query compiled once (issue 19)."""
+    return cast("list[Document]", _CASE_DOCUMENTS.run(aid_request.pk))
+
+
+def case_messages(aid_request: AidRequest) -> list[CaseMessage]:
+    """The case's messages, oldest first; of the sender only the name (the page shows no more
+    of the account). The query compiled once (issue 19)."""
+    found = cast("list[CaseMessage]", _CASE_MESSAGES.run(aid_request.pk))
+    for message in found:
+        _MESSAGE_REQUEST.set_cached_value(message, aid_request)
+    return found
+
+
+_CASE_DOCUMENTS = PreparedQuery(lambda pk: Document.objects.filter(aid_requests=pk))
+_CASE_MESSAGES = PreparedQuery(
+    lambda pk: (
+        CaseMessage.objects.filter(aid_request=pk)
+        .select_related("sender")
+        .only("aid_request_id", "body", "sent_at", "sender", "sender__full_name")
     )
-    return aid_request, organisation
+)
+_MESSAGE_REQUEST = CaseMessage._meta.get_field("aid_request")
 
 
 def _one_case(query: QuerySet[AidRequest], pk: int) -> AidRequest:

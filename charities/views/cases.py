@@ -83,7 +83,7 @@ def case_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         "finances": applicant_selectors.household_finances_of(
             members=household.members, incomes=household.incomes, obligations=household.obligations
         ),
-        "documents": aid_request.documents.all(),
+        "documents": selectors.case_documents(aid_request),
         "payments": payments,
         # Most cases have none: the case's query says whether to read them.
         "coverage_conflicts": dedup_selectors.open_conflicts_of_case(aid_request.pk)
@@ -119,10 +119,7 @@ def case_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         and not read_only
         and is_allowed(aid_request.status, RequestStatus.REJECTED, Actor.CHARITY),
         "message_form": CaseMessageForm.blank_html,
-        # Of the sender the page shows the name only: not the rest of the account.
-        "case_messages": aid_request.messages.select_related("sender").only(
-            "aid_request_id", "body", "sent_at", "sender", "sender__full_name"
-        ),
+        "case_messages": selectors.case_messages(aid_request),
     }
     return render(request, "charities/case_detail.html", context)
 

@@ -432,3 +432,24 @@ def test_the_case_page_of_an_applicant_without_a_profile_shows_the_account_name(
     # no profile, no household rows to read (issue 19)
     tables = tables_read(queries.captured_queries)
     assert not {"applicants_householdmember", "applicants_incomesource"} & set(tables)
+
+
+def test_the_case_files_query_is_compiled_once_and_keeps_the_holding_rule(client, world):
+    """Issue 19: the case file's ORM query (five models, the holding rule, the conflicts flag)
+    is compiled once per database and run with each case's and organisation's ids; a case the
+    organisation does not hold is still a 404."""
+    from charities.selectors import _CASE_FILE
+    from tests.factories.cases import caseworker
+
+    manager, applicant, aid_request = world
+    aid_request_claim(aid_request_id=aid_request.pk, actor=manager)
+    client.force_login(manager)
+    assert client.get(f"/charity/cases/{aid_request.pk}/").status_code == 200
+    made = _CASE_FILE._made["default"]
+    page = client.get(f"/charity/cases/{aid_request.pk}/").content.decode()
+    assert _CASE_FILE._made["default"] is made
+    assert applicant.civil_id in page
+    stranger = caseworker([aid_request.aid_type], [aid_request.governorate])
+    client.force_login(stranger)
+    assert client.get(f"/charity/cases/{aid_request.pk}/").status_code == 404
+    assert _CASE_FILE._made["default"] is made

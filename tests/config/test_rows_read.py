@@ -93,3 +93,37 @@ def test_rows_where_reads_the_orms_rows_in_order_with_the_parent_set(django_asse
     ]
     assert [row.note for row in mine][:2] == ["tie", "two"]
     assert rows_where(TimelineEntry, "aid_request", aid_request.pk + 999, order_by=["id"]) == []
+
+
+def test_a_prepared_query_gives_the_orms_instances_for_any_values(django_assert_num_queries):
+    """``PreparedQuery`` (issue 19): compiled once, then each run's rows are the ORM's for the
+    values of that run, with ``select_related`` objects and annotations, and no other query."""
+    from django.db.models import Count
+
+    from config.rows import PreparedQuery
+
+    capital = GovernorateFactory(code="capital")
+    needy = needy_aid_type()
+    requests = [open_request(family(capital), needy, capital) for _ in range(3)]
+    requests[1].amount_requested = Decimal("10.500")
+    requests[1].save(update_fields=["amount_requested"])
+
+    def build(pk, governorate):
+        return (
+            AidRequest.objects.filter(pk__gte=pk, governorate=governorate)
+            .select_related("aid_type", "applicant")
+            .annotate(steps=Count("timeline"))
+            .order_by("id")
+        )
+
+    prepared = PreparedQuery(build, arity=2)
+    for first in requests:
+        orm = list(build(first.pk, capital.pk))
+        with django_assert_num_queries(1):
+            mine = prepared.run(first.pk, capital.pk)
+            pairs = [(m.aid_type.code, m.applicant.civil_id, m.steps) for m in mine]
+        assert [m.pk for m in mine] == [o.pk for o in orm]
+        assert pairs == [(o.aid_type.code, o.applicant.civil_id, o.steps) for o in orm]
+        assert [m.amount_requested for m in mine] == [o.amount_requested for o in orm]
+        assert [m.submitted_at for m in mine] == [o.submitted_at for o in orm]
+    assert prepared.run(requests[0].pk, capital.pk + 999) == []
