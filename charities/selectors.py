@@ -252,7 +252,7 @@ def queue_for(
         filters.sort == "oldest",
         cursor is not None,
     )
-    params: list[Any] = [RequestStatus.OPEN.value]
+    params: list[Any] = []
     for name, operator, value in conditions:
         field = _QUEUE_FIELDS[name]
         for one in value if operator == "IN" else [value]:
@@ -313,7 +313,14 @@ def _queue_sql(shape: tuple[Any, ...], using: str) -> str:
         return f"r.{quote(cast(Any, meta.get_field(name)).column)}"
 
     member = HouseholdMember._meta
-    where = [f"{column('status')} = %s", f"{column('covered_until')} IS NULL"]
+    # The status written in, not sent as a parameter: psycopg prepares a statement run five
+    # times, and PostgreSQL's generic plan for "status = $1" cannot use the partial indexes
+    # on open requests (page 20: a bitmap scan of every open request of the filter, 9 ms,
+    # against 0.3 ms; issue 19). A code of the model's own choices, never input.
+    where = [
+        f"{column('status')} = '{RequestStatus.OPEN.value}'",
+        f"{column('covered_until')} IS NULL",
+    ]
     for name, operator, count in conditions:
         if operator == "IN":
             where.append(f"{column(name)} IN ({', '.join(['%s'] * count)})")

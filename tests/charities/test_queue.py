@@ -530,3 +530,17 @@ def test_a_page_after_a_cursor_bounds_the_index_scan_with_a_row_comparison(queue
     key = "need_score" if sort == "score" else "submitted_at"
     assert re.search(rf'\(r\."{key}", r\.id\) {compare} \(', sql)
     assert " OR " not in sql
+
+
+def test_the_queue_statement_writes_the_open_status_in(queue):
+    """A prepared statement's generic plan cannot use the partial indexes on open requests
+    when the status is a parameter (issue 19): the statement says ``'open'`` itself."""
+    from charities.selectors import _queue_sql
+
+    queue_for(queue.organisation, QueueFilters())
+    statements = [
+        _queue_sql(shape, "default")
+        for shape in [((("aid_type", "IN", 2), ("governorate", "IN", 2)), False, False)]
+    ]
+    assert all("\"status\" = 'open'" in sql for sql in statements)
+    assert all('"status" = %s' not in sql for sql in statements)
