@@ -364,3 +364,59 @@ def test_overview_links_to_the_statistics(client, official):
     html = client.get(reverse("reports:overview")).content.decode()
     assert reverse("reports:statistics") in html
     assert reverse("reports:my_exports") in html
+
+
+#: The loop ``breakdown_rows`` replaced in ``reports/partials/breakdown.html`` (issue 19).
+_LOOP = (
+    """{% load forms statistics %}{% for row in breakdown.rows %}
+<tr data-testid="{{ kind }}-row" data-key="{% if kind == 'months' %}{{ row.key|date:'Y-m' }}"""
+    """{% else %}{{ row.key }}{% endif %}">
+<th scope="row" class="fw-normal{% if kind == 'months' %} text-nowrap{% endif %}">
+{% if kind == "organisations" %}
+<a href="{{ organisations_url }}{{ row.key }}/?{{ period_query }}">{{ row.label }}</a>
+{% else %}{{ row.label }}{% endif %}
+</th>
+{% for name, value, drill, is_money in row.cells %}
+<td class="text-end{% if is_money %} nowrap{% endif %}" dir="ltr">
+<a href="{{ requests_url }}?{{ drill }}" data-figure="{{ name }}">
+{% if is_money %}{{ value|money }}{% else %}{{ value|count }}{% endif %}</a>
+</td>{% endfor %}
+</tr>{% endfor %}"""
+)
+
+
+@pytest.mark.parametrize("language", ["ar", "en"])
+def test_the_tables_rows_made_in_python_are_the_template_loops(world, language):
+    """Issue 19: ``breakdown_rows`` writes the rows the template loop wrote (whitespace aside),
+    every value escaped, in each table and language."""
+    from django.template import Context, Template
+    from django.utils import translation
+
+    from reports.templatetags.statistics import breakdown_rows
+
+    rollups_refresh(full=True)
+    with translation.override(language):
+        stats = statistics(YEAR_PERIOD)
+        tables = {
+            "aid_types": stats.by_aid_type,
+            "organisations": stats.by_organisation,
+            "governorates": stats.by_governorate,
+            "months": stats.by_month,
+        }
+        urls = ("/ministry/requests/", "/ministry/statistics/organisations/", "start=2025-01&x=<y>")
+        for kind, breakdown in tables.items():
+            assert breakdown.rows
+            old = Template(_LOOP).render(
+                Context(
+                    {
+                        "breakdown": breakdown,
+                        "kind": kind,
+                        "requests_url": urls[0],
+                        "organisations_url": urls[1],
+                        "period_query": urls[2],
+                    }
+                )
+            )
+            new = breakdown_rows(breakdown, kind, *urls)
+            assert re.sub(r"\s+", "", str(new)) == re.sub(r"\s+", "", old), kind
+    assert "x=&lt;y&gt;" in str(breakdown_rows(stats.by_organisation, "organisations", *urls))
