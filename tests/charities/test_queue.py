@@ -474,7 +474,7 @@ def test_the_written_statement_reads_what_the_orm_reads_page_by_page(queue, filt
     """``queue_for`` writes its statement by hand, once per shape of filters (issue 19): every
     filter, both orders and each page after a cursor give the ORM's rows, and a second page of
     the same shape reuses the statement."""
-    from charities.selectors import _queue_sql
+    from charities.queue_sql import queue_sql
 
     for key in ("aid_type", "governorate"):
         if key in filters:
@@ -490,10 +490,10 @@ def test_the_written_statement_reads_what_the_orm_reads_page_by_page(queue, filt
         after = page.next_cursor
     assert seen == _reference(queue, wanted)
     assert len(seen) == len(set(seen))
-    before = _queue_sql.cache_info()
+    before = queue_sql.cache_info()
     queue_for(queue.organisation, wanted, limit=2, licence=licence)
     queue_for(queue.organisation, wanted, after=after, limit=2, licence=licence)
-    assert _queue_sql.cache_info().misses == before.misses
+    assert queue_sql.cache_info().misses == before.misses
 
 
 def test_the_claims_404_check_names_the_licence_as_ids(queue):
@@ -535,11 +535,11 @@ def test_a_page_after_a_cursor_bounds_the_index_scan_with_a_row_comparison(queue
 def test_the_queue_statement_writes_the_open_status_in(queue):
     """A prepared statement's generic plan cannot use the partial indexes on open requests
     when the status is a parameter (issue 19): the statement says ``'open'`` itself."""
-    from charities.selectors import _queue_sql
+    from charities.queue_sql import queue_sql
 
     queue_for(queue.organisation, QueueFilters())
     statements = [
-        _queue_sql(shape, "default")
+        queue_sql(shape, "default")
         for shape in [((("aid_type", "IN", 2), ("governorate", "IN", 2)), False, False)]
     ]
     assert all("\"status\" = 'open'" in sql for sql in statements)
