@@ -11,6 +11,7 @@ from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import Any
 
+from django.core.cache import cache
 from django.db.models import Q, QuerySet, Sum
 from django.utils.dateformat import format as date_format
 from django.utils.functional import Promise
@@ -206,10 +207,58 @@ def _drills(period: Period, names: Iterable[str], **filters: Any) -> dict[str, s
     return {name: f"{base}&basis={FIGURE_BASIS[name]}" for name in names}
 
 
-def statistics(period: Period) -> Statistics:
-    """Everything the statistics page shows: nine small queries over the rollups (and the
-    names of aid types, governorates and the organisations shown), whatever the data size."""
-    aid_types, governorates = names_of(AidType), names_of(Governorate)
+@dataclass(frozen=True)
+class Figures:
+    """The numbers of the statistics page for one period, without any name (the same in every
+    language): what ``figures_of`` keeps in the cache."""
+
+    totals: dict[str, Any]
+    now: dict[str, int]
+    #: Figures by aid type id, by governorate id and by month.
+    groups: dict[str, dict[Any, dict[str, Any]]]
+    people: int
+    households: int
+    middle: dict[str, Decimal | None]
+    #: Every organisation's summed figures, most paid first (then most claims).
+    organisations: list[dict[str, Any]]
+    state: RollupState | None
+
+
+#: How long one refresh's figures are kept at most (a refresh changes the key before that).
+FIGURES_TIMEOUT = 60 * 60
+
+
+def _figures_key(period: Period, state: RollupState | None) -> str | None:
+    """Figures are keyed by the refresh that wrote the rollups they are sums of: a refresh
+    commits its rows and its new ``version`` together, so a key names one set of rollups."""
+    if state is None or state.finished_at is None:
+        return None
+    return (
+        f"statistics:{state.version}:{state.finished_at.timestamp()}:"
+        f"{period.start}:{period.end}:{period.aid_type_id or 0}"
+    )
+
+
+def figures_of(period: Period) -> Figures:
+    """The period's figures, summed from the rollups once per refresh (issue 19: the sums were
+    three quarters of the page). The rollups change only when a refresh commits, and each
+    refresh bumps ``RollupState.version`` in the same transaction; the figures are kept only
+    when the version read after summing is the one read before, so no refresh committed in
+    between and the figures are those of that version."""
+    state = rollup_state()
+    key = _figures_key(period, state)
+    if key is not None:
+        kept = cache.get(key)
+        if isinstance(kept, Figures):
+            return kept
+    figures = _summed(period)
+    if key is not None and _figures_key(period, figures.state) == key:
+        cache.set(key, figures, FIGURES_TIMEOUT)
+    return figures
+
+
+def _summed(period: Period) -> Figures:
+    """Every figure of the period from the rollups: a fixed number of small queries."""
     # One fetch of the range's (month, aid type, governorate) cells of events and one of
     # statuses (summed per cell): headline, aid types, governorates and months are all sums
     # of these few hundred rows, added up here.
@@ -241,12 +290,37 @@ def statistics(period: Period) -> Statistics:
         for key, group in groups.items():
             add_figures(group[row[key]], row, FIGURES)
     now = {name: totals.pop(name) for name in STATUS_GROUPS}
-    totals = quantized(totals)
     people, households = distinct_covered(period)
-    middle = medians(period)
-    headline = Headline(
-        beneficiaries=people,
+    organisations = list(
+        in_range(MonthlyOrganisationFigures.objects, period)
+        .values("organisation_id")
+        .annotate(**{name: Sum(name) for name in ORG_FIGURES})
+        .order_by("-payments_amount", "-claims", "organisation_id")
+    )
+    return Figures(
+        totals=quantized(totals),
+        now=now,
+        groups={
+            name: {key: quantized(figures) for key, figures in group.items()}
+            for name, group in groups.items()
+        },
+        people=people,
         households=households,
+        middle=medians(period),
+        organisations=organisations,
+        state=rollup_state(),
+    )
+
+
+def statistics(period: Period) -> Statistics:
+    """Everything the statistics page shows: the period's figures (``figures_of``) with the
+    names of aid types, governorates and the organisations shown, in the current language."""
+    figures = figures_of(period)
+    aid_types, governorates = names_of(AidType), names_of(Governorate)
+    totals, groups, middle = figures.totals, figures.groups, figures.middle
+    headline = Headline(
+        beneficiaries=figures.people,
+        households=figures.households,
         amount_paid=totals["payments_amount"],
         payments=totals["payments_count"],
         submitted=totals["submitted"],
@@ -257,17 +331,17 @@ def statistics(period: Period) -> Statistics:
         released_by_deadline=totals["released_by_deadline"],
         median_days_to_claim=middle[DurationMeasure.TO_CLAIM],
         median_days_to_payment=middle[DurationMeasure.TO_PAYMENT],
-        **now,
+        **figures.now,
     )
     by_type = Breakdown(
         rows=[
             BreakdownRow(
                 key=pk,
                 label=aid_types.get(pk, ""),
-                figures=quantized(figures),
+                figures=dict(row),
                 drills=_drills(replace(period, aid_type_id=pk), FIGURES),
             )
-            for pk, figures in sorted(groups["aid_type_id"].items())
+            for pk, row in sorted(groups["aid_type_id"].items())
         ]
     )
     by_gov = Breakdown(
@@ -275,10 +349,10 @@ def statistics(period: Period) -> Statistics:
             BreakdownRow(
                 key=pk,
                 label=governorates.get(pk, ""),
-                figures=quantized(figures),
+                figures=dict(row),
                 drills=_drills(period, FIGURES, governorate=pk),
             )
-            for pk, figures in sorted(groups["governorate_id"].items())
+            for pk, row in sorted(groups["governorate_id"].items())
         ]
     )
     months = groups["month"]
@@ -287,7 +361,7 @@ def statistics(period: Period) -> Statistics:
             BreakdownRow(
                 key=month,
                 label=date_format(month, "F Y"),
-                figures=quantized(months.get(month) or zero_figures()),
+                figures=dict(months.get(month) or zero_figures()),
                 drills=_drills(Period.month(month, period.aid_type_id), FIGURES),
             )
             for month in period.months
@@ -297,10 +371,10 @@ def statistics(period: Period) -> Statistics:
         period=period,
         headline=headline,
         by_aid_type=by_type,
-        by_organisation=by_organisation(period, limit=ORG_ROWS),
+        by_organisation=_organisation_rows(period, figures, limit=ORG_ROWS),
         by_governorate=by_gov,
         by_month=by_month,
-        state=rollup_state(),
+        state=figures.state,
     )
 
 
@@ -319,25 +393,24 @@ def by_month(period: Period) -> Breakdown:
 
 def by_organisation(period: Period, *, limit: int | None = None) -> Breakdown:
     """What each organisation did in the range; most paid first (then most claims)."""
-    rows = list(
-        in_range(MonthlyOrganisationFigures.objects, period)
-        .values("organisation_id")
-        .annotate(**{name: Sum(name) for name in ORG_FIGURES})
-        .order_by("-payments_amount", "-claims", "organisation_id")
-    )
+    return _organisation_rows(period, figures_of(period), limit=limit)
+
+
+def _organisation_rows(period: Period, figures: Figures, *, limit: int | None) -> Breakdown:
+    rows = figures.organisations
     shown = rows if limit is None else rows[:limit]
     wanted = [row["organisation_id"] for row in shown]
     names = {o.pk: name_of(o) for o in Organisation.objects.filter(pk__in=wanted)}
     out = []
     for row in shown:
-        figures = zero_figures(ORG_FIGURES)
-        add_figures(figures, row, ORG_FIGURES)
+        summed = zero_figures(ORG_FIGURES)
+        add_figures(summed, row, ORG_FIGURES)
         pk = row["organisation_id"]
         out.append(
             BreakdownRow(
                 key=pk,
                 label=names.get(pk, ""),
-                figures=quantized(figures),
+                figures=quantized(summed),
                 drills=_drills(period, ORG_FIGURES, organisation=pk),
             )
         )
