@@ -167,12 +167,19 @@ for _database in DATABASES.values():
     # gunicorn kills the worker. Another value: ?connect_timeout=N in DATABASE_URL.
     _database.setdefault("OPTIONS", {}).setdefault("connect_timeout", 5)
     # Parameters sent apart from the SQL (not quoted into it by psycopg): the same statement
-    # text every time, which PostgreSQL prepares once per connection (psycopg prepares after
-    # 5 runs). Measured on the claim: ~0.6 ms less Python and less PostgreSQL CPU per claim
-    # (docs/benchmarks.md).
+    # text every time. Measured on the claim: ~0.6 ms less Python and less PostgreSQL CPU per
+    # claim (docs/benchmarks.md).
     _database["OPTIONS"]["server_side_binding"] = env.bool(
         "DATABASE_SERVER_SIDE_BINDING", default=True
     )
+    # ... which psycopg prepares once per connection after it ran this many times (Django
+    # turns psycopg's preparing off unless told; 0 or less: never prepare). PostgreSQL then
+    # plans a statement once instead of on every run: planning the case page's query cost
+    # ten times its execution, and the case page's PostgreSQL CPU halved (issue 19,
+    # docs/benchmarks.md). Off with server-side binding off (a pooler in transaction mode).
+    if _database["OPTIONS"]["server_side_binding"]:
+        _prepare = env.int("DATABASE_PREPARE_THRESHOLD", default=5)
+        _database["OPTIONS"]["prepare_threshold"] = _prepare if _prepare > 0 else None
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- sessions, cache, tasks ---------------------------------------------------------------

@@ -144,3 +144,23 @@ def test_a_replica_needs_postgresql_for_both_databases():
     result = run(PROBE, {"DATABASE_REPLICA_URL": "postgres://u@127.0.0.1:5433/x"})
     assert result.returncode != 0
     assert "DATABASE_REPLICA_URL needs PostgreSQL" in result.stderr
+
+
+def test_repeated_statements_are_prepared_unless_binding_or_preparing_is_off():
+    probe = (
+        "import json, django; from django.conf import settings; django.setup(); "
+        "print(json.dumps({a: d['OPTIONS'].get('prepare_threshold', 'unset') "
+        "for a, d in settings.DATABASES.items()}))"
+    )
+    postgres = {"DATABASE_URL": "postgres://u@127.0.0.1:5432/x"}
+    replica = {**postgres, "DATABASE_REPLICA_URL": "postgres://u@127.0.0.1:5433/x"}
+    assert json.loads(run(probe, replica).stdout) == {"default": 5, "replica": 5}
+    assert json.loads(run(probe, {**postgres, "DATABASE_PREPARE_THRESHOLD": "2"}).stdout) == {
+        "default": 2
+    }
+    assert json.loads(run(probe, {**postgres, "DATABASE_PREPARE_THRESHOLD": "0"}).stdout) == {
+        "default": None
+    }
+    unbound = {**postgres, "DATABASE_SERVER_SIDE_BINDING": "false"}
+    assert json.loads(run(probe, unbound).stdout) == {"default": "unset"}
+    assert json.loads(run(probe, {}).stdout) == {"default": "unset"}  # SQLite
