@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import shutil
 import socket
+from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -90,3 +91,16 @@ def _fresh_cache() -> None:
     from django.core.cache import cache
 
     cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _case_file_matches_its_reference() -> Iterator[None]:
+    """Every case page rendered in a test is compared with the template ``{% case_file %}``
+    replaced (tests/charities/case_file_check.py)."""
+    from django.test.signals import template_rendered
+
+    from tests.charities.case_file_check import check
+
+    template_rendered.connect(check, dispatch_uid="case-file-reference")
+    yield
+    template_rendered.disconnect(dispatch_uid="case-file-reference")
