@@ -3,6 +3,7 @@ charities/templatetags/case_file.py): how values are written, and the actions co
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from django.template.base import render_value_in_context
@@ -36,6 +37,12 @@ SEND = gettext_lazy("Send")
 TIMELINE = gettext_lazy("Timeline")
 
 
+@functools.cache
+def _choice_labels(field: Any) -> dict[Any, Any]:
+    """A field's choices as value → label (labels stay lazy: each page translates its own)."""
+    return dict(field.flatchoices)
+
+
 class Page:
     """The context's values, written as the template engine writes them."""
 
@@ -49,6 +56,13 @@ class Page:
     def v(self, value: Any) -> str:
         """``{{ value }}``."""
         return str(render_value_in_context(value, self.context))
+
+    def choice(self, instance: Any, name: str) -> str:
+        """``{{ instance.get_<name>_display }}``: Django's builds a dict of every choice, hashing
+        each lazy label (a translation each) on every call; the labels are kept per field."""
+        field = instance._meta.get_field(name)
+        value = getattr(instance, field.attname)
+        return self.v(_choice_labels(field).get(value, value))
 
     def date(self, value: Any, format_name: str) -> str:
         """``{{ value|date:"…" }}``."""
@@ -157,7 +171,7 @@ def payments_card(page: Page) -> str:
         rows.append(
             f"<tr><td>{page.v(payment.period)}</td><td>{page.date(payment.paid_on, SHORT_DATE)}"
             f'</td><td class="text-end"><span dir="ltr">{page.v(money(payment.amount))}</span>'
-            f"</td><td>{page.v(payment.get_method_display())}</td><td>{reference}</td></tr>"
+            f"</td><td>{page.choice(payment, 'method')}</td><td>{reference}</td></tr>"
         )
     return (
         f'      {CARD}\n        <h2 class="h5">{esc(PAYMENTS)}</h2>\n'
@@ -216,7 +230,7 @@ def messages_card(page: Page) -> str:
 
 def timeline_card(page: Page) -> str:
     entries = "".join(
-        f'<li class="mb-2"><strong>{page.v(entry.get_to_status_display())}</strong> '
+        f'<li class="mb-2"><strong>{page.choice(entry, "to_status")}</strong> '
         f'<span class="small text-muted d-block">{page.date(entry.at, SHORT_DATETIME)}</span>'
         + (f'<span class="small d-block">{page.v(entry.note)}</span>' if entry.note else "")
         + "</li>"

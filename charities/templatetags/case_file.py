@@ -94,7 +94,7 @@ def _heading(page: Page) -> str:
         f'  <h1 class="h3 mb-0">{page.v(aid_request.aid_type)} <small class="text-muted" '
         f'dir="ltr">{page.v(aid_request.reference)}</small></h1>\n'
         f'  <span class="badge fs-6 status status-{page.v(aid_request.status)}" '
-        f'data-testid="status">{page.v(aid_request.get_status_display())}</span>\n'
+        f'data-testid="status">{page.choice(aid_request, "status")}</span>\n'
         '  <button type="button" class="btn btn-sm btn-outline-secondary ms-auto d-print-none" '
         f"data-print>{esc(PRINT)}</button>\n</div>\n"
         '<p class="small text-muted">'
@@ -170,9 +170,7 @@ def _applicant(page: Page) -> str:
     if aid_request.is_for_member:
         member = aid_request.beneficiary_member
         if member:
-            beneficiary = (
-                f"<bdi>{page.v(member.name)}</bdi> · {page.v(member.get_kinship_display())}"
-            )
+            beneficiary = f"<bdi>{page.v(member.name)}</bdi> · {page.choice(member, 'kinship')}"
         else:
             beneficiary = f"<bdi>{esc(MEMBER_NO_LONGER_LISTED)}</bdi>"
         beneficiary += f' · <bdi dir="ltr">{page.v(aid_request.beneficiary_civil_id)}</bdi>'
@@ -220,7 +218,7 @@ def _household(page: Page) -> str:
         if member.is_student:
             notes += esc(_("student"))
         rows.append(
-            f"<tr><td>{page.v(member.name)}</td><td>{page.v(member.get_kinship_display())}</td>"
+            f"<tr><td>{page.v(member.name)}</td><td>{page.choice(member, 'kinship')}</td>"
             f'<td dir="ltr">{page.v(member.civil_id)}</td><td class="small">{notes}</td></tr>'
         )
     return (
@@ -234,8 +232,7 @@ def _household(page: Page) -> str:
 def _amounts(page: Page, items: Any) -> str:
     """The income or obligation list: each kind and amount, a dash when there is none."""
     lines = "".join(
-        f'<li>{page.v(item.get_kind_display())}: <span dir="ltr">{page.v(money(item.amount))}'
-        "</span></li>"
+        f'<li>{page.choice(item, "kind")}: <span dir="ltr">{page.v(money(item.amount))}</span></li>'
         for item in items
     )
     return lines or "<li>—</li>"
@@ -359,7 +356,7 @@ def _screening_income(page: Page) -> str:
 def _documents(page: Page) -> str:
     items = "".join(
         f'<li><a href="{esc(reverse("applicants:document_download", args=[document.pk]))}">'
-        f"{page.v(document.get_kind_display())}</a> "
+        f"{page.choice(document, 'kind')}</a> "
         f'<span class="small text-muted">{page.v(document.original_name)}</span></li>'
         for document in page["documents"]
     )
