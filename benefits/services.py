@@ -40,6 +40,7 @@ from benefits.commitments import commitments_follow_records
 from benefits.exceptions import ImportConflict
 from benefits.importing import BadRow, GoodRow, ImportFile, RawRow, RowChecker, file_sha256
 from benefits.models import BenefitRecord, ImportBatch, ImportSource, ImportStatus
+from config.statements import unprepared
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -97,6 +98,7 @@ def default_report_path(path: Path) -> Path:
     return path.with_name(path.name + ".report.csv")
 
 
+@unprepared()  # it reads the table it fills (config/statements.py)
 def benefit_file_import(
     *,
     path: Path,

@@ -34,3 +34,23 @@ def test_the_case_pages_query_is_prepared_after_five_runs(postgres):
         case_file = [s for s in prepared() if "has_open_conflicts" in s]
         # psycopg prepares on the run after the threshold is reached
         assert bool(case_file) is (run > 5), run
+
+
+def test_a_bulk_job_runs_its_statements_unprepared(postgres):
+    """The state-benefits import reads the table it fills: a plan prepared on its first
+    batches would be kept for the rest (config/statements.py)."""
+    from django.db import connection as django_connection
+
+    from config.statements import unprepared
+
+    marker = "SELECT 1 AS unprepared_probe WHERE %s = %s"
+    with unprepared():
+        for _ in range(7):
+            with django_connection.cursor() as cursor:
+                cursor.execute(marker, [1, 1])
+        assert not [s for s in prepared() if "unprepared_probe" in s]
+    assert django_connection.connection.prepare_threshold == 5
+    for _ in range(7):
+        with django_connection.cursor() as cursor:
+            cursor.execute(marker, [1, 1])
+    assert [s for s in prepared() if "unprepared_probe" in s]
