@@ -572,45 +572,44 @@ class Child:
             response = client.get(url)
             assert response.status_code == 200, response.status_code  # noqa: S101
         runs = 15 if self.quick else 30
-        samples = []
-        for _ in range(runs):
-            started = time.perf_counter()
-            client.get(url)
-            samples.append((time.perf_counter() - started) * 1000)
-        queries = self.count_queries(lambda: client.get(url))
-        stats = summary(samples)
-        self.add(
-            "statistics",
-            f"ministry {which} page {url}",
-            **stats,
-            throughput=1000 / stats["median_ms"],
-            queries=queries,
-        )
+        self._page_line("statistics", f"ministry {which} page {url}", client, url, runs)
         if which == "statistics":
-            self._statistics_summed(client, url, runs)
+            from django.core.cache import cache
+
+            # The page as its first viewer after a refresh waits for it: the period's figures
+            # summed from the rollups, not taken from the cache (``figures_of``). The bench's
+            # own cache: nothing else is kept there.
+            self._page_line(
+                "statistics_summed",
+                "ministry statistics page, figures summed (the first view after a refresh)",
+                client,
+                url,
+                runs,
+                before=cache.clear,
+            )
         self._export()
 
-    def _statistics_summed(self, client: Any, url: str, runs: int) -> None:
-        """The page as its first viewer after a refresh waits for it: the period's figures
-        summed from the rollups, not taken from the cache (``figures_of``)."""
-        from django.core.cache import cache
-
+    def _page_line(
+        self,
+        key: str,
+        label: str,
+        client: Any,
+        url: str,
+        runs: int,
+        before: Callable[[], Any] = lambda: None,
+    ) -> None:
+        """One line: ``runs`` timed GETs of ``url`` (``before`` untimed ahead of each, and of
+        the request whose queries are counted)."""
         samples = []
         for _ in range(runs):
-            cache.clear()  # the bench's own cache: nothing else is kept there
+            before()
             started = time.perf_counter()
             client.get(url)
             samples.append((time.perf_counter() - started) * 1000)
-        cache.clear()
+        before()
         queries = self.count_queries(lambda: client.get(url))
         stats = summary(samples)
-        self.add(
-            "statistics_summed",
-            "ministry statistics page, figures summed (the first view after a refresh)",
-            **stats,
-            throughput=1000 / stats["median_ms"],
-            queries=queries,
-        )
+        self.add(key, label, **stats, throughput=1000 / stats["median_ms"], queries=queries)
 
     def _refresh_rollups(self) -> None:
         try:

@@ -68,6 +68,18 @@ def at(month: int, day: int, hour: int = 10, year: int = 2025) -> datetime.datet
     return datetime.datetime(year, month, day, hour, 0, tzinfo=KUWAIT)
 
 
+def pay_p_in_june(world: World) -> None:
+    """Al-Noor's manager records P's first payment, 300 KWD dated 1 June 2025, now (P was
+    approved in January and never paid): what a later refresh must bring into the figures."""
+    payment_record(
+        aid_request_id=world.requests["P"].pk,
+        actor=world.alnoor.memberships.get(user__role="manager").user,
+        amount=Decimal("300"),
+        paid_on=datetime.date(2025, 6, 1),
+        method=PaymentMethod.CHEQUE,
+    )
+
+
 def release_expired_claims() -> list[int]:
     """The deadline release of ``charities.services.cases``, as the Celery beat task runs it."""
     return cases.release_expired_claims()

@@ -36,7 +36,7 @@ from reports.selectors.filters import Period
 from reports.selectors.statistics import by_organisation, histogram_median, statistics
 from reports.services.rollups import rollups_refresh
 from tests.factories.cases import family, open_request, rent_aid_type
-from tests.reports.conftest import at, build_random_world
+from tests.reports.conftest import at, build_random_world, pay_p_in_june
 
 pytestmark = pytest.mark.django_db
 YEAR = Period(start=datetime.date(2025, 1, 1), end=datetime.date(2025, 12, 31))
@@ -279,15 +279,7 @@ def test_incremental_refresh_catches_up_with_new_activity(world):
     rollups_refresh(full=True)
     later = timezone.now() + datetime.timedelta(hours=1)
     with time_machine.travel(later, tick=False):
-        manager = world.alnoor.memberships.get(user__role="manager").user
-        # P was approved in January and never paid: its first payment arrives now.
-        payment_record(
-            aid_request_id=world.requests["P"].pk,
-            actor=manager,
-            amount=Decimal("300"),
-            paid_on=datetime.date(2025, 6, 1),
-            method=PaymentMethod.CHEQUE,
-        )
+        pay_p_in_june(world)  # P was approved in January and never paid
     with time_machine.travel(later + datetime.timedelta(minutes=5), tick=False):
         result = rollups_refresh()
     assert result.full is False

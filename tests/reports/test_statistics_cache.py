@@ -12,12 +12,11 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import translation
 
-from aid_requests.models import PaymentMethod
-from charities.services.payments import payment_record
 from reports.models import RollupState
 from reports.selectors.filters import Period
 from reports.selectors.statistics import figures_of, statistics
 from reports.services.rollups import rollups_refresh
+from tests.reports.conftest import pay_p_in_june
 
 pytestmark = pytest.mark.django_db
 YEAR = Period(start=datetime.date(2025, 1, 1), end=datetime.date(2025, 12, 31))
@@ -50,14 +49,7 @@ def test_the_figures_are_summed_once_per_refresh(world):
 def test_a_refresh_shows_the_new_figures_at_once(world):
     rollups_refresh(full=True)
     assert statistics(YEAR).headline.amount_paid == Decimal("500.000")
-    manager = world.alnoor.memberships.get(user__role="manager").user
-    payment_record(
-        aid_request_id=world.requests["P"].pk,
-        actor=manager,
-        amount=Decimal("300"),
-        paid_on=datetime.date(2025, 6, 1),
-        method=PaymentMethod.CHEQUE,
-    )
+    pay_p_in_june(world)
     # Not refreshed yet: the rollups (and so the page) still say 500.
     assert statistics(YEAR).headline.amount_paid == Decimal("500.000")
     rollups_refresh()

@@ -13,9 +13,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Role
-from aid_requests.models import PaymentMethod, RequestStatus
+from aid_requests.models import RequestStatus
 from audit.models import AuditEntry
-from charities.services.payments import payment_record
 from config.dates import format_date
 from reports.models import RollupState
 from reports.selectors.drilldown import requests_page
@@ -23,7 +22,7 @@ from reports.selectors.filters import Period, RequestFilters
 from reports.selectors.statistics import FIGURES, ORG_FIGURES, statistics
 from reports.services.rollups import rollups_refresh
 from tests.factories import AidRequestFactory, StaffUserFactory
-from tests.reports.conftest import at
+from tests.reports.conftest import at, pay_p_in_june
 
 pytestmark = pytest.mark.django_db
 YEAR = "start=2025-01&end=2025-12"
@@ -106,14 +105,7 @@ def test_without_beat_the_page_brings_the_figures_up_to_date(client, world, offi
     assert "(brought up to date when this page is opened)" in html
     later = timezone.now() + datetime.timedelta(minutes=2)
     with time_machine.travel(later, tick=False):
-        manager = world.alnoor.memberships.get(user__role="manager").user
-        payment_record(
-            aid_request_id=world.requests["P"].pk,
-            actor=manager,
-            amount=Decimal("300"),
-            paid_on=datetime.date(2025, 6, 1),
-            method=PaymentMethod.CHEQUE,
-        )
+        pay_p_in_june(world)
         html = client.get(reverse("reports:statistics") + "?" + YEAR).content.decode()
     assert 'data-testid="amount-paid">800.000<' in html
     assert RollupState.objects.get().version == 2  # the first (full) run, then one more
