@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import datetime
 import enum
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db.models import F, QuerySet, Sum
@@ -34,7 +35,7 @@ from applicants.models import (
     ReviewStatus,
 )
 from audit.models import AuditEntry
-from config.rows import rows_where
+from config.rows import Read, RowsWhere
 
 
 def profile_of(user: User) -> ApplicantProfile | None:
@@ -83,22 +84,25 @@ class HouseholdRows:
     incomes: list[IncomeSource]
     obligations: list[MonthlyObligation]
 
+    @classmethod
+    def of(cls, read: Sequence[list[Any]]) -> HouseholdRows:
+        """The lists ``household_reads`` read (none when there was no profile)."""
+        members, incomes, obligations = read or ([], [], [])
+        return cls(members=members, incomes=incomes, obligations=obligations)
 
-def household_rows_of(profile: ApplicantProfile | None) -> HouseholdRows:
-    """``members_of``, ``incomes_of`` and ``obligations_of`` for a page that has read the
-    applicant's ``profile`` already (the case page reads it with the case): the rows are
-    filtered on the profile itself, without joining it again, and an applicant without a
-    profile yet has none to read (issue 19)."""
+
+def household_reads(profile: ApplicantProfile | None) -> list[Read]:
+    """The reads of ``members_of``, ``incomes_of`` and ``obligations_of`` for a page that has
+    read the applicant's ``profile`` already (the case page reads it with the case), to send
+    with the page's other reads (``config.rows.read_together``; ``HouseholdRows.of`` makes
+    their result): the rows are filtered on the profile itself, without joining it again,
+    and an applicant without a profile yet has none to read (issue 19)."""
     if profile is None:
-        return HouseholdRows(members=[], incomes=[], obligations=[])
-    # Each a statement written once (``config.rows``): 0.1 ms, not 0.4 for the ORM's query.
-    return HouseholdRows(
-        members=rows_where(HouseholdMember, "profile", profile.pk, order_by=["id"], parent=profile),
-        incomes=rows_where(IncomeSource, "profile", profile.pk, order_by=["id"], parent=profile),
-        obligations=rows_where(
-            MonthlyObligation, "profile", profile.pk, order_by=["id"], parent=profile
-        ),
-    )
+        return []
+    return [
+        RowsWhere(model, "profile", profile.pk, ("id",), profile)
+        for model in (HouseholdMember, IncomeSource, MonthlyObligation)
+    ]
 
 
 def document_in_live_request(document: Document, *, live_statuses: Collection[str]) -> bool:

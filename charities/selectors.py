@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any, cast
+from typing import Any
 
 from allauth.mfa.models import Authenticator
 from django.core.exceptions import PermissionDenied
@@ -20,12 +20,11 @@ from accounts.permissions import Capability, acting_organisation, can
 from aid_requests.models import (
     AidRequest,
     AidScope,
-    CaseMessage,
     RequestStatus,
     age_band,
     held_by,
 )
-from applicants.models import Document, HouseholdMember, Kinship
+from applicants.models import HouseholdMember, Kinship
 from charities.models import (
     Organisation,
     OrganisationStatus,
@@ -33,8 +32,7 @@ from charities.models import (
     StaffMembership,
 )
 from charities.queue_sql import QUEUE_COLUMNS, QUEUE_FIELDS, Licence, licence_of, queue_sql
-from config.rows import PreparedQuery, converted, from_row
-from dedup.selectors import open_conflicts_of_cases
+from config.rows import converted, from_row
 
 
 def organisation_for_staff(user: User) -> Organisation | None:
@@ -196,9 +194,7 @@ def queue_for(
             values[-2],
             (converted(HouseholdMember, "birth_date", values[-1], using=using)),
         )
-        _AID_TYPE.set_cached_value(row, licence.aid_types[row.aid_type_id])
-        _GOVERNORATE.set_cached_value(row, licence.governorates[row.governorate_id])
-        rows.append(row)
+        rows.append(_with_licence_objects(row, licence))
     next_cursor = None
     if len(rows) > limit:
         rows = rows[:limit]
@@ -213,6 +209,14 @@ def queue_for(
 
 _AID_TYPE = AidRequest._meta.get_field("aid_type")
 _GOVERNORATE = AidRequest._meta.get_field("governorate")
+
+
+def _with_licence_objects(row: AidRequest, licence: Licence) -> AidRequest:
+    """``row`` with its aid type and governorate set from the licence's objects (read once
+    per organisation), so that showing them reads nothing more."""
+    _AID_TYPE.set_cached_value(row, licence.aid_types[row.aid_type_id])
+    _GOVERNORATE.set_cached_value(row, licence.governorates[row.governorate_id])
+    return row
 
 
 def queue_beneficiary(aid_request: AidRequest, today: datetime.date) -> tuple[str, str]:
@@ -266,86 +270,6 @@ def get_case_for_staff(
     return aid_request, organisation
 
 
-#: What the case page reads with a case (``get_case_file_for_staff``): the case's every column
-#: (the page shows most of them), of the rows joined to it only what the page shows.
-CASE_FILE_FIELDS = (
-    *(field.name for field in AidRequest._meta.concrete_fields),
-    "aid_type__name_ar",
-    "aid_type__name_en",
-    "aid_type__scope",
-    "aid_type__coverage_months",
-    "aid_type__max_amount",
-    "applicant__full_name",
-    "applicant__civil_id",
-    "applicant__mobile",
-    "applicant__applicant_profile__user",
-    "applicant__applicant_profile__name_ar",
-    "applicant__applicant_profile__name_en",
-    "applicant__applicant_profile__is_protected",
-    "applicant__applicant_profile__area",
-    "applicant__applicant_profile__address",
-    "applicant__applicant_profile__governorate__name_ar",
-    "applicant__applicant_profile__governorate__name_en",
-    "beneficiary_member__name",
-    "beneficiary_member__kinship",
-)
-
-
-def get_case_file_for_staff(user: User, pk: int) -> tuple[AidRequest, Organisation]:
-    """``get_case_for_staff`` for the case page: the same rule (404 for a case this
-    organisation does not hold), one query that reads only what the page shows
-    (``CASE_FILE_FIELDS``) and whether the case has open coverage conflicts
-    (``has_open_conflicts``: the page reads them only then; issue 19)."""
-    organisation = organisation_for_staff(user)
-    if organisation is None:
-        raise Http404
-    # The ORM's query, compiled once (``config.rows.PreparedQuery``): building and compiling
-    # it was a quarter of the page's CPU (issue 19); the holding rule is still ``held_requests``.
-    found = _CASE_FILE.run(organisation.pk, pk, using=router.db_for_read(AidRequest))
-    if not found:
-        raise Http404
-    return found[0], organisation
-
-
-_CASE_FILE = PreparedQuery(
-    lambda organisation, pk: (
-        held_requests(Organisation(pk=organisation))
-        .select_related(
-            "aid_type", "applicant__applicant_profile__governorate", "beneficiary_member"
-        )
-        .only(*CASE_FILE_FIELDS)
-        .annotate(has_open_conflicts=Exists(open_conflicts_of_cases(OuterRef("pk"))))
-        .filter(pk=pk)[:1]
-    ),
-    arity=2,
-)
-
-
-def case_documents(aid_request: AidRequest) -> list[Document]:
-    """``aid_request.documents.all()``, the query compiled once (issue 19)."""
-    return cast("list[Document]", _CASE_DOCUMENTS.run(aid_request.pk))
-
-
-def case_messages(aid_request: AidRequest) -> list[CaseMessage]:
-    """The case's messages, oldest first; of the sender only the name (the page shows no more
-    of the account). The query compiled once (issue 19)."""
-    found = cast("list[CaseMessage]", _CASE_MESSAGES.run(aid_request.pk))
-    for message in found:
-        _MESSAGE_REQUEST.set_cached_value(message, aid_request)
-    return found
-
-
-_CASE_DOCUMENTS = PreparedQuery(lambda pk: Document.objects.filter(aid_requests=pk))
-_CASE_MESSAGES = PreparedQuery(
-    lambda pk: (
-        CaseMessage.objects.filter(aid_request=pk)
-        .select_related("sender")
-        .only("aid_request_id", "body", "sent_at", "sender", "sender__full_name")
-    )
-)
-_MESSAGE_REQUEST = CaseMessage._meta.get_field("aid_request")
-
-
 def _one_case(query: QuerySet[AidRequest], pk: int) -> AidRequest:
     """The case ``pk`` of ``query``, or 404. Not ``first()``: ordering rows by their primary
     key to keep one costs more to build than the rest of the query (issue 19)."""
@@ -384,9 +308,7 @@ def get_open_request_for_staff(user: User, pk: int) -> tuple[AidRequest, Organis
     )
     if aid_request is None:
         raise Http404
-    _AID_TYPE.set_cached_value(aid_request, licence.aid_types[aid_request.aid_type_id])
-    _GOVERNORATE.set_cached_value(aid_request, licence.governorates[aid_request.governorate_id])
-    return aid_request, organisation
+    return _with_licence_objects(aid_request, licence), organisation
 
 
 # --- licensing (ministry administrators) ----------------------------------------------------

@@ -21,13 +21,13 @@ from accounts.permissions import (
     second_factor_passed,
 )
 from aid_requests.exceptions import AidRequestError
-from aid_requests.models import Payment, RequestStatus, TimelineEntry
+from aid_requests.models import RequestStatus
 from aid_requests.reasons import breakdown_rows, verified_from_text
 from aid_requests.services.cases import aid_request_view_logged
 from aid_requests.states import Actor, is_allowed
 from applicants import selectors as applicant_selectors
 from audit.services import client_ip
-from charities import selectors
+from charities import case_reads, selectors
 from charities.exceptions import CharityError
 from charities.forms import ApproveForm, CaseMessageForm, PaymentForm, ReasonForm
 from charities.services.cases import aid_request_reject, aid_request_release
@@ -41,7 +41,6 @@ from charities.services.payments import (
     period_start,
 )
 from charities.views.common import run_action
-from config.rows import rows_where
 from dedup import selectors as dedup_selectors
 from donations.services.ledger import payment_record_funded
 
@@ -51,7 +50,7 @@ from donations.services.ledger import payment_record_funded
 @require_personal_data
 def case_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """The full file of a case this organisation holds; every view is recorded."""
-    aid_request, _organisation = selectors.get_case_file_for_staff(request.user, pk)
+    aid_request, _organisation = case_reads.get_case_file_for_staff(request.user, pk)
     aid_request_view_logged(
         aid_request=aid_request,
         viewer=request.user,
@@ -60,12 +59,10 @@ def case_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     applicant = aid_request.applicant
     # Read with the case (``get_case_file_for_staff``); an applicant may have no profile yet.
     profile = getattr(applicant, "applicant_profile", None)
-    # One query for each kind of row (issue 19): the payments are read once (the next period
-    # counts them), the household's totals are summed from the rows the page lists.
-    payments = rows_where(
-        Payment, "aid_request", aid_request.pk, order_by=["period", "id"], parent=aid_request
-    )
-    household = applicant_selectors.household_rows_of(profile)
+    # Every list of the page in one round trip (issue 19): the payments are read once (the
+    # next period counts them), the household's totals are summed from the rows it lists.
+    lists = case_reads.case_lists(aid_request, profile)
+    payments, household = lists.payments, lists.household
     period = next_period(aid_request, made=len(payments))
     read_only = selectors.case_is_read_only(aid_request)
     decides = can(request.user, Capability.RELEASE_CASE)  # managers release and reject
@@ -83,16 +80,14 @@ def case_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         "finances": applicant_selectors.household_finances_of(
             members=household.members, incomes=household.incomes, obligations=household.obligations
         ),
-        "documents": selectors.case_documents(aid_request),
+        "documents": lists.documents,
         "payments": payments,
         # Most cases have none: the case's query says whether to read them.
         "coverage_conflicts": dedup_selectors.open_conflicts_of_case(aid_request.pk)
         if getattr(aid_request, "has_open_conflicts", True)
         else [],
         # The page shows the steps, not who took them (the actor is on the audit trail).
-        "timeline": rows_where(
-            TimelineEntry, "aid_request", aid_request.pk, order_by=["at", "id"], parent=aid_request
-        ),
+        "timeline": lists.timeline,
         "breakdown": breakdown_rows((aid_request.screening or {}).get("breakdown", [])),
         "screening_income": screening_income,
         "verified_from": screening_income
@@ -119,7 +114,7 @@ def case_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         and not read_only
         and is_allowed(aid_request.status, RequestStatus.REJECTED, Actor.CHARITY),
         "message_form": CaseMessageForm.blank_html,
-        "case_messages": selectors.case_messages(aid_request),
+        "case_messages": lists.messages,
     }
     return render(request, "charities/case_detail.html", context)
 

@@ -438,7 +438,7 @@ def test_the_case_files_query_is_compiled_once_and_keeps_the_holding_rule(client
     """Issue 19: the case file's ORM query (five models, the holding rule, the conflicts flag)
     is compiled once per database and run with each case's and organisation's ids; a case the
     organisation does not hold is still a 404."""
-    from charities.selectors import _CASE_FILE
+    from charities.case_reads import _CASE_FILE
     from tests.factories.cases import caseworker
 
     manager, applicant, aid_request = world

@@ -7,7 +7,7 @@ import pytest
 from django.conf import settings
 from django.db import connection
 
-from charities.selectors import get_case_file_for_staff
+from charities.case_reads import get_case_file_for_staff
 from tests.factories import AidRequestFactory, CharityStaffFactory
 
 pytestmark = pytest.mark.django_db
