@@ -160,8 +160,10 @@ for _database in DATABASES.values():
     # A new PostgreSQL connection costs 7-15 ms: keep connections open between requests.
     _database["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
     # A kept connection that the database dropped (a restart, a failover) is noticed before
-    # its first use in a request and replaced, instead of failing that request.
+    # its first use in a request and replaced, instead of failing that request. Django's own
+    # backend, whose check asks the socket before sending ``SELECT 1`` (config/postgresql).
     _database["CONN_HEALTH_CHECKS"] = True
+    _database["ENGINE"] = "config.postgresql"
     # A database host that accepts connections but does not answer (frozen, a dropped route)
     # fails a request in seconds with the error page; without a limit it would wait until
     # gunicorn kills the worker. Another value: ?connect_timeout=N in DATABASE_URL.
