@@ -44,6 +44,9 @@ logger = logging.getLogger(__name__)
 #: Key of the PostgreSQL advisory lock that serialises appends to the hash chain.
 CHAIN_LOCK = 0x4D555341  # "MUSA"
 
+#: Takes the chain's lock (to the end of the transaction), then reads the newest entry's hash.
+CHAIN_HEAD_SQL = "SELECT audit_chain_head(%s)"
+
 # The table name comes from the model; nothing here comes from a user.
 _LAST_HASH_SQL = f"SELECT entry_hash FROM {AuditEntry._meta.db_table} ORDER BY id DESC LIMIT 1"  # noqa: S608
 
@@ -88,11 +91,13 @@ def audit_record(
     # describes, and two fewer round trips matter on the claim path.
     with transaction.atomic(savepoint=False):
         with connection.cursor() as cursor:
-            if connection.vendor == "postgresql":
-                cursor.execute("SELECT pg_advisory_xact_lock(%s)", [CHAIN_LOCK])
             # The newest entry's hash, as SQL: every audited write runs this, and the ORM's
-            # form of it costs ~0.4 ms of Python against ~0.1 ms (docs/benchmarks.md).
-            cursor.execute(_LAST_HASH_SQL)
+            # form of it costs ~0.4 ms of Python against ~0.1 ms (docs/benchmarks.md). On
+            # PostgreSQL the chain's lock and the read are one statement (audit migration 0004).
+            if connection.vendor == "postgresql":
+                cursor.execute(CHAIN_HEAD_SQL, [CHAIN_LOCK])
+            else:
+                cursor.execute(_LAST_HASH_SQL)
             last = cursor.fetchone()
         previous = last[0] if last else None
         entry = AuditEntry(

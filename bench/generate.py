@@ -6,7 +6,7 @@ Creates ``musaada_bench_<applicants>`` on the server of ``BENCH_DATABASE_URL`` (
 development database), migrates it with ``manage.py migrate``, then loads per applicant on
 average ~2 household members, ~3 requests and ~5 payments, plus 1,200 organisations and 10,000
 staff, in batches of COPY streams. A database of the same scale that finished loading is
-reused unless ``--fresh`` is given.
+reused unless ``--fresh`` is given (``manage.py migrate`` applies any migration added since).
 
 Shape of the data (see docs/benchmarks.md):
 * every applicant is identity-verified with a complete profile; the last ``pool`` applicants
@@ -115,7 +115,9 @@ def ensure(applicants: int, *, fresh: bool = False, seed: int = 20_240_501) -> s
     """The name of a loaded bench database of this scale, building it when needed."""
     name = database_name(applicants)
     if not fresh and is_complete(name):
-        log(f"reusing {name} (already loaded; --fresh rebuilds it)")
+        # Migrations added since it was built (a function, an index) are applied to it.
+        _migrate(name)
+        log(f"reusing {name} (already loaded, migrated to this code; --fresh rebuilds it)")
         return name
     started = time.monotonic()
     log(f"creating {name}")

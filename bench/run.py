@@ -740,7 +740,7 @@ class RawClaimer:
 
         from aid_requests.models import request_reference
         from audit.models import AuditEntry
-        from audit.services import CHAIN_LOCK, chain_digest, entry_content
+        from audit.services import CHAIN_HEAD_SQL, CHAIN_LOCK, chain_digest, entry_content
 
         conn = self.conn
         organisation = actor.membership.organisation_id
@@ -806,9 +806,8 @@ class RawClaimer:
                     "to_status, actor_id, at, note) VALUES (%s, 'open', 'claimed', %s, now(), '')",
                     [pk, actor.pk],
                 )
-                cur.execute("SELECT pg_advisory_xact_lock(%s)", [CHAIN_LOCK])
-                cur.execute("SELECT entry_hash FROM audit_auditentry ORDER BY id DESC LIMIT 1")
-                previous = (cur.fetchone() or [""])[0]
+                cur.execute(CHAIN_HEAD_SQL, [CHAIN_LOCK])  # the lock, then the newest hash
+                previous = (cur.fetchone() or [""])[0] or ""
                 at = timezone.now()
                 # The entry hashed exactly as audit.services hashes it (the chain stays valid).
                 entry = AuditEntry(
@@ -965,8 +964,9 @@ CHAIN_WAITED, CHAIN_HELD = "chain lock waited ms", "chain lock held ms"
 class ChainLockTimer:
     """Bench only: how long the claims waited for the audit chain's lock, and held it (from
     acquiring it to the end of COMMIT). Django's public hooks, not a patch: an execute
-    wrapper times the lock statement, an ``on_commit`` callback marks the end of COMMIT (it
-    runs after the claim's own callbacks registered before it, so "held" is a little high)."""
+    wrapper times the statement that takes the lock (and reads the chain's head), an
+    ``on_commit`` callback marks the end of COMMIT (it runs after the claim's own callbacks
+    registered before it, so "held" is a little high)."""
 
     def __init__(self) -> None:
         self.waited = 0.0
@@ -975,7 +975,9 @@ class ChainLockTimer:
     def __call__(self, execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
         import audit.services
 
-        if "pg_advisory_xact_lock" not in sql or list(params or []) != [audit.services.CHAIN_LOCK]:
+        if sql != audit.services.CHAIN_HEAD_SQL or list(params or []) != [
+            audit.services.CHAIN_LOCK
+        ]:
             return execute(sql, params, many, context)
         from django.db import transaction
 
