@@ -127,3 +127,43 @@ def test_a_prepared_query_gives_the_orms_instances_for_any_values(django_assert_
         assert [m.amount_requested for m in mine] == [o.amount_requested for o in orm]
         assert [m.submitted_at for m in mine] == [o.submitted_at for o in orm]
     assert prepared.run(requests[0].pk, capital.pk + 999) == []
+
+
+def test_an_instance_made_without_init_behaves_as_the_orms():
+    """``instance_of`` (issue 19) skips ``Model.__init__``: the instance must still defer,
+    compare, refresh and save as one the ORM made."""
+    capital = GovernorateFactory(code="capital")
+    aid_request = open_request(family(capital), needy_aid_type(), capital)
+    mine = read(AidRequest, aid_request.pk, fields=["id", "status", "governorate"])
+    orm = AidRequest.objects.only("id", "status", "governorate").get(pk=aid_request.pk)
+    assert mine == orm
+    assert mine.get_deferred_fields() == orm.get_deferred_fields()
+    assert mine.governorate == capital  # a foreign key read by its id
+    mine.justification = "changed by hand"
+    mine.save(update_fields=["justification"])
+    assert AidRequest.objects.get(pk=aid_request.pk).justification == "changed by hand"
+    mine.refresh_from_db(fields=["status"])
+    assert mine.status == orm.status
+
+
+def test_a_model_with_an_init_receiver_is_made_by_from_db():
+    """A receiver of ``post_init`` (an image field's dimensions, a library's tracking) must
+    see every instance: such a model is made by ``Model.from_db``."""
+    from django.db.models.signals import post_init
+
+    from applicants.models import Governorate
+
+    capital = GovernorateFactory(code="capital")
+    seen = []
+
+    def receiver(sender, instance, **kwargs):
+        seen.append(instance)
+
+    post_init.connect(receiver, sender=Governorate)
+    try:
+        made = read(Governorate, capital.pk)
+    finally:
+        post_init.disconnect(receiver, sender=Governorate)
+    assert seen == [made]
+    assert read(Governorate, capital.pk) == capital
+    assert len(seen) == 1
