@@ -807,7 +807,7 @@ class RawClaimer:
                     [pk, actor.pk],
                 )
                 cur.execute(CHAIN_HEAD_SQL, [CHAIN_LOCK])  # the lock, then the newest hash
-                previous = (cur.fetchone() or [""])[0] or ""
+                previous = cur.fetchone()[0] or ""  # NULL: no entry yet
                 at = timezone.now()
                 # The entry hashed exactly as audit.services hashes it (the chain stays valid).
                 entry = AuditEntry(

@@ -12,7 +12,8 @@ multi-table inheritance and deferred fields. Measured in docs/benchmarks.md ("Cl
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import ExitStack, contextmanager, nullcontext
 from dataclasses import dataclass
 from functools import cache
 from typing import Any, Protocol, cast
@@ -249,26 +250,26 @@ def read_together(*reads: Read, using: str = "default") -> list[list[Any]]:
     """Each read's instances, in order. On PostgreSQL the statements go out together in
     psycopg's pipeline mode: one round trip for all of them instead of one each (issue 19:
     every round trip is two context switches on a busy machine, and the case page made
-    seventeen). Elsewhere, and for a single read, one after another. Each statement still
+    sixteen). Elsewhere, and for a single read, one after another. Each statement still
     goes through Django's cursor (its error wrapping, its query log in tests)."""
     connection = connections[using]
     connection.ensure_connection()
     together = len(reads) > 1 and connection.vendor == "postgresql"
-    statements = [read.statement(using) for read in reads]
-    cursors = [connection.cursor() for _ in reads]
-    try:
-        if together:
-            with connection.wrap_database_errors, connection.connection.pipeline():
-                for cursor, (sql, params) in zip(cursors, statements, strict=True):
-                    cursor.execute(sql, params)
-        else:
-            for cursor, (sql, params) in zip(cursors, statements, strict=True):
-                cursor.execute(sql, params)
+    with ExitStack() as open_cursors:
+        cursors = [open_cursors.enter_context(connection.cursor()) for _ in reads]
+        with _pipeline(connection) if together else nullcontext():
+            for cursor, read in zip(cursors, reads, strict=True):
+                cursor.execute(*read.statement(using))
         fetched = [cursor.fetchall() for cursor in cursors]
-    finally:
-        for cursor in cursors:
-            cursor.close()
     return [read.instances(rows, using) for read, rows in zip(reads, fetched, strict=True)]
+
+
+@contextmanager
+def _pipeline(connection: BaseDatabaseWrapper) -> Iterator[None]:
+    """psycopg's pipeline on ``connection``: the statements sent inside are answered at its
+    end, where an error of any of them is raised as Django's."""
+    with connection.wrap_database_errors, connection.connection.pipeline():
+        yield
 
 
 @dataclass(frozen=True)
@@ -298,19 +299,6 @@ class RowsWhere:
             for row in found:
                 key.set_cached_value(row, self.parent)
         return found
-
-
-def rows_where(
-    model: type[models.Model],
-    field: str,
-    value: Any,
-    *,
-    order_by: Sequence[str],
-    parent: models.Model | None = None,
-    using: str = "default",
-) -> list[Any]:
-    """One ``RowsWhere`` read on its own."""
-    return read_together(RowsWhere(model, field, value, tuple(order_by), parent), using=using)[0]
 
 
 @cache

@@ -1,8 +1,8 @@
 """Django's PostgreSQL backend, with a health check that costs no round trip (issue 19).
 
 With ``CONN_HEALTH_CHECKS`` Django checks a kept connection before its first use in each
-request by sending ``SELECT 1``: one round trip on every request that reads the database, the
-case page's eighteenth. This backend first asks the socket instead. An idle connection has
+request by sending ``SELECT 1``: one round trip on every request that reads the database, one
+of the case page's sixteen. This backend first asks the socket instead. An idle connection has
 nothing to read: the server sends nothing unasked. A connection the server closed (a restart,
 ``pg_terminate_backend``, a failover that reset it) has its farewell message or the end of
 the stream waiting. Only then, or when psycopg itself says the connection is broken, does it

@@ -11,7 +11,7 @@ import pytest
 from django.db import DatabaseError, connection
 
 from aid_requests.models import AidRequest, TimelineEntry
-from config.rows import PreparedQuery, RowsWhere, read_together, rows_where
+from config.rows import PreparedQuery, RowsWhere, read_together
 from tests.factories import GovernorateFactory
 from tests.factories.cases import family, needy_aid_type, open_request
 
@@ -52,8 +52,8 @@ def test_reads_together_give_what_each_gives_alone(django_assert_num_queries):
         )
     )
     alone = (
-        rows_where(TimelineEntry, "aid_request", first.pk, order_by=["at", "id"]),
-        rows_where(TimelineEntry, "aid_request", second.pk, order_by=["at", "id"]),
+        read_together(RowsWhere(TimelineEntry, "aid_request", first.pk, ("at", "id")))[0],
+        read_together(RowsWhere(TimelineEntry, "aid_request", second.pk, ("at", "id")))[0],
         requests.run(capital.pk),
     )
     with django_assert_num_queries(3):  # three statements, each through Django's cursor

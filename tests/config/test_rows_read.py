@@ -62,7 +62,7 @@ def test_rows_where_reads_the_orms_rows_in_order_with_the_parent_set(django_asse
     """The case page's lists (issue 19): the ORM's rows, in the order asked, each row's parent
     set without a query, the statement made once."""
     from aid_requests.models import TimelineEntry
-    from config.rows import _rows_where_sql, rows_where
+    from config.rows import RowsWhere, _rows_where_sql, read_together
 
     capital = GovernorateFactory(code="capital")
     aid_request = open_request(family(capital), needy_aid_type(), capital)
@@ -78,12 +78,8 @@ def test_rows_where_reads_the_orms_rows_in_order_with_the_parent_set(django_asse
     made = _rows_where_sql.cache_info().misses
     for _ in range(2):
         with django_assert_num_queries(1):
-            mine = rows_where(
-                TimelineEntry,
-                "aid_request",
-                aid_request.pk,
-                order_by=["-at", "-id"],
-                parent=aid_request,
+            (mine,) = read_together(
+                RowsWhere(TimelineEntry, "aid_request", aid_request.pk, ("-at", "-id"), aid_request)
             )
             assert all(row.aid_request is aid_request for row in mine)
     assert _rows_where_sql.cache_info().misses - made == 1
@@ -92,7 +88,9 @@ def test_rows_where_reads_the_orms_rows_in_order_with_the_parent_set(django_asse
         (row.to_status, row.note, row.at) for row in orm
     ]
     assert [row.note for row in mine][:2] == ["tie", "two"]
-    assert rows_where(TimelineEntry, "aid_request", aid_request.pk + 999, order_by=["id"]) == []
+    assert read_together(
+        RowsWhere(TimelineEntry, "aid_request", aid_request.pk + 999, ("id",))
+    ) == [[]]
 
 
 def test_a_prepared_query_gives_the_orms_instances_for_any_values(django_assert_num_queries):
