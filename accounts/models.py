@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
+from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
+from django.contrib.sessions.base_session import AbstractBaseSession
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
@@ -144,3 +146,37 @@ class User(AbstractBaseUser, PermissionsMixin):
     @property
     def is_ministry(self) -> bool:
         return self.role in MINISTRY_ROLES
+
+
+class Session(AbstractBaseSession):
+    """A browser's session, as Django keeps it, with the id of the user signed in to it.
+
+    The id is copied from the session's data each time the session is saved
+    (``accounts.sessions``), so that one statement reads a request's session and its signed-in
+    user together: one round trip to the database fewer on every signed-in page (issue 19).
+    The data stays the authority: the user read with the session is used only for the id the
+    data names, and Django still checks the session's password hash against it.
+
+    No foreign key in the database: a session may be saved in the same transaction as its
+    user is deleted. Deleting a user through the ORM deletes its sessions.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        db_constraint=False,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("session")
+        verbose_name_plural = _("sessions")
+
+    @classmethod
+    def get_session_store_class(cls) -> type[Any]:
+        from accounts.sessions import SessionStore
+
+        return SessionStore

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from celery import shared_task
-from django.contrib.sessions.models import Session
 from django.utils import timezone
+
+from accounts.models import Session
 
 
 @shared_task(name="accounts.tasks.clear_expired_sessions")

@@ -1078,7 +1078,7 @@ def _signup_function(index: int) -> Callable[[], bool]:
 
     from accounts.civil_id import make_kw_civil_id
     from accounts.forms import SignupForm
-    from config.sessions import SessionStore
+    from accounts.sessions import SessionStore
 
     rng = random.Random(time.time_ns() + index)
     # Serial blocks 500-624 are never used by the generator: each of 8 processes has 15 of

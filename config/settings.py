@@ -91,7 +91,7 @@ MIDDLEWARE = [
     "config.middleware.LanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
-    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "accounts.middleware.AuthenticationMiddleware",
     "config.middleware.PrivacyHeadersMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -188,7 +188,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # Nothing a request leaves behind stays in the web process (docs/scaling.md): sessions are rows
 # in PostgreSQL, counters and cached values are in Redis, uploads in the shared MEDIA_ROOT, so
 # any web machine can answer any request.
-SESSION_ENGINE = "config.sessions"
+SESSION_ENGINE = "accounts.sessions"
 REDIS_URL = env.str("REDIS_URL", default="")
 # Redis answers on the local network in milliseconds: a connection that takes longer than
 # this, or a reply that does not come, means it is down, and a request must not wait for it.

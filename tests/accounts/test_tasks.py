@@ -3,10 +3,10 @@
 import datetime
 
 import pytest
-from django.contrib.sessions.backends.db import SessionStore
-from django.contrib.sessions.models import Session
 from django.utils import timezone
 
+from accounts.models import Session
+from accounts.sessions import SessionStore
 from accounts.tasks import clear_expired_sessions
 
 pytestmark = pytest.mark.django_db

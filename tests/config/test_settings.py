@@ -104,7 +104,7 @@ def test_production_shares_its_cache_and_sessions_between_web_machines():
     facts = json.loads(run(PROBE, PRODUCTION).stdout)
     assert facts["cache"] == "config.cache.ResilientRedisCache"
     assert facts["eager"] is False
-    assert facts["session"] == "config.sessions"
+    assert facts["session"] == "accounts.sessions"
 
 
 def test_production_passes_check_deploy_without_warnings():
