@@ -544,3 +544,34 @@ def test_the_queue_statement_writes_the_open_status_in(queue):
     ]
     assert all("\"status\" = 'open'" in sql for sql in statements)
     assert all('"status" = %s' not in sql for sql in statements)
+
+
+def test_each_rows_claim_form_carries_the_pages_working_csrf_token_in_its_language(queue):
+    """A row is rendered once per language and process, its CSRF token filled in for each
+    page (issue 19): a claim sent from any row of either language's page must pass Django's
+    CSRF check, and a row must speak the page's language whichever language came first."""
+    from django.test import Client
+
+    claimed = []
+    for language, label in (("en", "Claim"), ("ar", "حجز الحالة")):
+        browser = Client(enforce_csrf_checks=True)
+        browser.force_login(queue.staff)
+        browser.cookies["django_language"] = language
+        with time_machine.travel(NOW, tick=False):
+            html = browser.get("/charity/queue/").content.decode()
+        forms = re.findall(
+            r'<form method="post" action="([^"]+)".*?name="csrfmiddlewaretoken" value="([^"]+)"'
+            r".*?>([^<]*)</button>",
+            html,
+            re.S,
+        )
+        assert len(forms) == len(BY_SCORE) - len(claimed)
+        assert {button.strip() for _, _, button in forms} == {label}
+        # The page's one masked token, on every row and in the header's forms.
+        assert set(re.findall(r'name="csrfmiddlewaretoken" value="([^"]+)"', html)) == {forms[0][1]}
+        action, token, _ = forms[-1]
+        with time_machine.travel(NOW, tick=False):
+            sent = browser.post(action, {"csrfmiddlewaretoken": token})
+        assert sent.status_code == 302
+        claimed.append(int(action.strip("/").split("/")[-2]))
+    assert AidRequest.objects.filter(pk__in=claimed, status=RequestStatus.CLAIMED).count() == 2
