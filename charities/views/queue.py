@@ -73,6 +73,8 @@ def queue(request: AuthenticatedHttpRequest) -> HttpResponse:
             "form": form,
             "filter_fields": _filter_fields(form),
             "rows": rows,
+            # The rows' markup as one piece: 25 variables fewer for the template to resolve.
+            "rows_html": mark_safe("\n".join(row["html"] for row in rows)),  # noqa: S308 - each escaped by _queue_rows
             "next_cursor": page.next_cursor,
             "query": query.urlencode(),
             "organisation": organisation,
