@@ -299,6 +299,21 @@ def test_the_filter_fields_show_each_request_its_own_choices_and_language(client
     assert 'lang="ar"' in pages[2]
 
 
+def test_the_unfiltered_pages_filter_fields_follow_a_renamed_aid_type(client, queue):
+    """The first page's filter fields are kept by the licence's ids and names (no form is made
+    for them once kept): a renamed aid type shows its new name on the next page."""
+    client.force_login(queue.staff)
+    client.cookies["django_language"] = "en"
+    with time_machine.travel(NOW, tick=False):
+        before = client.get("/charity/queue/").content.decode()
+        queue.needy.name_en = "Families in need (renamed)"
+        queue.needy.save(update_fields=["name_en"])
+        after = client.get("/charity/queue/").content.decode()
+    assert "Families in need (renamed)" not in before
+    assert f'<option value="{queue.needy.pk}">Families in need (renamed)</option>' in after
+    assert _selected(after, "aid_type") == [""]
+
+
 def test_the_breakdowns_show_each_request_its_own_points_incomes_and_language(
     client, capital, needy
 ):
