@@ -20,6 +20,7 @@ from django.views.decorators.http import require_GET
 from accounts.http import AuthenticatedHttpRequest
 from accounts.permissions import Capability, require_capability
 from accounts.templatetags.forms import money
+from aid_requests.models.requests import age_band
 from aid_requests.reasons import breakdown_rows
 from charities import selectors
 from charities.forms import QueueFilterForm
@@ -148,28 +149,41 @@ def _queue_rows(requests: list[Any], csrf_token: str) -> list[dict[str, Any]]:
     today = timezone.localdate(now)
     before, after = escape(before), escape(after)
     # Each value escaped as format_html(row, **values) would, by hand (format_html's lazy-string
-    # wrappers around 250 values were a fifth of the rows' time): the aid type's, governorate's
-    # and beneficiary's words once per page (a page has a few of each), numbers as digits.
-    words: dict[Any, str] = {}
-
-    def text(value: Any) -> str:
-        found = words.get(value)
-        if found is None:
-            found = words[value] = escape(str(value))
-        return found
-
+    # wrappers around 250 values were a fifth of the rows' time); the words of an aid type, a
+    # governorate and a beneficiary once per page (a page has a few of each, and hashing a
+    # model instance as the key cost more than the escaping), numbers as digits.
+    aid_types: dict[int, str] = {}
+    governorates: dict[int, str] = {}
+    beneficiaries: dict[tuple[Any, ...], str] = {}
     rows = []
     for r in requests:
-        relation, age = selectors.queue_beneficiary(r, today)
-        days_waiting = (now - r.submitted_at).days
-        beneficiary = (
-            f'{text(relation)} · <span dir="ltr">{text(age)}</span>' if age else text(relation)
+        aid_type = aid_types.get(r.aid_type_id)
+        if aid_type is None:
+            aid_type = aid_types[r.aid_type_id] = escape(str(r.aid_type))
+        governorate = governorates.get(r.governorate_id)
+        if governorate is None:
+            governorate = governorates[r.governorate_id] = escape(str(r.governorate))
+        # What ``queue_beneficiary`` words depends on these alone.
+        whom = (
+            r.aid_type_id,
+            r.is_for_member,
+            getattr(r, "beneficiary_kinship", None),
+            age_band(getattr(r, "beneficiary_birth_date", None), today),
         )
+        beneficiary = beneficiaries.get(whom)
+        if beneficiary is None:
+            relation, age = selectors.queue_beneficiary(r, today)
+            beneficiary = beneficiaries[whom] = (
+                f'{escape(relation)} · <span dir="ltr">{escape(age)}</span>'
+                if age
+                else escape(relation)
+            )
+        days_waiting = (now - r.submitted_at).days
         html = row.format(
-            aid_type=text(r.aid_type),
+            aid_type=aid_type,
             beneficiary=beneficiary,
             amount=escape(money(r.amount_requested)),
-            governorate=text(r.governorate),
+            governorate=governorate,
             household_size=int(r.household_size),
             need_score=int(r.need_score),
             breakdown=_breakdown_items((r.screening or {}).get("breakdown", [])),
@@ -202,6 +216,8 @@ def _row_template() -> str:
 #: The breakdown's HTML, by language and what of the breakdown a row shows (``_breakdown_items``).
 _BREAKDOWNS: OrderedDict[tuple[Any, ...], SafeString] = OrderedDict()
 _BREAKDOWNS_KEPT = 4096
+#: What a row shows of each part of a breakdown (``_breakdown_items``).
+_SHOWN = ("part", "points", "max", "declared", "verified")
 
 
 def _breakdown_items(breakdown: list[dict[str, Any]]) -> SafeString:
@@ -210,13 +226,7 @@ def _breakdown_items(breakdown: list[dict[str, Any]]) -> SafeString:
     name, its points and maximum, and, when the state agencies were asked, the declared and
     verified income; most requests share one of a few hundred combinations, while the
     per-person income and threshold that make each breakdown different are not shown here."""
-    key = (
-        get_language(),
-        tuple(
-            (p["part"], p.get("points"), p.get("max"), p.get("declared"), p.get("verified"))
-            for p in breakdown
-        ),
-    )
+    key = (get_language(), tuple(tuple(map(part.get, _SHOWN)) for part in breakdown))
     html = _BREAKDOWNS.get(key)
     if html is None:
         html = _BREAKDOWNS[key] = _breakdown_html(breakdown)

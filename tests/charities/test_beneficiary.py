@@ -82,6 +82,46 @@ def test_the_queue_shows_relation_and_age_band_but_not_who(client, capital, stud
             assert secret not in page
 
 
+def test_each_row_of_one_page_words_its_own_beneficiary(client, capital, student_aid, needy):
+    """A page words each kind of beneficiary once and reuses it (issue 19): rows that differ
+    only in relation, only in age band, or in whom the aid type is for must each keep theirs."""
+    people = [
+        (5_200_010, 5_200_011, Kinship.DAUGHTER, datetime.date(2016, 9, 1)),  # 9
+        (5_200_012, 5_200_013, Kinship.DAUGHTER, datetime.date(2015, 1, 1)),  # 11: same band
+        (5_200_014, 5_200_015, Kinship.DAUGHTER, datetime.date(2006, 1, 1)),  # 20
+        (5_200_016, 5_200_017, Kinship.SON, datetime.date(2006, 1, 1)),  # 20, a son
+    ]
+    for parent_id, member_id, kinship, born in people:
+        parent = family(capital, [civil_id_for(parent_id), civil_id_for(member_id)])
+        member = HouseholdMember.objects.get(profile__user=parent, civil_id=civil_id_for(member_id))
+        member.kinship, member.birth_date = kinship, born
+        member.save()
+        request = open_request(parent, student_aid, capital)
+        AidRequest.objects.filter(pk=request.pk).update(
+            beneficiary_member=member, beneficiary_civil_id=member.civil_id
+        )
+    open_request(family(capital, [civil_id_for(5_200_018)]), student_aid, capital)
+    open_request(family(capital, [civil_id_for(5_200_019)]), needy, capital)
+    client.force_login(caseworker([student_aid, needy], [capital]))
+    client.cookies["django_language"] = "en"
+    with time_machine.travel(NOW, tick=False):
+        page = client.get("/charity/queue/").content.decode()
+    cells = [
+        cell.split(">", 1)[1].split("</td>")[0]
+        for cell in page.split('data-testid="queue-beneficiary"')[1:]
+    ]
+    assert sorted(cells) == sorted(
+        [
+            'Daughter · <span dir="ltr">6-12</span>',
+            'Daughter · <span dir="ltr">6-12</span>',
+            'Daughter · <span dir="ltr">18-24</span>',
+            'Son · <span dir="ltr">18-24</span>',
+            "The applicant",
+            "The whole household",
+        ]
+    )
+
+
 def test_the_case_page_names_the_beneficiary_once_claimed(client, capital, student_aid):
     parent = family(capital, [civil_id_for(5_200_007), CHILD])
     aid_request = for_child(parent, student_aid, capital)
