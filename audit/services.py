@@ -5,16 +5,17 @@ Also: checking the hash chain (``audit_chain_verify``, run by ``manage.py audit_
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import ipaddress
 import json
 import logging
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import connection, transaction
+from django.db import connection, connections, transaction
 from django.utils import timezone
 
 from accounts.civil_id import masked_civil_id
@@ -52,8 +53,39 @@ _LAST_HASH_SQL = f"SELECT entry_hash FROM {AuditEntry._meta.db_table} ORDER BY i
 
 
 def chain_digest(previous_hash: str, fields: dict[str, Any]) -> str:
-    payload = json.dumps(fields, sort_keys=True, default=str, ensure_ascii=False)
-    return hashlib.sha256(f"{previous_hash}|{payload}".encode()).hexdigest()
+    return hashlib.sha256(f"{previous_hash}|{_payload(fields)}".encode()).hexdigest()
+
+
+def _payload(fields: dict[str, Any]) -> str:
+    """What an entry's hash covers after the previous hash: its fields as canonical JSON."""
+    return json.dumps(fields, sort_keys=True, default=str, ensure_ascii=False)
+
+
+@functools.cache
+def _append_statement(using: str) -> tuple[list[Any], str]:
+    """The fields ``audit_record`` sends, and its one statement on PostgreSQL: the chain's lock
+    and head (``audit_chain_head``, in a CTE, so that it runs once and before the new row's id
+    is drawn: ids follow the order in which the lock was granted), then the entry, its hash
+    computed by PostgreSQL from the head and the payload exactly as ``chain_digest`` computes
+    it in Python (SHA-256 of the UTF-8 of "<previous>|<payload>"; ``audit_verify`` checks it
+    there)."""
+    meta = AuditEntry._meta
+    quote = connections[using].ops.quote_name
+    chained = {"previous_hash", "entry_hash"}
+    fields = [f for f in meta.concrete_fields if f is not meta.auto_field and f.name not in chained]
+    names = ", ".join(quote(f.column) for f in fields)
+    values = ", ".join(["%s"] * len(fields))
+    previous, digest, pk = (
+        quote(cast(Any, meta.get_field(name)).column)
+        for name in ("previous_hash", "entry_hash", "id")
+    )
+    return fields, (
+        "WITH head AS MATERIALIZED (SELECT coalesce(audit_chain_head(%s), '') AS previous)"  # noqa: S608 - names from the model
+        f" INSERT INTO {quote(meta.db_table)} ({names}, {previous}, {digest})"
+        f" SELECT {values}, head.previous,"
+        " encode(sha256(convert_to(head.previous || '|' || %s, 'UTF8')), 'hex') FROM head"
+        f" RETURNING {pk}, {previous}, {digest}"
+    )
 
 
 def entry_content(entry: AuditEntry) -> dict[str, Any]:
@@ -84,36 +116,42 @@ def audit_record(
     """Append one entry. ``target`` is any model instance (its type and pk are recorded).
 
     Runs in the caller's transaction when there is one, so the entry commits or rolls back with
-    the change it describes. Appends are serialised (advisory lock on PostgreSQL; SQLite runs
-    writers one at a time) because each entry chains to the one before it.
+    the change it describes; alone, on PostgreSQL, it is one statement and its own transaction.
+    Appends are serialised (advisory lock on PostgreSQL; SQLite runs writers one at a time)
+    because each entry chains to the one before it.
     """
-    # No savepoint of its own: an entry that cannot be written must fail the change it
-    # describes, and two fewer round trips matter on the claim path.
+    entry = AuditEntry(
+        created_at=timezone.now(),
+        actor=actor if getattr(actor, "is_authenticated", False) else None,
+        action=action,
+        object_type=target._meta.label_lower if target is not None else "",
+        object_id=str(target.pk) if target is not None else "",
+        organisation_id=organisation_id,
+        applicant_id=applicant_id,
+        data=data or {},
+        # Stored as the database will give it back (IPv6 compressed), so that the hash
+        # computed now matches the one recomputed from the row by audit_verify.
+        ip_address=AuditEntry._meta.get_field("ip_address").get_prep_value(ip_address),
+    )
+    if connection.vendor == "postgresql":
+        # One statement: the lock, the head, the entry and its hash (``_append_statement``).
+        # Alone, it is its own transaction: no BEGIN and COMMIT round trips around it (a case
+        # page's view log went from four round trips to one; issue 19).
+        fields, statement = _append_statement(connection.alias)
+        values = [f.get_db_prep_save(f.pre_save(entry, add=True), connection) for f in fields]
+        with connection.cursor() as cursor:
+            cursor.execute(statement, [CHAIN_LOCK, *values, _payload(entry_content(entry))])
+            entry.pk, entry.previous_hash, entry.entry_hash = cursor.fetchone()
+        entry._state.adding = False
+        entry._state.db = connection.alias
+        return entry
+    # SQLite runs one writer at a time: the head, then the entry, in one transaction. No
+    # savepoint of its own: an entry that cannot be written must fail the change it describes.
     with transaction.atomic(savepoint=False):
         with connection.cursor() as cursor:
-            # The newest entry's hash, as SQL: every audited write runs this, and the ORM's
-            # form of it costs ~0.4 ms of Python against ~0.1 ms (docs/benchmarks.md). On
-            # PostgreSQL the chain's lock and the read are one statement (audit migration 0004).
-            if connection.vendor == "postgresql":
-                cursor.execute(CHAIN_HEAD_SQL, [CHAIN_LOCK])
-            else:
-                cursor.execute(_LAST_HASH_SQL)
+            cursor.execute(_LAST_HASH_SQL)
             last = cursor.fetchone()
-        previous = last[0] if last else None
-        entry = AuditEntry(
-            created_at=timezone.now(),
-            actor=actor if getattr(actor, "is_authenticated", False) else None,
-            action=action,
-            object_type=target._meta.label_lower if target is not None else "",
-            object_id=str(target.pk) if target is not None else "",
-            organisation_id=organisation_id,
-            applicant_id=applicant_id,
-            data=data or {},
-            # Stored as the database will give it back (IPv6 compressed), so that the hash
-            # computed now matches the one recomputed from the row by audit_verify.
-            ip_address=AuditEntry._meta.get_field("ip_address").get_prep_value(ip_address),
-            previous_hash=previous or "",
-        )
+        entry.previous_hash = last[0] if last else ""
         entry.entry_hash = chain_digest(entry.previous_hash, entry_content(entry))
         insert_row(entry)  # an INSERT only, as AuditEntry.save() allows
     return entry

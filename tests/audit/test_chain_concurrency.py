@@ -42,3 +42,23 @@ def test_simultaneous_writers_make_one_unbroken_chain():
     assert report.checked == WRITERS * EACH
     links = list(AuditEntry.objects.values_list("previous_hash", flat=True))
     assert len(set(links)) == len(links), "two entries link to the same predecessor"
+
+
+def append_alone(writer: int) -> str:
+    """Appends outside any transaction: on PostgreSQL each is one statement, its own
+    transaction (no BEGIN or COMMIT around it)."""
+    for n in range(EACH * 3):
+        audit_record(actor=None, action="test.alone", data={"writer": writer, "n": n})
+    return "appended"
+
+
+def test_simultaneous_writers_outside_transactions_make_one_unbroken_chain():
+    """The entry's id is drawn after the lock is granted: an id drawn before it would let a
+    later id link to an earlier one, which ``audit_chain_verify`` reports as broken."""
+    results = run_together(*(partial(append_alone, writer) for writer in range(WRITERS)))
+    assert [outcome(r) for r in results] == ["appended"] * WRITERS
+    report = audit_chain_verify()
+    assert report.broken_id is None, report
+    assert report.checked == WRITERS * EACH * 3
+    links = list(AuditEntry.objects.values_list("previous_hash", flat=True))
+    assert len(set(links)) == len(links), "two entries link to the same predecessor"

@@ -7,9 +7,18 @@ from io import StringIO
 import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from audit.models import AuditEntry
-from audit.services import CONTENT_CHANGED, ENTRY_MISSING, LINK_BROKEN, audit_chain_verify
+from audit.services import (
+    CONTENT_CHANGED,
+    ENTRY_MISSING,
+    LINK_BROKEN,
+    audit_chain_verify,
+    audit_record,
+    chain_digest,
+    entry_content,
+)
 from tests.factories import StaffUserFactory
 
 pytestmark = pytest.mark.django_db
@@ -102,3 +111,27 @@ def test_an_entry_relinked_past_others_is_a_broken_link(chain):
     report = audit_chain_verify()
     assert (report.broken_id, report.reason) == (chain[3].pk, LINK_BROKEN)
     assert f"links to entry {chain[0].pk}" in report.detail
+
+
+def test_an_entry_appended_alone_is_one_statement_and_its_hash_verifies():
+    """On PostgreSQL the lock, the head, the entry and its hash are one statement, the hash
+    computed by the database exactly as ``chain_digest`` computes it (Arabic, symbols, an
+    IPv6 address); on SQLite the head and the entry in one transaction."""
+    first = audit_record(actor=None, action="test.first", data={"n": 1})
+    with CaptureQueriesContext(connection) as queries:
+        entry = audit_record(
+            actor=None,
+            action="test.unicode",
+            data={"name": "مريم العلي", "note": '✓ 100% — "quoted" \\ back'},
+            ip_address="2001:0db8:0000:0000:0000:0000:0000:0001",
+        )
+    sent = [q["sql"] for q in queries.captured_queries]
+    if connection.vendor == "postgresql":
+        assert len(sent) == 1
+        assert "audit_chain_head" in sent[0]
+    stored = AuditEntry.objects.get(pk=entry.pk)
+    assert stored.previous_hash == first.entry_hash == entry.previous_hash
+    assert stored.entry_hash == entry.entry_hash
+    assert stored.entry_hash == chain_digest(stored.previous_hash, entry_content(stored))
+    report = audit_chain_verify()
+    assert report.broken_id is None, report
