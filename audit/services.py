@@ -34,6 +34,7 @@ __all__ = [
     "audit_record",
     "client_ip",
     "chain_digest",
+    "chain_payload",
     "entry_content",
     "sign_in_failure_record",
     "sign_in_step_up_record",
@@ -45,18 +46,15 @@ logger = logging.getLogger(__name__)
 #: Key of the PostgreSQL advisory lock that serialises appends to the hash chain.
 CHAIN_LOCK = 0x4D555341  # "MUSA"
 
-#: Takes the chain's lock (to the end of the transaction), then reads the newest entry's hash.
-CHAIN_HEAD_SQL = "SELECT audit_chain_head(%s)"
-
 # The table name comes from the model; nothing here comes from a user.
 _LAST_HASH_SQL = f"SELECT entry_hash FROM {AuditEntry._meta.db_table} ORDER BY id DESC LIMIT 1"  # noqa: S608
 
 
 def chain_digest(previous_hash: str, fields: dict[str, Any]) -> str:
-    return hashlib.sha256(f"{previous_hash}|{_payload(fields)}".encode()).hexdigest()
+    return hashlib.sha256(f"{previous_hash}|{chain_payload(fields)}".encode()).hexdigest()
 
 
-def _payload(fields: dict[str, Any]) -> str:
+def chain_payload(fields: dict[str, Any]) -> str:
     """What an entry's hash covers after the previous hash: its fields as canonical JSON."""
     return json.dumps(fields, sort_keys=True, default=str, ensure_ascii=False)
 
@@ -140,7 +138,7 @@ def audit_record(
         fields, statement = _append_statement(connection.alias)
         values = [f.get_db_prep_save(f.pre_save(entry, add=True), connection) for f in fields]
         with connection.cursor() as cursor:
-            cursor.execute(statement, [CHAIN_LOCK, *values, _payload(entry_content(entry))])
+            cursor.execute(statement, [CHAIN_LOCK, *values, chain_payload(entry_content(entry))])
             entry.pk, entry.previous_hash, entry.entry_hash = cursor.fetchone()
         entry._state.adding = False
         entry._state.db = connection.alias

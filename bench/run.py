@@ -731,16 +731,16 @@ class RawClaimer:
     @staticmethod
     def statements_for(*, people: int, household: bool = True) -> int:
         # BEGIN, row lock + licence + household, (household aid: the household again, now
-        # that the row is ours), locks, insert, update, timeline, chain lock, last hash, audit
-        # insert, notification, COMMIT
-        return 12 if household else 11
+        # that the row is ours), locks, insert, update, timeline, the audit entry (the chain's
+        # lock, its head and the entry in one statement), notification, COMMIT
+        return 11 if household else 10
 
     def claim(self, actor: Any, pk: int) -> str:
         from django.utils import timezone
 
         from aid_requests.models import request_reference
         from audit.models import AuditEntry
-        from audit.services import CHAIN_HEAD_SQL, CHAIN_LOCK, chain_digest, entry_content
+        from audit.services import CHAIN_LOCK, chain_payload, entry_content
 
         conn = self.conn
         organisation = actor.membership.organisation_id
@@ -806,10 +806,10 @@ class RawClaimer:
                     "to_status, actor_id, at, note) VALUES (%s, 'open', 'claimed', %s, now(), '')",
                     [pk, actor.pk],
                 )
-                cur.execute(CHAIN_HEAD_SQL, [CHAIN_LOCK])  # the lock, then the newest hash
-                previous = cur.fetchone()[0] or ""  # NULL: no entry yet
                 at = timezone.now()
-                # The entry hashed exactly as audit.services hashes it (the chain stays valid).
+                # The entry hashed exactly as audit.services hashes it (the chain stays valid),
+                # in one statement as audit.services writes it: the chain's lock and newest
+                # hash, then the entry, its hash computed by PostgreSQL.
                 entry = AuditEntry(
                     created_at=at,
                     actor_id=actor.pk,
@@ -820,14 +820,17 @@ class RawClaimer:
                     applicant_id=applicant,
                     data={"from": "open", "to": "claimed", "note": ""},
                     ip_address=None,
-                    previous_hash=previous,
                 )
-                digest = chain_digest(previous, entry_content(entry))
                 cur.execute(
-                    "INSERT INTO audit_auditentry (created_at, actor_id, action, object_type, "
-                    "object_id, organisation_id, applicant_id, data, ip_address, previous_hash, "
-                    "entry_hash) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, NULL, %s, %s)",
+                    "WITH head AS MATERIALIZED"
+                    " (SELECT coalesce(audit_chain_head(%s), '') AS previous)"
+                    " INSERT INTO audit_auditentry (created_at, actor_id, action, object_type,"
+                    " object_id, organisation_id, applicant_id, data, ip_address, previous_hash,"
+                    " entry_hash) SELECT %s, %s, %s, %s, %s, %s, %s, %s, NULL, head.previous,"
+                    " encode(sha256(convert_to(head.previous || '|' || %s, 'UTF8')), 'hex')"
+                    " FROM head",
                     [
+                        CHAIN_LOCK,
                         at,
                         actor.pk,
                         entry.action,
@@ -836,8 +839,7 @@ class RawClaimer:
                         organisation,
                         applicant,
                         json.dumps(entry.data),
-                        previous,
-                        digest,
+                        chain_payload(entry_content(entry)),
                     ],
                 )
                 cur.execute(
@@ -975,9 +977,9 @@ class ChainLockTimer:
     def __call__(self, execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
         import audit.services
 
-        if sql != audit.services.CHAIN_HEAD_SQL or list(params or []) != [
-            audit.services.CHAIN_LOCK
-        ]:
+        # The statement that takes the chain's lock: ``audit_record``'s append (the lock, the
+        # head and the entry at once) or the head alone.
+        if "audit_chain_head(" not in sql or not params or params[0] != audit.services.CHAIN_LOCK:
             return execute(sql, params, many, context)
         from django.db import transaction
 
