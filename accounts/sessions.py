@@ -27,6 +27,7 @@ from django.db import connections, router
 from django.http import HttpRequest
 from django.utils import timezone
 
+from accounts.backends import user_columns, user_from_row
 from config.rows import columns, from_row, width
 
 #: The session store whose user ``django.contrib.auth.get_user`` is reading, while it does.
@@ -85,8 +86,6 @@ class SessionStore(DatabaseStore):
         found, self._user_row = self._user_row, None
         if found is None:
             return None
-        from accounts.backends import user_from_row
-
         using, *row = found
         user_model = get_user_model()
         if str(row[0]) != str(user_model._meta.pk.to_python(user_id)):  # type: ignore[union-attr]
@@ -118,11 +117,9 @@ def user_read_with_session(user_id: Any) -> Any:
 def _select(model: Any, user_model: Any, using: str, with_user: bool) -> str:
     """The statement of ``_get_session_from_db``, made once per database: the session and,
     when they are read from the same database, its user (NULL when none is signed in)."""
-    from accounts.backends import user_columns
-
     quote = connections[using].ops.quote_name
     meta = model._meta
-    read, joins = f"{columns(model, 's', using=using)}", ""
+    read, joins = columns(model, "s", using=using), ""
     if with_user:
         user_read, user_joins = user_columns(user_model, using)
         read = f"{read}, {user_read}"

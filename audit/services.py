@@ -22,7 +22,7 @@ from accounts.civil_id import masked_civil_id
 from accounts.models import STAFF_ROLES
 from audit.exceptions import AuditTrailIsAppendOnly
 from audit.models import AuditEntry
-from config.rows import insert_row
+from config.rows import insert_fields, insert_row, insert_values
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -70,7 +70,7 @@ def _append_statement(using: str) -> tuple[list[Any], str]:
     meta = AuditEntry._meta
     quote = connections[using].ops.quote_name
     chained = {"previous_hash", "entry_hash"}
-    fields = [f for f in meta.concrete_fields if f is not meta.auto_field and f.name not in chained]
+    fields = [f for f in insert_fields(AuditEntry) if f.name not in chained]
     names = ", ".join(quote(f.column) for f in fields)
     values = ", ".join(["%s"] * len(fields))
     previous, digest, pk = (
@@ -136,7 +136,7 @@ def audit_record(
         # Alone, it is its own transaction: no BEGIN and COMMIT round trips around it (a case
         # page's view log went from four round trips to one; issue 19).
         fields, statement = _append_statement(connection.alias)
-        values = [f.get_db_prep_save(f.pre_save(entry, add=True), connection) for f in fields]
+        values = insert_values(entry, connection, fields)
         with connection.cursor() as cursor:
             cursor.execute(statement, [CHAIN_LOCK, *values, chain_payload(entry_content(entry))])
             entry.pk, entry.previous_hash, entry.entry_hash = cursor.fetchone()

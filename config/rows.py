@@ -24,7 +24,9 @@ from django.db.models.base import ModelState
 from django.db.models.signals import post_init, pre_init
 
 
-def _insert_fields(model: type[models.Model]) -> list[models.Field]:
+def insert_fields(model: type[models.Model]) -> list[models.Field]:
+    """The fields an INSERT of a new ``model`` row writes: every concrete one but the automatic
+    primary key and generated columns, in the model's order."""
     meta = model._meta
     return [
         field
@@ -43,17 +45,23 @@ def _pk_column(model: type[models.Model]) -> str:
 @cache
 def _insert_sql(model: type[models.Model], using: str, rows: int, suffix: str) -> str:
     quote = connections[using].ops.quote_name
-    fields = _insert_fields(model)
+    fields = insert_fields(model)
     columns = ", ".join(quote(field.column) for field in fields)
     row = "(" + ", ".join(["%s"] * len(fields)) + ")"
     table = quote(model._meta.db_table)
     return f"INSERT INTO {table} ({columns}) VALUES {', '.join([row] * rows)}{suffix}"  # noqa: S608 - names from the model
 
 
-def _insert_values(instance: models.Model, connection: BaseDatabaseWrapper) -> list[Any]:
+def insert_values(
+    instance: models.Model,
+    connection: BaseDatabaseWrapper,
+    fields: Sequence[models.Field] | None = None,
+) -> list[Any]:
+    """The values of ``fields`` (default: ``insert_fields``) of a new ``instance`` as
+    ``Model.save()`` sends them: each field's ``pre_save``, then ``get_db_prep_save``."""
     return [
         field.get_db_prep_save(field.pre_save(instance, add=True), connection)
-        for field in _insert_fields(type(instance))
+        for field in (insert_fields(type(instance)) if fields is None else fields)
     ]
 
 
@@ -64,7 +72,7 @@ def insert_row(instance: models.Model, *, using: str = "default") -> None:
     model = type(instance)
     suffix = f" RETURNING {connection.ops.quote_name(_pk_column(model))}" if returning else ""
     with connection.cursor() as cursor:
-        cursor.execute(_insert_sql(model, using, 1, suffix), _insert_values(instance, connection))
+        cursor.execute(_insert_sql(model, using, 1, suffix), insert_values(instance, connection))
         pk = cursor.fetchone()[0] if returning else cursor.lastrowid
     instance.pk = pk
     instance._state.adding = False
@@ -83,7 +91,7 @@ def insert_rows(
     connection = connections[using]
     model = type(instances[0])
     suffix = " ON CONFLICT DO NOTHING" if skip_conflicts else ""
-    values = [value for instance in instances for value in _insert_values(instance, connection)]
+    values = [value for instance in instances for value in insert_values(instance, connection)]
     with connection.cursor() as cursor:
         cursor.execute(_insert_sql(model, using, len(instances), suffix), values)
         return cursor.rowcount
