@@ -75,6 +75,52 @@ def session_of(user: Any, *, second_factor: bool) -> str:
     return str(request.session.session_key)
 
 
+def claimable_requests(child: Any, count: int) -> list[int]:
+    """``count`` random open requests that the rule will let through: nobody a request covers
+    holds a binding commitment of its aid type (in any period, from an earlier claim of this
+    run or the generator's), and no two of them cover the same person for the same aid type.
+    A random open request can cover someone an earlier claim covers (a spouse's own request,
+    the in-process claims just before); the rule then refuses it, rightly, and the load tool
+    would count that as a failed claim."""
+    from aid_requests.models import AidRequest
+    from applicants.models import HouseholdMember
+    from dedup.models import BINDING, AidCommitment
+    from dedup.people import people_covered
+
+    candidates = list(
+        AidRequest.objects.filter(pk__in=child._open_requests(count * 2, at_least=count))
+        .select_related("aid_type", "applicant")
+        .order_by("?")
+    )
+    households: dict[int, list[str]] = {}
+    for applicant_id, civil_id in HouseholdMember.objects.filter(
+        profile__user_id__in={r.applicant_id for r in candidates}
+    ).values_list("profile__user_id", "civil_id"):
+        households.setdefault(applicant_id, []).append(civil_id)
+    people = {
+        r.pk: {p.civil_id for p in people_covered(r, households.get(r.applicant_id, ()))}
+        for r in candidates
+    }
+    taken = set(
+        AidCommitment.all_sources.filter(
+            status__in=BINDING, civil_id__in=set().union(*people.values())
+        ).values_list("aid_type_id", "civil_id")
+    )
+    chosen = []
+    for aid_request in candidates:
+        slots = {(aid_request.aid_type_id, c) for c in people[aid_request.pk]}
+        if slots & taken:
+            continue
+        taken |= slots
+        chosen.append(aid_request.pk)
+        if len(chosen) == count:
+            return chosen
+    raise RuntimeError(
+        f"only {len(chosen)} of the {count} claimable open requests needed are left in this "
+        "bench database: rebuild it with `python -m bench.run --fresh`"
+    )
+
+
 class Plan:
     """What each scenario's users send; written as JSON for the locustfile."""
 
@@ -135,10 +181,11 @@ class Plan:
             )
         self.get("http_case", [c for c in cases if c])
 
-        # Claims: distinct open requests, enough for the run at ~150 claims a second (a user
-        # whose list runs out stops: the line then shows fewer requests than the time allowed).
+        # Claims: open requests the rule lets through, enough for the run at ~150 claims a
+        # second (a user whose list runs out stops: the line then shows fewer requests than
+        # the time allowed).
         per_user = max(50, self.seconds * 150 // USERS)
-        ids = child._open_requests(per_user * USERS)
+        ids = claimable_requests(child, per_user * USERS)
         self.once(
             "http_claim",
             [

@@ -148,10 +148,16 @@ class Child:
     # -- 2 and 3. claims ------------------------------------------------------------------
 
     def _open_requests(
-        self, count: int, *, aid_type_code: str | None = None, household_size: int | None = None
+        self,
+        count: int,
+        *,
+        aid_type_code: str | None = None,
+        household_size: int | None = None,
+        at_least: int | None = None,
     ) -> list[int]:
-        """Random open requests; the query-count probes ask for one fixed shape (household
-        aid for three people), because a claim takes one advisory lock per person covered."""
+        """Up to ``count`` random open requests, and not fewer than ``at_least`` (``count``
+        unless given); the query-count probes ask for one fixed shape (household aid for
+        three people), because a claim takes one advisory lock per person covered."""
         sql = (
             "SELECT r.id FROM aid_requests_aidrequest r JOIN aid_requests_aidtype t "
             "ON t.id = r.aid_type_id WHERE r.status = 'open' "
@@ -164,10 +170,11 @@ class Child:
         with self.connection.cursor() as cursor:
             cursor.execute(sql, params)
             ids = [row[0] for row in cursor.fetchall()]
-        if len(ids) < count:
+        needed = count if at_least is None else at_least
+        if len(ids) < needed:
             # Every run claims some of the open queue; a database used many times runs dry.
             raise RuntimeError(
-                f"only {len(ids)} of the {count} open requests needed are left in this bench "
+                f"only {len(ids)} of the {needed} open requests needed are left in this bench "
                 "database: rebuild it with `python -m bench.run --fresh` (or bench.generate "
                 "--fresh)"
             )
