@@ -10,7 +10,8 @@
    persistent connections), ``--workers`` sync workers on 127.0.0.1;
 3. runs one headless Locust (``bench/locustfile.py``, 8 users, no wait) per scenario for
    ``seconds``, the home page first: it is the stack's own ceiling in the same run, and every
-   other line gives its requests/s as a share of it;
+   other line gives its requests/s as a share of it (with ``rounds``, the GET pages run that
+   many times in turn, and each line shows its median round);
 4. withdraws the requests the submission scenario made (untimed), so the pool serves again.
 
 Requests/s is Locust's (requests over the scenario's time); median and p95 are Locust's, which
@@ -381,10 +382,25 @@ def warm(server: Server, plan: Plan) -> None:
                 response.read()
 
 
-def run(child: Any, *, seconds: int, workers: int) -> None:
-    """The HTTP scenarios at this child's scale; rows added to ``child``."""
+def _round(key: str, run: tuple[dict[str, Any], float | None]) -> str:
+    """One round of a line: the home page's requests/s, another page's ratio to it."""
+    result, ratio = run
+    return (
+        f"{result['throughput']:.0f}/s" if key == "http_home" or ratio is None else f"{ratio:.0%}"
+    )
+
+
+def run(child: Any, *, seconds: int, workers: int, rounds: int = 1) -> None:
+    """The HTTP scenarios at this child's scale; rows added to ``child``.
+
+    With ``rounds`` above one, the GET pages (the home page first) run that many times in
+    turn, each round's ratios against its own home page, and each line shows the round of
+    the median ratio with every round's ratio beside it: a page's ratio then does not hang
+    on one 20-second stretch of a machine whose speed drifts. The claims and submissions
+    change the data, so they run once, in the first round."""
     plan = Plan(child, seconds)
     plan.build()
+    runs: dict[str, list[tuple[dict[str, Any], float | None]]] = {}
     with tempfile.TemporaryDirectory(prefix="bench-http-") as tmp:
         workdir = Path(tmp)
         fixture = workdir / "fixture.json"
@@ -393,28 +409,39 @@ def run(child: Any, *, seconds: int, workers: int) -> None:
         try:
             server.wait_ready()
             warm(server, plan)
-            home = None
-            for key, label in SCENARIOS:
-                if key not in plan.scenarios:
-                    child.add(key, f"{label}: skipped (nothing to send)")
-                    continue
-                result = locust(server, fixture, key, seconds, workdir)
-                if key == "http_home":
-                    home = result["throughput"]
-                ratio = result["throughput"] / home if home else None
-                child.add(
-                    key,
-                    f"{label}, {workers} workers",
-                    median_ms=result["median_ms"],
-                    p95_ms=result["p95_ms"],
-                    throughput=result["throughput"],
-                    ratio_home=ratio,
-                    requests=result["requests"],
-                    failed=result["failed"],
-                    failures=result["failures"] or None,
-                )
+            for turn in range(rounds):
+                home = None
+                for key, _label in SCENARIOS:
+                    scenario = plan.scenarios.get(key)
+                    if scenario is None or (turn and not scenario["repeat"]):
+                        continue
+                    result = locust(server, fixture, key, seconds, workdir)
+                    if key == "http_home":
+                        home = result["throughput"]
+                    ratio = result["throughput"] / home if home else None
+                    runs.setdefault(key, []).append((result, ratio))
         finally:
             server.stop()
+    for key, label in SCENARIOS:
+        if key not in runs:
+            child.add(key, f"{label}: skipped (nothing to send)")
+            continue
+        # The home page's own ratio is always 1: its rounds are ordered by requests/s.
+        by = (lambda run: run[0]["throughput"]) if key == "http_home" else (lambda run: run[1])
+        result, ratio = sorted(runs[key], key=by)[len(runs[key]) // 2]
+        child.add(
+            key,
+            f"{label}, {workers} workers",
+            median_ms=result["median_ms"],
+            p95_ms=result["p95_ms"],
+            throughput=result["throughput"],
+            ratio_home=ratio,
+            requests=result["requests"],
+            # A failure in any round counts, not only in the round shown.
+            failed=sum(run[0]["failed"] for run in runs[key]),
+            failures=[f for run in runs[key] for f in run[0]["failures"]][:3] or None,
+            rounds=[_round(key, run) for run in runs[key]] if len(runs[key]) > 1 else None,
+        )
     withdrawn = plan.withdraw_submissions()
     from bench.run import log
 

@@ -61,7 +61,7 @@ def summary(samples: list[float]) -> dict[str, float]:
 
 
 class Child:
-    def __init__(self, scale: int, quick: bool, http: tuple[int, int] = (8, 4)) -> None:
+    def __init__(self, scale: int, quick: bool, http: tuple[int, int, int] = (8, 4, 1)) -> None:
         import django
 
         django.setup()
@@ -70,7 +70,7 @@ class Child:
         self.connection = connection
         self.scale = scale
         self.quick = quick
-        self.http_seconds, self.http_workers = http
+        self.http_seconds, self.http_workers, self.http_rounds = http
         self.rows: list[dict[str, Any]] = []
         self.meta = self._meta()
         self.rng = random.Random(scale + int(time.time()))
@@ -459,7 +459,9 @@ class Child:
     def http(self) -> None:
         from bench import http_load
 
-        http_load.run(self, seconds=self.http_seconds, workers=self.http_workers)
+        http_load.run(
+            self, seconds=self.http_seconds, workers=self.http_workers, rounds=self.http_rounds
+        )
 
     # -- 6. the state-benefits import, against PostgreSQL's own COPY ------------------------
 
@@ -1136,7 +1138,7 @@ DEFAULT_SCENARIOS = tuple(name for name in SCENARIOS if name != "chain")
 
 
 def child_main(
-    scale: int, quick: bool, out: str, only: list[str], http: tuple[int, int] = (8, 4)
+    scale: int, quick: bool, out: str, only: list[str], http: tuple[int, int, int] = (8, 4, 1)
 ) -> None:
     child = Child(scale, quick, http)
     for scenario in (getattr(child, name) for name in SCENARIOS if name in only):
@@ -1165,7 +1167,7 @@ def scales_for(scale: int | None) -> list[int]:
 
 
 def run_scale(
-    scale: int, *, fresh: bool, quick: bool, only: list[str], http: tuple[int, int] = (8, 4)
+    scale: int, *, fresh: bool, quick: bool, only: list[str], http: tuple[int, int, int] = (8, 4, 1)
 ) -> list[dict[str, Any]]:
     command = [sys.executable, "-m", "bench.generate", "--applicants", str(scale)]
     # Our own interpreter running our own modules with fixed arguments (here and below).
@@ -1193,6 +1195,7 @@ def run_scale(
         child += ["--quick"] if quick else []
         child += ["--only", ",".join(only)]
         child += ["--http-seconds", str(http[0]), "--http-workers", str(http[1])]
+        child += ["--http-rounds", str(http[2])]
         subprocess.run(child, cwd=PROJECT_DIR, env=env, check=True)  # noqa: S603
         with open(out, encoding="utf-8") as handle:
             rows = json.load(handle)
@@ -1309,6 +1312,8 @@ def print_table(results: dict[int, list[dict[str, Any]]]) -> list[str]:
                 print(f"{'':<60}outcomes: {row['outcomes']}")
             if row.get("failures"):
                 print(f"{'':<60}failures: {row['failures']}")
+            if row.get("rounds"):
+                print(f"{'':<60}each round: {', '.join(row['rounds'])}")
     print()
     for flag in flags:
         print(f"FLAG: {flag}")
@@ -1341,6 +1346,14 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--http-workers", type=int, default=4, help="gunicorn's sync workers (default: 4)"
     )
+    parser.add_argument(
+        "--http-rounds",
+        type=int,
+        help=(
+            "how many times the GET pages run, each round with its own home page; the round "
+            "of the median ratio is shown (default: 1, 3 in the full run)"
+        ),
+    )
     args = parser.parse_args(argv)
     server_url()  # refuses anything but PostgreSQL
     only = [name.strip() for name in args.only.split(",") if name.strip()]
@@ -1348,12 +1361,16 @@ def main(argv: list[str] | None = None) -> None:
     if unknown:
         parser.error(f"unknown scenario(s): {', '.join(unknown)}")
     if args.child:
-        http = (args.http_seconds or 8, args.http_workers)
+        http = (args.http_seconds or 8, args.http_workers, args.http_rounds or 1)
         child_main(args.child, args.quick, args.out, only, http)
         return
     scales = [int(s) for s in args.scales.split(",")] if args.scales else scales_for(args.scale)
     quick = max(scales) < 1_000_000
-    http = (args.http_seconds or (8 if quick else 20), args.http_workers)
+    http = (
+        args.http_seconds or (8 if quick else 20),
+        args.http_workers,
+        args.http_rounds or (1 if quick else 3),
+    )
     started = time.monotonic()
     results = {s: run_scale(s, fresh=args.fresh, quick=quick, only=only, http=http) for s in scales}
     print_table(results)
