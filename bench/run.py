@@ -418,7 +418,7 @@ class Child:
                 pk__gte=int(self.meta["pool_first"]), pk__lte=int(self.meta["pool_last"])
             )
             .exclude(pk__in=live.values("applicant_id"))
-            .order_by("?")[: runs + 6]
+            .order_by("?")[: runs + 15]
         )
         documents = {u.pk: list(documents_of(u)) for u in applicants}
 
@@ -432,9 +432,15 @@ class Child:
             )
 
         made = [submit(u) for u in applicants[:5]]  # warm-up
-        queries = self.count_queries(lambda: made.append(submit(applicants[5])))
+        # The queries of a submission that opens a request (an ineligible one makes fewer):
+        # the first of the next ten that does. The count is compared between the scales.
+        queries, probes = None, 5
+        while queries is None and probes < 15:
+            count = self.count_queries(lambda user=applicants[probes]: made.append(submit(user)))
+            queries = count if made[-1].status == "open" else None
+            probes += 1
         samples = []
-        for user in applicants[6:]:
+        for user in applicants[probes:]:
             started = time.perf_counter()
             made.append(submit(user))
             samples.append((time.perf_counter() - started) * 1000)
