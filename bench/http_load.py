@@ -88,11 +88,9 @@ def claimable_requests(child: Any, count: int) -> list[int]:
     from dedup.models import BINDING, AidCommitment
     from dedup.people import people_covered
 
-    candidates = list(
-        AidRequest.objects.filter(pk__in=child._open_requests(count * 2, at_least=count))
-        .select_related("aid_type", "applicant")
-        .order_by("?")
-    )
+    ids = child._open_requests(count * 2, at_least=count)  # already in random order
+    found = AidRequest.objects.select_related("aid_type", "applicant").in_bulk(ids)
+    candidates = [found[pk] for pk in ids]
     households: dict[int, list[str]] = {}
     for applicant_id, civil_id in HouseholdMember.objects.filter(
         profile__user_id__in={r.applicant_id for r in candidates}
